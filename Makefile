@@ -1,0 +1,142 @@
+# The one Makefile (GNU make). Each part adds its own rules in a fragment
+# it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk)
+# and hooks them into the targets below by appending to the *_RUN lists.
+#
+# Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
+# SANITIZE=address,undefined or SANITIZE=thread) and -j.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+
+comma := ,
+# Objects of a sanitized or coverage build never mix with a plain one.
+ifeq ($(origin BUILD),undefined)
+BUILD := build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))$(if $(COVERAGE),-cov)
+endif
+
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+COV_FLAGS := $(if $(COVERAGE),--coverage -O0)
+
+# Flags every project file is compiled with. WARN is separate so that a
+# student's wrap.c (check-wrap WRAP_SRC=) can be built without -Werror.
+STD_FLAGS := -std=c11 -D_GNU_SOURCE -pthread
+WARN      := -Wall -Wextra -Werror
+ALL_CFLAGS  = $(STD_FLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -MMD -MP
+ALL_LDFLAGS = -pthread $(LDFLAGS) $(SAN_FLAGS) $(COV_FLAGS)
+
+# Well-known products, used across fragments.
+FI_SO     := $(BUILD)/faultinject/libfaultinject.so
+FAULTRUN  := $(BUILD)/faultinject/faultrun
+LIBWRAP   := $(BUILD)/wrap/libwrap.a
+SERVER_FORK   := $(BUILD)/servers/server_fork
+SERVER_THREAD := $(BUILD)/servers/server_thread
+CLIENT        := $(BUILD)/servers/client
+
+# How a test binary is run under the shim. A sanitized test binary loads its
+# runtime after the preloaded shim, which ASan would otherwise refuse.
+SHIM_ENV = LD_PRELOAD=$(abspath $(FI_SO)) ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1
+
+# Filled by the fragments.
+ALL_BIN     :=
+TEST_RUN    :=
+CHECK_RUN   :=
+VALGRIND_RUN :=
+BENCH_RUN   :=
+MUTANTS_RUN :=
+SOAK_RUN    :=
+FUZZ_RUN    :=
+INSTALL_RUN :=
+UNINSTALL_RUN :=
+
+.PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
+        soak fuzz install uninstall clean deps deps-test deps-coverage
+.DEFAULT_GOAL := all
+
+-include faultinject/build.mk
+-include wrap/build.mk
+-include servers/build.mk
+-include tests/fi.mk
+-include tests/wrap.mk
+-include tests/server.mk
+-include tests/reliability.mk
+
+all: $(ALL_BIN)
+
+# Each part's runner is run in turn (not in parallel: they share two cores
+# and time-sensitive servers), every one even after a failure, and the
+# target fails if any failed.
+define run_each
+	@fail=; for t in $(1); do \
+	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi
+endef
+
+deps deps-test:
+	@sh scripts/deps.sh cmocka valgrind
+deps-coverage:
+	@sh scripts/deps.sh cmocka valgrind lcov
+
+test: deps-test all
+	$(call run_each,$(TEST_RUN))
+
+check: deps-test all
+	$(call run_each,$(CHECK_RUN))
+
+valgrind: deps-test all
+	$(call run_each,$(VALGRIND_RUN))
+
+bench: all
+	$(call run_each,$(BENCH_RUN))
+
+mutants: deps-test all
+	$(call run_each,$(MUTANTS_RUN))
+
+soak: deps-test all
+	$(call run_each,$(SOAK_RUN))
+
+fuzz:
+	$(call run_each,$(FUZZ_RUN))
+
+install: all
+	$(call run_each,$(INSTALL_RUN))
+
+uninstall:
+	$(call run_each,$(UNINSTALL_RUN))
+
+# Coverage: a separate --coverage build, the whole test suite run in it,
+# then lcov (branch coverage on) over the product's own sources only.
+COV_BUILD := build-cov
+COV_INFO  := coverage/coverage.info
+coverage: deps-coverage
+	rm -rf $(COV_BUILD) coverage/html $(COV_INFO)
+	$(MAKE) --no-print-directory COVERAGE=1 BUILD=$(COV_BUILD) test
+	lcov --quiet --capture --directory $(COV_BUILD) --rc lcov_branch_coverage=1 \
+	     --output-file $(COV_INFO).raw
+	lcov --quiet --rc lcov_branch_coverage=1 --extract $(COV_INFO).raw \
+	     '$(CURDIR)/faultinject/*' '$(CURDIR)/wrap/*' '$(CURDIR)/servers/*' \
+	     --output-file $(COV_INFO)
+	rm -f $(COV_INFO).raw
+	genhtml --quiet --branch-coverage --output-directory coverage/html $(COV_INFO)
+	@for d in faultinject wrap servers; do \
+	  echo "== $$d"; \
+	  lcov --rc lcov_branch_coverage=1 --extract $(COV_INFO) "$(CURDIR)/$$d/*" \
+	       --output-file coverage/$$d.info >/dev/null 2>&1 && \
+	  lcov --rc lcov_branch_coverage=1 --summary coverage/$$d.info 2>&1 | grep -E 'lines|branches'; \
+	done
+	@echo "== total"; lcov --rc lcov_branch_coverage=1 --summary $(COV_INFO) 2>&1 | grep -E 'lines|functions|branches'
+	@echo "HTML report: coverage/html/index.html"
+
+clean:
+	rm -rf build build-* coverage/html coverage/*.info
+
+# Object rule shared by every fragment: build/<dir>/<name>.o from <dir>/<name>.c
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what the tests need on a Debian machine, and only that:
+# libcmocka-dev, valgrind, lcov. As root it runs apt-get; otherwise it stops
+# and prints the exact command. Arguments: which of cmocka, valgrind, lcov.
+set -u
+missing=
+for want in "$@"; do
+  case "$want" in
+    cmocka)   [ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev" ;;
+    valgrind) command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind" ;;
+    lcov)     command -v lcov >/dev/null 2>&1 && command -v genhtml >/dev/null 2>&1 \
+                || missing="$missing lcov" ;;
+    *) echo "deps.sh: unknown dependency '$want'" >&2; exit 2 ;;
+  esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq $missing >/dev/null || {
+    echo "deps.sh: apt-get install$missing failed" >&2; exit 1; }
+  exit 0
+fi
+echo "Missing:$missing. Install them with:" >&2
+echo "  sudo apt-get install -y$missing" >&2
+exit 1
