@@ -40,6 +40,10 @@ CLIENT        := $(BUILD)/servers/client
 # runtime after the preloaded shim, which ASan would otherwise refuse.
 SHIM_ENV = LD_PRELOAD=$(abspath $(FI_SO)) ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1
 
+# Memcheck as `make valgrind` runs it; fragments prefix their binaries.
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+           --error-exitcode=1 --track-fds=no
+
 # Filled by the fragments.
 ALL_BIN     :=
 TEST_RUN    :=
