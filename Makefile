@@ -53,11 +53,12 @@ BENCH_RUN   :=
 MUTANTS_RUN :=
 SOAK_RUN    :=
 FUZZ_RUN    :=
+TSAN_RUN    :=
 INSTALL_RUN :=
 UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
-        soak fuzz install uninstall clean deps deps-test deps-coverage
+        soak fuzz tsan install uninstall clean deps deps-test deps-coverage
 .DEFAULT_GOAL := all
 
 -include faultinject/build.mk
@@ -105,6 +106,11 @@ soak: deps-test all
 
 fuzz:
 	$(call run_each,$(FUZZ_RUN))
+
+# The threaded parts, meant for SANITIZE=thread (the thread server and the
+# shim's threaded tests); fragments append to TSAN_RUN.
+tsan: deps-test all
+	$(call run_each,$(TSAN_RUN))
 
 install: all
 	$(call run_each,$(INSTALL_RUN))
