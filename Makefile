@@ -69,6 +69,13 @@ UNINSTALL_RUN :=
 -include tests/server.mk
 -include tests/reliability.mk
 
+# README's example of a real bug that faultrun finds.
+DEMO := $(BUILD)/demo/oneread
+ALL_BIN += $(DEMO)
+$(DEMO): $(BUILD)/tests/demo/oneread.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 all: $(ALL_BIN)
 
 # Each part's runner is run in turn (not in parallel: they share two cores
