@@ -1,0 +1,65 @@
+# tests/wrap.mk: the wrap conformance suite (tests/wrap/), its mutants
+# (tests/mutants/wrap/), Valgrind run and the Readline benchmark.
+#
+#   make check-wrap                    the suite against wrap/wrap.c
+#   make check-wrap WRAP_SRC=their.c   ... against any single C file
+#   make wrap-test                     the same as check-wrap on ours
+#   make mutants-wrap                  every mutant must fail its clause
+#   make wrap-valgrind, make wrap-bench
+
+WRAP_TEST_DIR  := $(BUILD)/tests/wrap
+WRAP_TEST_SRCS := $(wildcard tests/wrap/test_wrap_*.c) tests/wrap/harness.c tests/wrap/wtest.c
+WRAP_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
+
+# A candidate is compiled like our code but without -Werror.
+WRAP_CAND_CFLAGS = $(STD_FLAGS) -Wall -Wextra $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)
+WRAP_LINK_FLAGS  = $(ALL_LDFLAGS)
+
+# Where a WRAP_SRC run builds: its own directory, named after the file.
+wrap_cand_dir = $(BUILD)/check-wrap/$(subst /,_,$(subst .,_,$(patsubst /%,%,$(abspath $(1)))))
+
+WRAP_CHECK_ENV = CC='$(CC)' CAND_CFLAGS='$(WRAP_CAND_CFLAGS)' \
+  LINK_FLAGS='$(WRAP_LINK_FLAGS)' OBJDIR='$(WRAP_TEST_DIR)' SHIM='$(abspath $(FI_SO))'
+
+CHECK_RUN    += check-wrap
+TEST_RUN     += wrap-test
+VALGRIND_RUN += wrap-valgrind
+MUTANTS_RUN  += mutants-wrap
+BENCH_RUN    += wrap-bench
+TSAN_RUN     += wrap-test
+
+.PHONY: check-wrap wrap-test wrap-valgrind mutants-wrap wrap-bench wrap-test-objs
+
+wrap-test-objs: $(WRAP_TEST_OBJS)
+
+ifneq ($(strip $(WRAP_SRC)),)
+check-wrap: $(WRAP_TEST_OBJS) $(FI_SO)
+	@$(WRAP_CHECK_ENV) WRAP_SRC='$(WRAP_SRC)' OUTDIR='$(call wrap_cand_dir,$(WRAP_SRC))' \
+	  sh scripts/check-wrap.sh
+else
+check-wrap: wrap-test
+endif
+
+wrap-test: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
+	@$(WRAP_CHECK_ENV) CAND_OBJ='$(BUILD)/wrap/wrap.o' OUTDIR='$(WRAP_TEST_DIR)/ours' \
+	  WRAP_SRC= sh scripts/check-wrap.sh
+
+# Memcheck with every leak kind shown; smaller iteration counts (WRAP_SLOW).
+wrap-valgrind: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
+	@$(WRAP_CHECK_ENV) CAND_OBJ='$(BUILD)/wrap/wrap.o' OUTDIR='$(WRAP_TEST_DIR)/valgrind' \
+	  WRAP_SRC= WRAP_SLOW=1 WRAP_TIMEOUT=300 \
+	  RUNNER='$(VALGRIND) --show-leak-kinds=all --errors-for-leak-kinds=all' \
+	  sh scripts/check-wrap.sh
+
+mutants-wrap: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
+	@$(WRAP_CHECK_ENV) BUILDDIR='$(BUILD)/check-wrap' \
+	  sh scripts/check-wrap-mutants.sh tests/mutants/wrap/*.c
+
+# ---- benchmark (not a test) ----
+WRAP_BENCH := $(BUILD)/tests/bench/bench_readline
+
+$(WRAP_BENCH): $(BUILD)/tests/bench/bench_readline.o $(LIBWRAP)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS)
+
+wrap-bench: $(WRAP_BENCH)
+	$(WRAP_BENCH)

@@ -1,0 +1,273 @@
+/* test_wrap_conn.c: A1-A2 (Accept), C1-C3 (Connect), CL1 (Close). */
+#include "wtest.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct sockaddr_storage addr;
+static socklen_t addrlen;
+static int lfd = -1;
+
+static int setup_listener(void **state)
+{
+    (void)state;
+    lfd = tcp_listener(&addr, &addrlen);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fi_clear();
+    if (lfd >= 0)
+        close(lfd);
+    return 0;
+}
+
+static int dial(void)
+{
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(c, (struct sockaddr *)&addr, addrlen) < 0)
+        fail_msg("test's connect: %s", strerror(errno));
+    return c;
+}
+
+/* A accepted S and C are the two ends of one connection. */
+static void same_connection(int s, int c)
+{
+    char b[4];
+    if (s < 0)
+        fail_msg("Accept returned %d (errno %s)", s, strerror(errno));
+    write_all(c, "ping", 4);
+    read_all(s, b, 4);
+    expect_bytes(b, "ping", 4);
+}
+
+static void A1_retries_eintr_and_econnaborted(void **state)
+{
+    (void)state;
+    int c = dial(), s;
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof peer;
+
+    fi("accept,accept4:eintr:when=1;accept,accept4:error=ECONNABORTED:when=2..3");
+    s = Accept(lfd, (struct sockaddr *)&peer, &plen);
+    assert_int_equal(fi_fired(), 3);
+    same_connection(s, c);
+    if (plen != sizeof peer || peer.sin_family != AF_INET)
+        fail_msg("Accept: peer address not filled (len %u)", (unsigned)plen);
+    close(s);
+    close(c);
+}
+
+static void A2_resource_errors_return(void **state)
+{
+    (void)state;
+    const char *names[] = { "EMFILE", "ENFILE", "ENOBUFS", "ENOMEM" };
+    const int errs[] = { EMFILE, ENFILE, ENOBUFS, ENOMEM };
+    int c = dial(), s;
+
+    for (int i = 0; i < 4; i++) {
+        fi("accept,accept4:error=%s:when=1", names[i]);
+        errno = 0;
+        s = Accept(lfd, NULL, NULL);
+        if (s != -1 || errno != errs[i])
+            fail_msg("Accept with %s: returned %d errno %s", names[i], s,
+                     strerror(errno));
+    }
+    fi_clear();
+    s = Accept(lfd, NULL, NULL);            /* and the server goes on */
+    same_connection(s, c);
+    close(s);
+    close(c);
+}
+
+static void A2_real_emfile_returns(void **state)
+{
+    (void)state;
+    int c = dial(), s, top;
+    struct rlimit rl;
+
+    top = dup(lfd);     /* the lowest free number: cap the table just there */
+    close(top);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit low = { (rlim_t)top, rl.rlim_max };
+    if (setrlimit(RLIMIT_NOFILE, &low) < 0)
+        fail_msg("setrlimit: %s", strerror(errno));
+    errno = 0;
+    s = Accept(lfd, NULL, NULL);
+    int e = errno;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (s != -1 || e != EMFILE)
+        fail_msg("Accept at the fd limit: returned %d errno %s, want -1 EMFILE",
+                 s, strerror(e));
+    s = Accept(lfd, NULL, NULL);
+    same_connection(s, c);
+    close(s);
+    close(c);
+}
+
+static void A2_other_failures_return(void **state)
+{
+    (void)state;
+    int u = socket(AF_INET, SOCK_STREAM, 0);
+
+    expect_err(Accept(u, NULL, NULL), EINVAL);      /* not listening */
+    close(u);
+    expect_err(Accept(-1, NULL, NULL), EBADF);
+    set_nonblock(lfd);
+    expect_err(Accept(lfd, NULL, NULL), EAGAIN);
+    int d = socket(AF_INET, SOCK_DGRAM, 0);
+    expect_err(Accept(d, NULL, NULL), EOPNOTSUPP);
+    close(d);
+}
+
+static void C1_connect_returns_zero(void **state)
+{
+    (void)state;
+    int c = socket(AF_INET, SOCK_STREAM, 0), s;
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+
+    expect_ret(Connect(c, (struct sockaddr *)&addr, addrlen), 0);
+    if (getpeername(c, (struct sockaddr *)&peer, &plen) < 0)
+        fail_msg("not connected after Connect: %s", strerror(errno));
+    s = accept(lfd, NULL, NULL);
+    same_connection(s, c);
+    close(s);
+    close(c);
+}
+
+static void C2_eintr_waits_never_reconnects(void **state)
+{
+    (void)state;
+    int c = socket(AF_INET, SOCK_STREAM, 0), s;
+
+    /* call 1: the attempt goes on, EINTR returned; any later connect()
+     * on it fails with EALREADY and counts as a second firing */
+    fi("connect:eintr:when=1;connect:error=EALREADY:when=2+");
+    expect_ret(Connect(c, (struct sockaddr *)&addr, addrlen), 0);
+    if (fi_fired() != 1)
+        fail_msg("connect() was called again after EINTR (%ld faults fired)",
+                 fi_fired());
+    fi_clear();
+    s = accept(lfd, NULL, NULL);
+    same_connection(s, c);
+    close(s);
+    close(c);
+}
+
+static void C2_eintr_then_failure_reported(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ref;
+    socklen_t rlen;
+    int holder, c = socket(AF_INET, SOCK_STREAM, 0);
+
+    refused_addr(&ref, &rlen, &holder);
+    fi("connect:eintr:when=1;connect:error=EALREADY:when=2+");
+    expect_err(Connect(c, (struct sockaddr *)&ref, rlen), ECONNREFUSED);
+    if (fi_fired() != 1)
+        fail_msg("connect() was called again after EINTR");
+    close(c);
+    close(holder);
+}
+
+static void C3_refused_and_other_errors(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ref;
+    socklen_t rlen;
+    int holder, c = socket(AF_INET, SOCK_STREAM, 0);
+
+    refused_addr(&ref, &rlen, &holder);     /* the kernel's own refusal */
+    expect_err(Connect(c, (struct sockaddr *)&ref, rlen), ECONNREFUSED);
+    close(c);
+    close(holder);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    fi("connect:error=ETIMEDOUT:when=1");
+    expect_err(Connect(c, (struct sockaddr *)&addr, addrlen), ETIMEDOUT);
+    fi("connect:error=ENETUNREACH:when=1");
+    expect_err(Connect(c, (struct sockaddr *)&addr, addrlen), ENETUNREACH);
+    close(c);
+    expect_err(Connect(-1, (struct sockaddr *)&addr, addrlen), EBADF);
+}
+
+static void CL1_close_returns_zero_and_closes(void **state)
+{
+    (void)state;
+    int p[2];
+
+    pair_unix(p);
+    assert_int_equal(Close(p[0]), 0);
+    if (fcntl(p[0], F_GETFD) != -1 || errno != EBADF)
+        fail_msg("descriptor still open after Close");
+    expect_err(Close(p[0]), EBADF);
+    expect_err(Close(-1), EBADF);
+    close(p[1]);
+}
+
+static void CL1_eintr_counts_as_closed(void **state)
+{
+    (void)state;
+    int p[2];
+
+    pair_unix(p);
+    /* close:eintr closes the descriptor then returns EINTR, as Linux does;
+     * a second close() on that number is caught by the second rule */
+    fi("close:eintr:fd=%d:when=1;close:error=EIO:fd=%d:when=2+", p[0], p[0]);
+    expect_ret(Close(p[0]), 0);
+    if (fi_fired() != 1)
+        fail_msg("close() called again after EINTR");
+    fi_clear();
+    if (fcntl(p[0], F_GETFD) != -1)
+        fail_msg("descriptor still open after Close");
+    close(p[1]);
+}
+
+static void CL1_other_failure_and_state_dropped(void **state)
+{
+    (void)state;
+    int p[2];
+    char buf[64];
+
+    pair_unix(p);
+    rcv_timeout(p[0], 3000);
+    write_all(p[1], "l1\nleft\n", 8);
+    expect_ret(Readline(p[0], buf, sizeof buf), 3);
+    /* take from the kernel what Readline left there, if anything */
+    while (recv(p[0], buf, sizeof buf, MSG_DONTWAIT) > 0)
+        ;
+    fi("close:error=EIO:fd=%d:when=1", p[0]);
+    expect_err(Close(p[0]), EIO);           /* fd stays open: no call made */
+    fi_clear();
+    write_all(p[1], "new\n", 4);
+    /* Readline's state for the number was dropped whatever close() said */
+    expect_ret(Readline(p[0], buf, sizeof buf), 4);
+    if (memcmp(buf, "new\n", 4) != 0)
+        fail_msg("after a failed Close, Readline returned old bytes '%s'", buf);
+    Close(p[0]);
+    close(p[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(A1_retries_eintr_and_econnaborted, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(A2_resource_errors_return, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(A2_real_emfile_returns, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(A2_other_failures_return, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(C1_connect_returns_zero, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(C2_eintr_waits_never_reconnects, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(C2_eintr_then_failure_reported, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(C3_refused_and_other_errors, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(CL1_close_returns_zero_and_closes, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(CL1_eintr_counts_as_closed, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(CL1_other_failure_and_state_dropped, setup_listener, teardown),
+    };
+    return WRAP_RUN(tests);
+}

@@ -1,0 +1,280 @@
+/* test_wrap_mem.c: M1, and the "before close()" half of CL1.
+ *
+ * Linked with -Wl,--wrap=malloc,calloc,realloc,free,... so that every heap
+ * call the library makes goes through the counters below (this file and
+ * wtest.c allocate nothing themselves). Also --wrap=close, to look at the
+ * library from inside its own close() call. */
+#include "wtest.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- allocation tracking: a set of live pointers ---- */
+
+#define SLOTS 65536
+static void *live[SLOTS];
+static long nlive;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t slot_of(void *p)
+{
+    return ((uintptr_t)p >> 4) * 2654435761u % SLOTS;
+}
+
+static void track(void *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&mu);
+    size_t i = slot_of(p);
+    while (live[i] != NULL)
+        i = (i + 1) % SLOTS;
+    live[i] = p;
+    nlive++;
+    pthread_mutex_unlock(&mu);
+}
+
+static void untrack(void *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&mu);
+    for (size_t i = slot_of(p), k = 0; k < SLOTS; i = (i + 1) % SLOTS, k++) {
+        if (live[i] == NULL)
+            break;
+        if (live[i] == p) {
+            /* delete and re-insert the rest of the cluster */
+            live[i] = NULL;
+            nlive--;
+            for (size_t j = (i + 1) % SLOTS; live[j] != NULL; j = (j + 1) % SLOTS) {
+                void *q = live[j];
+                live[j] = NULL;
+                size_t h = slot_of(q);
+                while (live[h] != NULL)
+                    h = (h + 1) % SLOTS;
+                live[h] = q;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+static long outstanding(void)
+{
+    pthread_mutex_lock(&mu);
+    long n = nlive;
+    pthread_mutex_unlock(&mu);
+    return n;
+}
+
+void *__real_malloc(size_t);
+void *__real_calloc(size_t, size_t);
+void *__real_realloc(void *, size_t);
+void *__real_reallocarray(void *, size_t, size_t);
+void __real_free(void *);
+char *__real_strdup(const char *);
+char *__real_strndup(const char *, size_t);
+int __real_posix_memalign(void **, size_t, size_t);
+void *__real_aligned_alloc(size_t, size_t);
+int __real_close(int);
+
+void *__wrap_malloc(size_t n) { void *p = __real_malloc(n); track(p); return p; }
+void *__wrap_calloc(size_t a, size_t b) { void *p = __real_calloc(a, b); track(p); return p; }
+void __wrap_free(void *p) { untrack(p); __real_free(p); }
+char *__wrap_strdup(const char *s) { char *p = __real_strdup(s); track(p); return p; }
+char *__wrap_strndup(const char *s, size_t n) { char *p = __real_strndup(s, n); track(p); return p; }
+void *__wrap_aligned_alloc(size_t a, size_t n) { void *p = __real_aligned_alloc(a, n); track(p); return p; }
+
+void *__wrap_realloc(void *old, size_t n)
+{
+    void *p = __real_realloc(old, n);
+    if (p != NULL || n == 0)
+        untrack(old);
+    track(p);
+    return p;
+}
+
+void *__wrap_reallocarray(void *old, size_t a, size_t b)
+{
+    void *p = __real_reallocarray(old, a, b);
+    if (p != NULL)
+        untrack(old);
+    track(p);
+    return p;
+}
+
+int __wrap_posix_memalign(void **pp, size_t a, size_t n)
+{
+    int r = __real_posix_memalign(pp, a, n);
+    if (r == 0)
+        track(*pp);
+    return r;
+}
+
+/* ---- CL1: a close() hook that reuses the number at once ---- */
+
+static int hook_fd = -1;
+static int hook_peer = -1;
+static int hook_state;          /* 0 idle, 1 read in flight, 2 done */
+static char hook_line[64];
+static ssize_t hook_ret;
+static pthread_t hook_th;
+
+static void *hook_reader(void *arg)
+{
+    (void)arg;
+    hook_ret = Readline(hook_fd, hook_line, sizeof hook_line);
+    __atomic_store_n(&hook_state, 2, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+int __wrap_close(int fd)
+{
+    int r, p[2];
+
+    if (fd != hook_fd || hook_state != 0)
+        return __real_close(fd);
+    /* the library's close(): close for real, then "another thread" gets
+     * the same number at once, for a new connection with fresh bytes */
+    r = __real_close(fd);
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, p) < 0)
+        return r;
+    if (p[0] != fd) {
+        dup2(p[0], fd);
+        __real_close(p[0]);
+    }
+    hook_peer = p[1];
+    rcv_timeout(fd, 5000);
+    write_all(hook_peer, "fresh\n", 6);
+    hook_state = 1;
+    pthread_create(&hook_th, NULL, hook_reader, NULL);
+    /* wait (1 s at most: a lock held across close() would block it) */
+    for (int i = 0; i < 1000 && __atomic_load_n(&hook_state, __ATOMIC_ACQUIRE) != 2; i++)
+        usleep(1000);
+    return r;
+}
+
+static void CL1_state_dropped_before_close(void **state)
+{
+    (void)state;
+    int p[2];
+    char buf[64];
+
+    pair_unix(p);
+    rcv_timeout(p[0], 3000);
+    write_all(p[1], "first\nold-bytes\n", 16);
+    expect_ret(Readline(p[0], buf, sizeof buf), 6);
+    hook_fd = p[0];
+    hook_state = 0;
+    expect_ret(Close(p[0]), 0);
+    if (hook_state == 0)
+        fail_msg("Close did not call close() on the descriptor");
+    pthread_join(hook_th, NULL);
+    if (hook_ret != 6 || memcmp(hook_line, "fresh\n", 6) != 0)
+        fail_msg("a thread that got the number during close() read %zd bytes "
+                 "'%.20s', not the new connection's \"fresh\\n\": state was "
+                 "dropped after close()", hook_ret, hook_ret > 0 ? hook_line : "");
+    hook_fd = -1;
+    Close(p[0]);
+    close(p[1]);
+    close(hook_peer);
+}
+
+/* ---- M1 ---- */
+
+static void M1_no_heap_after_every_close(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    int a[N][2];
+    char buf[512];
+    static char longline[100001];
+    long before = outstanding();
+
+    for (int i = 0; i < N; i++) {
+        pair_unix(a[i]);
+        rcv_timeout(a[i][0], 3000);
+    }
+    memset(longline, 'L', sizeof longline - 1);
+    longline[sizeof longline - 2] = '\n';
+    write_all(a[0][1], "one\ntwo\nthree", 13);      /* leftovers */
+    expect_ret(Readline(a[0][0], buf, sizeof buf), 4);
+    write_all(a[1][1], "x\nyyyy", 6);               /* Readline then Readn */
+    expect_ret(Readline(a[1][0], buf, sizeof buf), 2);
+    expect_ret(Readn(a[1][0], buf, 2), 2);
+    set_nonblock(a[2][0]);                          /* failure mid-line */
+    write_all(a[2][1], "part", 4);
+    expect_err(Readline(a[2][0], buf, sizeof buf), EAGAIN);
+    set_nonblock(a[3][0]);                          /* Readn keeps bytes */
+    write_all(a[3][1], "abc", 3);
+    expect_err(Readn(a[3][0], buf, 10), EAGAIN);
+    shutdown(a[4][1], SHUT_WR);                     /* end of stream */
+    expect_ret(Readline(a[4][0], buf, sizeof buf), 0);
+    pid_t pid = fork();                             /* a long line */
+    if (pid == 0) {
+        write_all(a[5][1], longline, sizeof longline - 1);
+        write_all(a[5][1], "short\n", 6);
+        _exit(0);
+    }
+    static char big[100001];
+    expect_ret(Readline(a[5][0], big, sizeof big), 100000);
+    expect_ret(Readline(a[5][0], buf, 3), 2);
+    expect_err(Readline(a[0][0], buf, 1), EINVAL);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(Close(a[i][0]), 0);
+        Close(a[i][1]);
+    }
+    if (outstanding() != before)
+        fail_msg("%ld heap blocks still held by the library after every "
+                 "descriptor went through Close", outstanding() - before);
+}
+
+static void *thread_lines(void *arg)
+{
+    int *p = arg;
+    char buf[64];
+    for (int i = 0; i < 200; i++) {
+        write_all(p[1], "a line\nand more\n", 16);
+        Readline(p[0], buf, sizeof buf);    /* "a line\n" */
+        Readline(p[0], buf, 9);             /* "and more" */
+        Readline(p[0], buf, sizeof buf);    /* "\n" */
+    }
+    return NULL;
+}
+
+static void M1_no_heap_after_threads_close(void **state)
+{
+    (void)state;
+    int p[4][2];
+    pthread_t th[4];
+    long before = outstanding();
+
+    for (int i = 0; i < 4; i++) {
+        pair_unix(p[i]);
+        rcv_timeout(p[i][0], 3000);
+        pthread_create(&th[i], NULL, thread_lines, p[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        Close(p[i][0]);
+        Close(p[i][1]);
+    }
+    if (outstanding() != before)
+        fail_msg("%ld heap blocks still held after threads Closed every "
+                 "descriptor", outstanding() - before);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(M1_no_heap_after_every_close),
+        cmocka_unit_test(M1_no_heap_after_threads_close),
+        cmocka_unit_test(CL1_state_dropped_before_close),
+    };
+    return WRAP_RUN(tests);
+}

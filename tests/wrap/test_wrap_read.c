@@ -1,0 +1,237 @@
+/* test_wrap_read.c: R1-R3 (Read), W1-W3 (Write). */
+#include "wtest.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int fds[2];
+
+static int setup_unix(void **state)
+{
+    (void)state;
+    pair_unix(fds);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fi_clear();
+    close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    return 0;
+}
+
+static void R1_short_count_returned_not_looped(void **state)
+{
+    (void)state;
+    char buf[100];
+
+    rcv_timeout(fds[0], 2000);      /* a Read that loops fails, not hangs */
+    write_all(fds[1], "hello", 5);
+    expect_ret(Read(fds[0], buf, sizeof buf), 5);
+    expect_bytes(buf, "hello", 5);
+}
+
+static void R1_short_read_from_kernel_split(void **state)
+{
+    (void)state;
+    char buf[100];
+
+    rcv_timeout(fds[0], 2000);
+    write_all(fds[1], "abcdefgh", 8);
+    fi("read,recv:short=3:fd=%d", fds[0]);
+    expect_ret(Read(fds[0], buf, sizeof buf), 3);
+    expect_bytes(buf, "abc", 3);
+    expect_ret(Read(fds[0], buf, sizeof buf), 3);
+    expect_bytes(buf, "def", 3);
+    fi_clear();
+    expect_ret(Read(fds[0], buf, sizeof buf), 2);
+    expect_bytes(buf, "gh", 2);
+}
+
+static void R1_end_of_stream_is_zero(void **state)
+{
+    (void)state;
+    char buf[10];
+
+    shutdown(fds[1], SHUT_WR);
+    expect_ret(Read(fds[0], buf, sizeof buf), 0);
+    expect_ret(Read(fds[0], buf, sizeof buf), 0);
+}
+
+static void R1_pipe_and_tcp(void **state)
+{
+    (void)state;
+    int p[2], t[2];
+    char buf[64];
+
+    pair_pipe(p);
+    write_all(p[1], "pipe!", 5);
+    expect_ret(Read(p[0], buf, sizeof buf), 5);
+    expect_bytes(buf, "pipe!", 5);
+    close(p[1]);
+    expect_ret(Read(p[0], buf, sizeof buf), 0);
+    close(p[0]);
+
+    pair_tcp(t);
+    rcv_timeout(t[0], 2000);
+    write_all(t[1], "tcp", 3);
+    expect_ret(Read(t[0], buf, sizeof buf), 3);
+    close(t[1]);
+    expect_ret(Read(t[0], buf, sizeof buf), 0);
+    close(t[0]);
+}
+
+static void R2_eintr_retried(void **state)
+{
+    (void)state;
+    char buf[16];
+
+    write_all(fds[1], "xyz", 3);
+    fi("rd:eintr:fd=%d:when=1..3", fds[0]);
+    expect_ret(Read(fds[0], buf, sizeof buf), 3);
+    expect_bytes(buf, "xyz", 3);
+    assert_int_equal(fi_fired(), 3);
+}
+
+static void R2_eintr_retried_on_pipe(void **state)
+{
+    (void)state;
+    int p[2];
+    char buf[16];
+
+    pair_pipe(p);
+    write_all(p[1], "pq", 2);
+    fi("read:eintr:fd=pipe:when=1..2");
+    expect_ret(Read(p[0], buf, sizeof buf), 2);
+    expect_bytes(buf, "pq", 2);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void R3_eagain_returns_minus_one(void **state)
+{
+    (void)state;
+    char buf[16];
+
+    set_nonblock(fds[0]);           /* the kernel's own EAGAIN */
+    expect_err(Read(fds[0], buf, sizeof buf), EAGAIN);
+    write_all(fds[1], "ok", 2);
+    expect_ret(Read(fds[0], buf, sizeof buf), 2);
+}
+
+static void R3_econnreset_from_real_rst(void **state)
+{
+    (void)state;
+    int t[2];
+    char buf[16];
+
+    pair_tcp_reset(t);
+    expect_err(Read(t[0], buf, sizeof buf), ECONNRESET);
+    close(t[0]);
+}
+
+static void R3_injected_errors_and_ebadf(void **state)
+{
+    (void)state;
+    char buf[16];
+
+    fi("rd:error=ETIMEDOUT:fd=%d:when=1;rd:reset:fd=%d:when=2", fds[0], fds[0]);
+    expect_err(Read(fds[0], buf, sizeof buf), ETIMEDOUT);
+    expect_err(Read(fds[0], buf, sizeof buf), ECONNRESET);
+    fi_clear();
+    expect_err(Read(-1, buf, sizeof buf), EBADF);
+}
+
+static void W1_short_count_returned(void **state)
+{
+    (void)state;
+    char buf[16];
+
+    fi("write,send:short=4:fd=%d", fds[1]);
+    expect_ret(Write(fds[1], "abcdefghij", 10), 4);
+    fi_clear();
+    read_all(fds[0], buf, 4);
+    expect_bytes(buf, "abcd", 4);
+    assert_int_equal(pending(fds[0]), 0);
+}
+
+static void W1_kernel_short_write_nonblocking(void **state)
+{
+    (void)state;
+    static char big[1 << 20];
+    ssize_t r;
+
+    set_nonblock(fds[1]);
+    r = Write(fds[1], big, sizeof big);  /* the kernel takes what fits */
+    if (r <= 0 || (size_t)r >= sizeof big)
+        fail_msg("Write of 1 MiB into a socket buffer returned %zd", r);
+    assert_int_equal(pending(fds[0]), (int)r);
+}
+
+static void W2_eintr_retried(void **state)
+{
+    (void)state;
+    char buf[8];
+
+    fi("wr:eintr:fd=%d:when=1..2", fds[1]);
+    expect_ret(Write(fds[1], "hey", 3), 3);
+    assert_int_equal(fi_fired(), 2);
+    fi_clear();
+    read_all(fds[0], buf, 3);
+    expect_bytes(buf, "hey", 3);
+}
+
+static void W3_epipe_after_peer_closed(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    close(fds[0]);
+    fds[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+    expect_err(Write(fds[1], "x", 1), EPIPE);
+}
+
+static void W3_eagain_full_buffer(void **state)
+{
+    (void)state;
+    fill_socket(fds[1]);            /* the kernel's own full buffer */
+    expect_err(Write(fds[1], "x", 1), EAGAIN);
+}
+
+static void W3_econnreset_and_injected(void **state)
+{
+    (void)state;
+    int t[2];
+
+    signal(SIGPIPE, SIG_IGN);
+    pair_tcp_reset(t);
+    expect_err(Write(t[0], "x", 1), ECONNRESET);
+    close(t[0]);
+    fi("wr:error=ENOBUFS:fd=%d:when=1", fds[1]);
+    expect_err(Write(fds[1], "x", 1), ENOBUFS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(R1_short_count_returned_not_looped, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R1_short_read_from_kernel_split, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R1_end_of_stream_is_zero, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R1_pipe_and_tcp, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R2_eintr_retried, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R2_eintr_retried_on_pipe, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R3_eagain_returns_minus_one, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R3_econnreset_from_real_rst, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R3_injected_errors_and_ebadf, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(W1_short_count_returned, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(W1_kernel_short_write_nonblocking, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(W2_eintr_retried, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(W3_epipe_after_peer_closed, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(W3_eagain_full_buffer, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(W3_econnreset_and_injected, setup_unix, teardown),
+    };
+    return WRAP_RUN(tests);
+}

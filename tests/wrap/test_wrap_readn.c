@@ -1,0 +1,376 @@
+/* test_wrap_readn.c: N1-N6 (Readn), WN1-WN3 (Writen). The exhaustive and
+ * random splits of N1 are in test_wrap_split.c. */
+#include "wtest.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int fds[2];
+
+static int setup_unix(void **state)
+{
+    (void)state;
+    pair_unix(fds);
+    rcv_timeout(fds[0], 3000);      /* a Readn that waits for too much fails */
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fi_clear();
+    Close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    return 0;
+}
+
+static void fill_pattern(char *b, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        b[i] = (char)((i * 131 + seed * 7 + (i >> 8)) & 0xff);
+}
+
+static void N1_one_byte_reads(void **state)
+{
+    (void)state;
+    char in[300], out[300];
+
+    fill_pattern(in, sizeof in, 1);
+    write_all(fds[1], in, sizeof in);
+    fi("rd:short=1:fd=%d", fds[0]);
+    expect_ret(Readn(fds[0], out, sizeof out), sizeof out);
+    expect_bytes(out, in, sizeof in);
+}
+
+struct feeder {
+    int fd;
+    const char *buf;
+    size_t len, chunk;
+};
+
+static void *feed(void *p)
+{
+    struct feeder *f = p;
+    for (size_t off = 0; off < f->len; off += f->chunk) {
+        size_t n = f->len - off < f->chunk ? f->len - off : f->chunk;
+        write_all(f->fd, f->buf + off, n);
+    }
+    return NULL;
+}
+
+static void N1_large_across_many_reads(void **state)
+{
+    (void)state;
+    size_t n = 3u << 20;
+    char *in = malloc(n), *out = malloc(n);
+    struct feeder f = { fds[1], in, n, 7777 };
+    pthread_t th;
+
+    fill_pattern(in, n, 2);
+    pthread_create(&th, NULL, feed, &f);
+    expect_ret(Readn(fds[0], out, n), n);
+    pthread_join(th, NULL);
+    expect_bytes(out, in, n);
+    free(in);
+    free(out);
+}
+
+static void N1_pipe_and_tcp(void **state)
+{
+    (void)state;
+    int p[2], t[2];
+    char in[5000], out[5000];
+
+    fill_pattern(in, sizeof in, 3);
+    pair_pipe(p);
+    write_all(p[1], in, sizeof in);
+    fi("read:short=333:fd=pipe");
+    expect_ret(Readn(p[0], out, sizeof out), sizeof out);
+    expect_bytes(out, in, sizeof in);
+    Close(p[0]);
+    close(p[1]);
+
+    pair_tcp(t);
+    rcv_timeout(t[0], 3000);
+    write_all(t[1], in, sizeof in);
+    fi("rd:short=1000:fd=%d", t[0]);
+    expect_ret(Readn(t[0], out, sizeof out), sizeof out);
+    expect_bytes(out, in, sizeof in);
+    Close(t[0]);
+    close(t[1]);
+}
+
+static void N2_early_end_returns_count(void **state)
+{
+    (void)state;
+    char out[100];
+
+    write_all(fds[1], "0123456", 7);
+    shutdown(fds[1], SHUT_WR);
+    fi("rd:short=2:fd=%d", fds[0]);
+    memset(out, 0, sizeof out);
+    expect_ret(Readn(fds[0], out, sizeof out), 7);
+    expect_bytes(out, "0123456", 7);
+    expect_ret(Readn(fds[0], out, sizeof out), 0);
+}
+
+static void N2_end_at_once_returns_zero(void **state)
+{
+    (void)state;
+    char out[10];
+    int p[2];
+
+    shutdown(fds[1], SHUT_WR);
+    expect_ret(Readn(fds[0], out, sizeof out), 0);
+    pair_pipe(p);                   /* a real EOF on a pipe too */
+    write_all(p[1], "ab", 2);
+    close(p[1]);
+    expect_ret(Readn(p[0], out, sizeof out), 2);
+    expect_bytes(out, "ab", 2);
+    expect_ret(Readn(p[0], out, sizeof out), 0);
+    Close(p[0]);
+}
+
+static void N2_injected_eof(void **state)
+{
+    (void)state;
+    char out[10];
+
+    write_all(fds[1], "abcdefghij", 10);
+    fi("rd:short=3:fd=%d:when=1;rd:eof:fd=%d:when=2", fds[0], fds[0]);
+    expect_ret(Readn(fds[0], out, sizeof out), 3);
+    expect_bytes(out, "abc", 3);
+}
+
+static void N3_eintr_at_every_point(void **state)
+{
+    (void)state;
+    char in[12], out[12];
+
+    fill_pattern(in, sizeof in, 4);
+    for (int at = 1; at <= 13; at++) {
+        int p[2];
+        pair_unix(p);
+        write_all(p[1], in, sizeof in);
+        /* rules are tried in order: the EINTR rule first */
+        fi("rd:eintr:fd=%d:when=%d..%d;rd:short=1:fd=%d", p[0], at, at + 1, p[0]);
+        memset(out, 0, sizeof out);
+        expect_ret(Readn(p[0], out, sizeof out), sizeof out);
+        expect_bytes(out, in, sizeof in);
+        fi_clear();
+        assert_int_equal(pending(p[0]), 0);
+        Close(p[0]);
+        close(p[1]);
+    }
+}
+
+static void N4_eagain_keeps_bytes_taken(void **state)
+{
+    (void)state;
+    char out[20];
+
+    set_nonblock(fds[0]);           /* the kernel's own EAGAIN */
+    write_all(fds[1], "01234567", 8);
+    expect_err(Readn(fds[0], out, 20), EAGAIN);
+    write_all(fds[1], "89abcdefghij", 12);
+    expect_ret(Readn(fds[0], out, 20), 20);
+    expect_bytes(out, "0123456789abcdefghij", 20);
+}
+
+static void N4_error_then_readline_gets_bytes(void **state)
+{
+    (void)state;
+    char out[32];
+
+    write_all(fds[1], "abcdef\nrest\n", 12);
+    fi("rd:short=2:fd=%d:when=1..2;rd:error=ECONNRESET:fd=%d:when=3",
+       fds[0], fds[0]);
+    expect_err(Readn(fds[0], out, 10), ECONNRESET);
+    fi_clear();
+    expect_ret(Readline(fds[0], out, sizeof out), 7);
+    assert_string_equal(out, "abcdef\n");
+    expect_ret(Readline(fds[0], out, sizeof out), 5);
+    assert_string_equal(out, "rest\n");
+}
+
+static void N4_error_after_readline_readahead(void **state)
+{
+    (void)state;
+    char out[32];
+
+    /* whatever Readline kept, plus what Readn read, must survive */
+    write_all(fds[1], "L1\nabcdefgh", 11);
+    expect_ret(Readline(fds[0], out, sizeof out), 3);
+    assert_string_equal(out, "L1\n");
+    write_all(fds[1], "ijk", 3);
+    fi("rd:short=2:fd=%d:when=1;rd:error=ETIMEDOUT:fd=%d:when=2+",
+       fds[0], fds[0]);
+    expect_err(Readn(fds[0], out, 20), ETIMEDOUT);
+    fi_clear();
+    write_all(fds[1], "lmnopqrst", 9);
+    expect_ret(Readn(fds[0], out, 20), 20);
+    expect_bytes(out, "abcdefghijklmnopqrst", 20);
+}
+
+static void N5_never_reads_ahead(void **state)
+{
+    (void)state;
+    char out[16];
+    int p[2];
+
+    write_all(fds[1], "0123456789", 10);
+    expect_ret(Readn(fds[0], out, 4), 4);
+    expect_bytes(out, "0123", 4);
+    if (pending(fds[0]) != 6)
+        fail_msg("after Readn(4) of 10 bytes, %d bytes are left in the "
+                 "socket, want 6", pending(fds[0]));
+    pair_pipe(p);
+    write_all(p[1], "abcdefgh", 8);
+    fi("read:short=3:fd=pipe");
+    expect_ret(Readn(p[0], out, 5), 5);
+    if (pending(p[0]) != 3)
+        fail_msg("after Readn(5) of 8 bytes, %d left in the pipe, want 3",
+                 pending(p[0]));
+    Close(p[0]);
+    close(p[1]);
+}
+
+static void N6_zero_returns_at_once(void **state)
+{
+    (void)state;
+    char out[4];
+
+    /* nothing to read and no end of stream: a read() would block */
+    expect_ret(Readn(fds[0], out, 0), 0);
+    write_all(fds[1], "ab", 2);
+    expect_ret(Readn(fds[0], out, 0), 0);
+    assert_int_equal(pending(fds[0]), 2);
+    expect_ret(Readn(fds[0], out, 2), 2);
+}
+
+static void WN1_all_bytes_across_short_writes(void **state)
+{
+    (void)state;
+    char in[1000], out[1000];
+
+    fill_pattern(in, sizeof in, 5);
+    fi("wr:short=7:fd=%d", fds[1]);
+    expect_ret(Writen(fds[1], in, sizeof in), sizeof in);
+    fi_clear();
+    read_all(fds[0], out, sizeof out);
+    expect_bytes(out, in, sizeof in);
+    assert_int_equal(pending(fds[0]), 0);
+}
+
+struct drain {
+    int fd;
+    char *buf;
+    size_t len;
+};
+
+static void *drain(void *p)
+{
+    struct drain *d = p;
+    read_all(d->fd, d->buf, d->len);
+    return NULL;
+}
+
+static void WN1_large_blocking_with_reader(void **state)
+{
+    (void)state;
+    size_t n = 4u << 20;
+    char *in = malloc(n), *out = malloc(n);
+    struct drain d = { fds[0], out, n };
+    pthread_t th;
+
+    fill_pattern(in, n, 6);
+    pthread_create(&th, NULL, drain, &d);
+    fi("wr:short=50000:fd=%d", fds[1]);
+    expect_ret(Writen(fds[1], in, n), n);
+    pthread_join(th, NULL);
+    expect_bytes(out, in, n);
+    free(in);
+    free(out);
+}
+
+static void WN2_eintr_at_every_point(void **state)
+{
+    (void)state;
+    char in[10], out[10];
+
+    fill_pattern(in, sizeof in, 7);
+    for (int at = 1; at <= 11; at++) {
+        int p[2];
+        pair_unix(p);
+        fi("wr:eintr:fd=%d:when=%d;wr:short=1:fd=%d", p[1], at, p[1]);
+        expect_ret(Writen(p[1], in, sizeof in), sizeof in);
+        fi_clear();
+        if (pending(p[0]) != (int)sizeof in)
+            fail_msg("EINTR at write %d: %d bytes arrived, want %zu", at,
+                     pending(p[0]), sizeof in);
+        read_all(p[0], out, sizeof out);
+        expect_bytes(out, in, sizeof in);
+        close(p[0]);
+        close(p[1]);
+    }
+}
+
+static void WN3_epipe(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    close(fds[1]);
+    fds[1] = -1;
+    expect_err(Writen(fds[0], "abc", 3), EPIPE);
+}
+
+static void WN3_eagain_after_partial(void **state)
+{
+    (void)state;
+    static char big[4 << 20];
+    set_nonblock(fds[1]);           /* the kernel's own full buffer */
+    expect_err(Writen(fds[1], big, sizeof big), EAGAIN);
+}
+
+static void WN3_econnreset(void **state)
+{
+    (void)state;
+    int t[2];
+
+    signal(SIGPIPE, SIG_IGN);
+    pair_tcp_reset(t);
+    expect_err(Writen(t[0], "abc", 3), ECONNRESET);
+    close(t[0]);
+    fi("wr:short=2:fd=%d:when=1;wr:reset:fd=%d:when=2", fds[1], fds[1]);
+    expect_err(Writen(fds[1], "abcdef", 6), ECONNRESET);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(N1_one_byte_reads, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N1_large_across_many_reads, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N1_pipe_and_tcp, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N2_early_end_returns_count, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N2_end_at_once_returns_zero, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N2_injected_eof, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N3_eintr_at_every_point, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N4_eagain_keeps_bytes_taken, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N4_error_then_readline_gets_bytes, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N4_error_after_readline_readahead, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N5_never_reads_ahead, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N6_zero_returns_at_once, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(WN1_all_bytes_across_short_writes, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(WN1_large_blocking_with_reader, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(WN2_eintr_at_every_point, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(WN3_epipe, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(WN3_eagain_after_partial, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(WN3_econnreset, setup_unix, teardown),
+    };
+    return WRAP_RUN(tests);
+}

@@ -1,0 +1,255 @@
+/* test_wrap_split.c: L7 and N1 (and L10 mixed), exhaustively on every way
+ * to split a 12-byte stream into reads (2^11 splits, imposed with one
+ * "rd:short=K:when=I" rule per read), and on seeded random splits of 1 MiB
+ * streams (lines of 0 to 100,000 bytes, NUL bytes, no final newline) fed
+ * chunk by chunk: the feeder writes the next chunk only once the socket is
+ * empty, so no read can return more than one chunk. */
+#include "wtest.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* What the contract says the next Readline(maxlen) / Readn(n) returns,
+ * from S[*cur..len); advances *cur. */
+static size_t model_line(const char *s, size_t len, size_t *cur, size_t maxlen)
+{
+    size_t want = maxlen - 1, n = 0;
+    while (*cur + n < len && n < want) {
+        if (s[*cur + n++] == '\n')
+            break;
+    }
+    *cur += n;
+    return n;
+}
+
+static size_t model_readn(size_t len, size_t *cur, size_t n)
+{
+    size_t k = len - *cur < n ? len - *cur : n;
+    *cur += k;
+    return k;
+}
+
+/* Rules making read number i (from 1) return at most chunk[i-1] bytes. */
+static void split_rules(int fd, unsigned mask, size_t len)
+{
+    char rules[2048];
+    size_t off = 0, last = 0;
+    int call = 1;
+
+    for (size_t i = 1; i <= len; i++) {
+        if (i == len || (mask >> (i - 1) & 1)) {
+            off += (size_t)snprintf(rules + off, sizeof rules - off,
+                                    "%srd:short=%zu:fd=%d:when=%d",
+                                    off ? ";" : "", i - last, fd, call++);
+            last = i;
+        }
+    }
+    fi("%s", rules);
+}
+
+static const char *streams[] = { "ab\n\ncd\0e\nfg", "\n0123456789\n", "xy\nz" };
+static const size_t stream_len[] = { 12, 12, 4 };
+
+static void check_case(const char *s, size_t len, unsigned mask, int mode,
+                       size_t size)
+{
+    int p[2];
+    char buf[64];
+    size_t cur = 0;
+
+    pair_unix(p);
+    rcv_timeout(p[0], 3000);
+    write_all(p[1], s, len);
+    shutdown(p[1], SHUT_WR);
+    split_rules(p[0], mask, len);
+    for (int step = 0; step < 40; step++) {
+        size_t at = cur, exp;
+        ssize_t r;
+        if (mode == 0) {
+            exp = model_line(s, len, &cur, size);
+            memset(buf, 'X', sizeof buf);
+            r = Readline(p[0], buf, size);
+            if (r == (ssize_t)exp && buf[exp] != '\0')
+                fail_msg("split mask %#x maxlen %zu: no '\\0' after line", mask,
+                         size);
+        } else {
+            exp = model_readn(len, &cur, size);
+            r = Readn(p[0], buf, size);
+        }
+        if (r != (ssize_t)exp || memcmp(buf, s + at, exp) != 0)
+            fail_msg("stream of %zu bytes split by mask %#x, %s(%zu) at byte "
+                     "%zu: returned %zd (errno %s), expected %zu bytes%s",
+                     len, mask, mode ? "Readn" : "Readline", size, at, r,
+                     r < 0 ? strerror(errno) : "-", exp,
+                     r == (ssize_t)exp ? " (bytes differ)" : "");
+        if (exp == 0)
+            break;
+    }
+    fi_clear();
+    Close(p[0]);
+    close(p[1]);
+}
+
+static void every_split(int mode, const size_t *sizes, size_t nsizes)
+{
+    unsigned step = slow_mode() ? 37 : 1;
+    for (size_t k = 0; k < sizeof streams / sizeof streams[0]; k++) {
+        size_t len = stream_len[k];
+        for (unsigned mask = 0; mask < 1u << (len - 1); mask += step)
+            for (size_t z = 0; z < nsizes; z++)
+                check_case(streams[k], len, mask, mode, sizes[z]);
+    }
+}
+
+static void L7_every_split_of_12_bytes(void **state)
+{
+    (void)state;
+    const size_t maxlens[] = { 100, 4, 2 };
+    every_split(0, maxlens, 3);
+}
+
+static void N1_every_split_of_12_bytes(void **state)
+{
+    (void)state;
+    const size_t ns[] = { 12, 5, 1 };
+    every_split(1, ns, 3);
+}
+
+/* ---- random splits of large streams ---- */
+
+struct feed {
+    int wfd, rfd;
+    const char *buf;
+    size_t len;
+    uint64_t seed;
+};
+
+static size_t log_uniform(uint64_t *s, unsigned maxbits)
+{
+    unsigned bits = (unsigned)rnd_below(s, maxbits + 1);
+    return 1 + rnd_below(s, (size_t)1 << bits);
+}
+
+static void *feeder(void *p)
+{
+    struct feed *f = p;
+    size_t off = 0;
+
+    while (off < f->len) {
+        size_t n = log_uniform(&f->seed, 16);
+        if (n > f->len - off)
+            n = f->len - off;
+        while (pending(f->rfd) > 0)     /* the last chunk was taken */
+            sched_yield();
+        write_all(f->wfd, f->buf + off, n);
+        off += n;
+    }
+    shutdown(f->wfd, SHUT_WR);
+    return NULL;
+}
+
+static char *make_stream(uint64_t *s, size_t len)
+{
+    char *b = malloc(len);
+    size_t off = 0;
+
+    while (off < len) {
+        size_t l = rnd_below(s, 8) == 0 ? rnd_below(s, 100001) : rnd_below(s, 80);
+        for (size_t i = 0; i < l && off < len; i++) {
+            uint64_t r = rnd(s);
+            b[off++] = (r & 15) == 0 ? '\0' : (char)('!' + (r >> 8) % 90);
+        }
+        if (off < len)
+            b[off++] = '\n';
+    }
+    if (b[len - 1] == '\n')
+        b[len - 1] = 'E';           /* no final newline */
+    return b;
+}
+
+/* mode 0: Readline only; 1: Readn only; 2: both, interleaved. */
+static void random_splits(int mode)
+{
+    int seeds = slow_mode() ? 2 : 6;
+    size_t len = slow_mode() ? (256u << 10) : (1u << 20);
+    char *out = malloc(200001);
+
+    for (int k = 0; k < seeds; k++) {
+        uint64_t s = 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1 + 100 * mode);
+        char *in = make_stream(&s, len);
+        int p[2];
+        pthread_t th;
+        size_t cur = 0;
+
+        pair_unix(p);
+        rcv_timeout(p[0], 5000);
+        struct feed f = { p[1], p[0], in, len, s ^ 0xabcdef };
+        pthread_create(&th, NULL, feeder, &f);
+        if (k % 2)                  /* half the runs: shorter reads too */
+            fi("rd:short=%zu:fd=%d:p=0.5", 1 + rnd_below(&s, 5000), p[0]);
+        for (;;) {
+            size_t at = cur, exp, size;
+            int line = mode == 0 || (mode == 2 && rnd_below(&s, 2));
+            ssize_t r;
+            if (line) {
+                size = rnd_below(&s, 10) == 0 ? 2 + rnd_below(&s, 50) : 200001;
+                exp = model_line(in, len, &cur, size);
+                r = Readline(p[0], out, size);
+            } else {
+                size = log_uniform(&s, 17);
+                exp = model_readn(len, &cur, size);
+                r = Readn(p[0], out, size);
+            }
+            if (r != (ssize_t)exp || memcmp(out, in + at, exp) != 0)
+                fail_msg("seed %d, %s(%zu) at byte %zu of %zu: returned %zd "
+                         "(errno %s), expected %zu%s", k,
+                         line ? "Readline" : "Readn", size, at, len, r,
+                         r < 0 ? strerror(errno) : "-", exp,
+                         r == (ssize_t)exp ? " (bytes differ)" : "");
+            if (line && out[exp] != '\0')
+                fail_msg("seed %d: no '\\0' after the line at byte %zu", k, at);
+            if (exp == 0)
+                break;
+        }
+        pthread_join(th, NULL);
+        fi_clear();
+        Close(p[0]);
+        close(p[1]);
+        free(in);
+    }
+    free(out);
+}
+
+static void L7_random_splits_of_large_streams(void **state)
+{
+    (void)state;
+    random_splits(0);
+}
+
+static void N1_random_splits_of_large_streams(void **state)
+{
+    (void)state;
+    random_splits(1);
+}
+
+static void L10_random_mix_of_readline_and_readn(void **state)
+{
+    (void)state;
+    random_splits(2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(L7_every_split_of_12_bytes),
+        cmocka_unit_test(N1_every_split_of_12_bytes),
+        cmocka_unit_test(L7_random_splits_of_large_streams),
+        cmocka_unit_test(N1_random_splits_of_large_streams),
+        cmocka_unit_test(L10_random_mix_of_readline_and_readn),
+    };
+    return WRAP_RUN(tests);
+}
