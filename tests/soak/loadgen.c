@@ -578,6 +578,10 @@ int main(int argc, char **argv)
            dt, g.st.started, g.st.complete, g.st.deliberate, g.st.early,
            (unsigned long long)g.st.bytes_tx, (unsigned long long)g.st.bytes_rx,
            g.st.retries, g.st.errors);
+    /* The same figures for a driver (soak.c) to read. */
+    printf("STATS started=%ld complete=%ld deliberate=%ld early=%ld tx=%llu rx=%llu errors=%ld\n",
+           g.st.started, g.st.complete, g.st.deliberate, g.st.early,
+           (unsigned long long)g.st.bytes_tx, (unsigned long long)g.st.bytes_rx, g.st.errors);
     free(g.c);
     free(g.buf);
     return (rc == 0 && g.st.errors == 0) ? 0 : 1;

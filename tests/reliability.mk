@@ -1,0 +1,142 @@
+# tests/reliability.mk: soak, fuzzing, resource exhaustion, Helgrind.
+# Included by the root Makefile. Targets:
+#   make soak [SOAK_SECONDS=60]      1,000 connections per server under faults
+#   make test                        includes soak-short, fuzz-replay, exhaust-test
+#   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules (clang)
+#   make helgrind                    the thread server under Helgrind (also in make valgrind)
+
+SOAK_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
+
+REL_SUPPORT := $(addprefix $(BUILD)/tests/support/,spawn.o procstat.o netio.o)
+LOADGEN     := $(BUILD)/tests/soak/loadgen
+SOAK_BIN    := $(BUILD)/tests/soak/soak
+SOAK_WORK   := $(BUILD)/tests/soak/work
+
+$(BUILD)/tests/soak/%.o: ALL_CFLAGS += -Itests/support
+
+$(LOADGEN): $(BUILD)/tests/soak/loadgen.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(SOAK_BIN): $(BUILD)/tests/soak/soak.o $(REL_SUPPORT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+.PHONY: soak-short soak-long soak-fork soak-thread rel-soak-deps
+
+rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
+	@mkdir -p $(SOAK_WORK)
+
+# One server: SOAK_ARGS passes -s/-w/-c. The server's output and the
+# shim's log stay in $(SOAK_WORK) for a look after a failure.
+define soak_one
+	$(SOAK_BIN) $(abspath $(1)) $(abspath $(FI_SO)) $(abspath $(LOADGEN)) $(SOAK_WORK) $(2)
+endef
+
+# Inside `make test`: both servers, 1,000 connections, a few seconds each.
+soak-short: rel-soak-deps
+	@fail=; \
+	$(call soak_one,$(SERVER_FORK),-s 4 -w 1 -c 1000) || fail="$$fail fork"; \
+	$(call soak_one,$(SERVER_THREAD),-s 4 -w 1 -c 1000) || fail="$$fail thread"; \
+	if [ -n "$$fail" ]; then echo "soak-short FAILED:$$fail"; exit 1; fi
+
+# `make soak`: SOAK_SECONDS per server.
+soak-long: rel-soak-deps
+	@fail=; \
+	$(call soak_one,$(SERVER_FORK),-s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail fork"; \
+	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail thread"; \
+	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
+
+soak-fork: rel-soak-deps
+	$(call soak_one,$(SERVER_FORK),-s $(SOAK_SECONDS) -w 3 -c 1000)
+soak-thread: rel-soak-deps
+	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -c 1000)
+
+TEST_RUN += soak-short
+SOAK_RUN += soak-long
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer needs clang and Debian's libclang-rt-14-dev, whatever $(CC) is.
+# wrap.o reaches the fuzzer's fake system calls through objcopy
+# --redefine-sym (see tests/fuzz/wrap_check.c for why).
+FUZZ_CC    ?= clang
+FUZZ_DIR   := $(BUILD)/fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := $(STD_FLAGS) $(WARN) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_WRAP_SRC ?= wrap/wrap.c
+FUZZ_REDEF := --redefine-sym read=fuzz_read --redefine-sym write=fuzz_write \
+              --redefine-sym close=fuzz_close --redefine-sym malloc=fuzz_malloc \
+              --redefine-sym calloc=fuzz_calloc --redefine-sym realloc=fuzz_realloc \
+              --redefine-sym free=fuzz_free
+FUZZ_CORPUS := tests/fuzz/corpus
+
+.PHONY: fuzz-all fuzz-wrap fuzz-rules fuzz-check-rt fuzz-replay
+
+fuzz-check-rt:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+	  echo "fuzz: $(FUZZ_CC) not found; install it with: sudo apt-get install -y clang-14 libclang-rt-14-dev" >&2; exit 1; }
+	@rt=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a); [ -f "$$rt" ] || { \
+	  echo "fuzz: libFuzzer runtime missing; install it with: sudo apt-get install -y libclang-rt-14-dev" >&2; exit 1; }
+
+$(FUZZ_DIR)/wrap.o: $(FUZZ_WRAP_SRC) wrap/wrap.h | fuzz-check-rt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Iwrap -c $< -o $@.tmp
+	objcopy $(FUZZ_REDEF) $@.tmp $@
+	rm -f $@.tmp
+
+$(FUZZ_DIR)/fuzz_wrap: tests/fuzz/fuzz_wrap.c tests/fuzz/wrap_check.c tests/fuzz/input_name.c \
+                       tests/fuzz/wrap_check.h tests/fuzz/input_name.h $(FUZZ_DIR)/wrap.o | fuzz-check-rt
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iwrap -Itests/fuzz -o $@ \
+	  tests/fuzz/fuzz_wrap.c tests/fuzz/wrap_check.c tests/fuzz/input_name.c $(FUZZ_DIR)/wrap.o
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
+                        tests/fuzz/rules_check.h faultinject/rules.c faultinject/rules.h \
+                        faultinject/errnames.c faultinject/errnames.h | fuzz-check-rt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Itests/fuzz -o $@ \
+	  tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
+	  faultinject/rules.c faultinject/errnames.c
+
+# New inputs go to $(FUZZ_DIR)/corpus/T (first folder); the committed seeds
+# are read only. A crash leaves $(FUZZ_DIR)/T-crash-*: copy it into
+# tests/fuzz/corpus/T/ as regress-NAME and fuzz-replay keeps checking it.
+define fuzz_run
+	@mkdir -p $(FUZZ_DIR)/corpus/$(1)
+	@echo "fuzz: $(1) for $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/$(1).log)"
+	@$(FUZZ_DIR)/$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -print_final_stats=1 -dict=tests/fuzz/$(1).dict -artifact_prefix=$(FUZZ_DIR)/$(1)- \
+	  $(FUZZ_DIR)/corpus/$(1) $(FUZZ_CORPUS)/$(1) >$(FUZZ_DIR)/$(1).log 2>&1; \
+	status=$$?; grep -E 'BREACH|ERROR|SUMMARY|stat::|DONE' $(FUZZ_DIR)/$(1).log | tail -n 20; \
+	[ $$status -eq 0 ] || { echo "fuzz: $(1) FAILED; the input is in $(FUZZ_DIR)/$(1)-*;" \
+	  "keep it as $(FUZZ_CORPUS)/$(1)/regress-NAME so fuzz-replay checks it"; exit 1; }
+endef
+
+fuzz-wrap: $(FUZZ_DIR)/fuzz_wrap
+	$(call fuzz_run,fuzz_wrap)
+fuzz-rules: $(FUZZ_DIR)/fuzz_rules
+	$(call fuzz_run,fuzz_rules)
+
+fuzz-all:
+	@fail=; for t in fuzz-wrap fuzz-rules; do \
+	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; done; \
+	if [ -n "$$fail" ]; then echo "fuzz FAILED:$$fail"; exit 1; fi
+
+FUZZ_RUN += fuzz-all
+
+# The same checks with $(CC), without libFuzzer, over the committed inputs.
+FUZZ_REPLAY := $(BUILD)/tests/fuzz/fuzz_replay
+$(BUILD)/tests/fuzz/%.o: ALL_CFLAGS += -Iwrap -Ifaultinject -Itests/fuzz
+
+$(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o
+	@mkdir -p $(dir $@)
+	objcopy $(FUZZ_REDEF) $< $@
+
+$(FUZZ_REPLAY): $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
+                  input_name.o wrap_redef.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+fuzz-replay: $(FUZZ_REPLAY)
+	$(FUZZ_REPLAY) $(FUZZ_CORPUS)/fuzz_wrap $(FUZZ_CORPUS)/fuzz_rules
+
+TEST_RUN += fuzz-replay

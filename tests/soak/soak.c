@@ -1,0 +1,313 @@
+/* soak: one echo server, many connections for a bounded time, faults
+ * injected into the server, then S6 checked from /proc.
+ *
+ *   soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] [-c CONCURRENT]
+ *        [-S SEED]
+ *
+ * 1. The server starts as `SERVER PORT -m CONCURRENT+100` under the shim
+ *    (LD_PRELOAD, FAULTINJECT_RULES/SEED/LOG on the server only) with
+ *    RLIMIT_NOFILE raised to its hard limit.
+ * 2. Before the first client: its descriptors and threads (the baseline).
+ * 3. Warm-up: loadgen for WARMUP_S seconds; once the clients are gone the
+ *    counts must be back (S6) and VmRSS is read: the reference.
+ * 4. The run: loadgen for SECONDS seconds with CONCURRENT connections, each
+ *    doing rounds of random bytes (fixed seed), some ending with a reset or
+ *    a close without reading (S5). Every echoed byte is checked (S1, S2).
+ * 5. Within 2 s after the last client: no zombie, descriptors and threads
+ *    back to the baseline (S6); VmRSS within 10% of the reference.
+ * 6. SIGTERM: exit status 0 within the stop deadline (S7; under ASan, LSan
+ *    runs at exit and a leak makes the status nonzero).
+ * Faults injected are counted from the shim's log (one line per fault).
+ * Exit 0 when all held; 1 with a line per failure otherwise; 2 on bad usage.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "netio.h"
+#include "procstat.h"
+#include "spawn.h"
+
+/* A low-probability mix of every fault of S4 and S5, for the server only.
+ * Rules are tried in order and the first that fires wins. */
+static const char soak_rules[] =
+    "accept,accept4:eintr:p=0.02; "
+    "accept,accept4:error=ECONNABORTED:p=0.02; "
+    "accept,accept4:error=EMFILE:p=0.005; "
+    "rd:short=7:p=0.02; "
+    "wr:short=5:p=0.02; "
+    "rd,wr:eintr:p=0.005; "
+    "rd:eagain:p=0.002; "
+    "wr:eagain:p=0.002; "
+    "close:eintr:p=0.01; "
+    "rd:reset:p=0.0002; "
+    "rd:eof:p=0.0002; "
+    "wr:reset:p=0.0002; "
+    "wr:error=EPIPE:p=0.0001";
+
+struct cfg {
+    const char *server, *shim, *loadgen, *workdir, *name;
+    int seconds, warmup, concurrent;
+    unsigned long seed;
+};
+
+struct lg_stats {
+    long started, complete, deliberate, early, errors;
+    unsigned long long tx, rx;
+};
+
+static int failures;
+
+__attribute__((format(printf, 1, 2)))
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    failures++;
+    fprintf(stderr, "soak: FAIL ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static long vm_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+/* S6: polls until descriptors and threads are back to the baseline and no
+ * child is a zombie, or TIMEOUT_MS pass. 0 when they are. */
+static int wait_baseline(pid_t pid, int fds0, int thr0, int timeout_ms, int *fds, int *thr, int *zomb)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        *fds = proc_count_fds(pid);
+        *thr = proc_count_threads(pid);
+        *zomb = proc_count_zombies(pid);
+        if (*fds == fds0 && *thr == thr0 && *zomb == 0)
+            return 0;
+        if (ms_left(deadline) == 0)
+            return -1;
+        poll(NULL, 0, 10); /* polling interval, not a synchronisation */
+    }
+}
+
+/* Runs loadgen against PORT for SECONDS with the configured concurrency;
+ * its output goes to OUT, and its STATS line is read back into *ST. */
+static int run_loadgen(const struct cfg *c, int port, int seconds, unsigned long seed,
+                       const char *out, struct lg_stats *st)
+{
+    char p[16], s[16], n[16], sd[32];
+    snprintf(p, sizeof p, "%d", port);
+    snprintf(s, sizeof s, "%d", seconds);
+    snprintf(n, sizeof n, "%d", c->concurrent);
+    snprintf(sd, sizeof sd, "%lu", seed);
+    char *argv[] = {(char *)c->loadgen, "-p", p, "-c", n, "-s", s, "-S", sd, NULL};
+    unlink(out);
+    struct spawn_opts o = {.out = out};
+    pid_t pid = spawn_program(argv, &o);
+    if (pid < 0)
+        return -1;
+    int status = 0;
+    /* loadgen bounds itself (stall check, drain deadline); this is a backstop. */
+    if (proc_wait(pid, (seconds + 120) * 1000, &status) < 0) {
+        proc_kill(pid);
+        fprintf(stderr, "soak: loadgen did not finish\n");
+        return -1;
+    }
+    memset(st, 0, sizeof *st);
+    FILE *f = fopen(out, "r");
+    char line[512];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "STATS ", 6) == 0)
+            found = sscanf(line, "STATS started=%ld complete=%ld deliberate=%ld early=%ld tx=%llu rx=%llu errors=%ld",
+                           &st->started, &st->complete, &st->deliberate, &st->early,
+                           &st->tx, &st->rx, &st->errors) == 7;
+        else
+            fputs(line, stdout); /* its report and any ERROR lines */
+    }
+    if (f)
+        fclose(f);
+    if (!found)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+/* Faults in the shim's log: all, and those that end a connection. */
+static void count_faults(const char *log, long *all, long *ending)
+{
+    char line[512], call[64], fault[64];
+    *all = *ending = 0;
+    FILE *f = fopen(log, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        long pid, tid, fd;
+        (*all)++;
+        if (sscanf(line, "%ld %ld %63s %ld %63s", &pid, &tid, call, &fd, fault) == 5 &&
+            (strcmp(fault, "reset") == 0 || strcmp(fault, "eof") == 0 ||
+             strcmp(fault, "error=EPIPE") == 0))
+            (*ending)++;
+    }
+    fclose(f);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] "
+                    "[-c CONCURRENT] [-S SEED]\n");
+    return 2;
+}
+
+static int parse(int argc, char **argv, struct cfg *c)
+{
+    if (argc < 5)
+        return usage();
+    *c = (struct cfg){argv[1], argv[2], argv[3], argv[4], NULL, 60, 3, 1000, 1};
+    const char *slash = strrchr(c->server, '/');
+    c->name = slash ? slash + 1 : c->server;
+    for (int i = 5; i < argc; i += 2) {
+        if (i + 1 >= argc)
+            return usage();
+        char *end;
+        long v = strtol(argv[i + 1], &end, 10);
+        if (*end || end == argv[i + 1] || v < 0 || v > 1000000)
+            return usage();
+        if (strcmp(argv[i], "-s") == 0 && v > 0)
+            c->seconds = (int)v;
+        else if (strcmp(argv[i], "-w") == 0 && v > 0)
+            c->warmup = (int)v;
+        else if (strcmp(argv[i], "-c") == 0 && v > 0)
+            c->concurrent = (int)v;
+        else if (strcmp(argv[i], "-S") == 0)
+            c->seed = (unsigned long)v;
+        else
+            return usage();
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cfg c;
+    int rc = parse(argc, argv, &c);
+    if (rc)
+        return rc;
+    signal(SIGPIPE, SIG_IGN);
+    /* "ulimit -n" for the server (it inherits it) and for loadgen. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)c.concurrent * 2 + 64)
+        fprintf(stderr, "soak: warning: RLIMIT_NOFILE %lu is low for %d connections\n",
+                (unsigned long)rl.rlim_cur, c.concurrent);
+
+    char log[512], out[512], lgout[512], port_s[16], cap[16];
+    snprintf(log, sizeof log, "%s/%s.faults.log", c.workdir, c.name);
+    snprintf(out, sizeof out, "%s/%s.server.out", c.workdir, c.name);
+    snprintf(lgout, sizeof lgout, "%s/%s.loadgen.out", c.workdir, c.name);
+    unlink(log);
+    unlink(out);
+    snprintf(cap, sizeof cap, "%d", c.concurrent + 100);
+
+    pid_t pid = -1;
+    int port = -1;
+    for (int attempt = 0; attempt < 3 && pid < 0; attempt++) { /* the free port may be taken */
+        port = net_free_port();
+        snprintf(port_s, sizeof port_s, "%d", port);
+        char *sargv[] = {(char *)c.server, port_s, "-m", cap, NULL};
+        struct spawn_opts so = {.shim = c.shim, .rules = soak_rules, .seed = c.seed,
+                                .log = log, .out = out};
+        pid = spawn_program(sargv, &so);
+        if (pid > 0 && net_wait_listen(port, 5000, pid) < 0) {
+            proc_kill(pid);
+            pid = -1;
+        }
+    }
+    if (pid < 0) {
+        fprintf(stderr, "soak: %s did not start listening (see %s)\n", c.server, out);
+        return 1;
+    }
+    int fds0 = proc_count_fds(pid), thr0 = proc_count_threads(pid);
+    long rss_start = vm_rss_kb(pid);
+    printf("soak: %s pid %d port %d, %d connections, %d s (+%d s warm-up), seed %lu\n",
+           c.name, (int)pid, port, c.concurrent, c.seconds, c.warmup, c.seed);
+    printf("soak: baseline: %d descriptors, %d threads, VmRSS %ld kB\n", fds0, thr0, rss_start);
+
+    struct lg_stats warm, run;
+    int fds, thr, zomb;
+    long long t0 = now_ms();
+    int lrc = run_loadgen(&c, port, c.warmup, c.seed + 1000, lgout, &warm);
+    if (lrc != 0)
+        fail("%s: warm-up load failed (loadgen status %d)", c.name, lrc);
+    if (wait_baseline(pid, fds0, thr0, 2000, &fds, &thr, &zomb) < 0)
+        fail("%s: S6 after warm-up: %d descriptors (baseline %d), %d threads (%d), %d zombies",
+             c.name, fds, fds0, thr, thr0, zomb);
+    long rss_warm = vm_rss_kb(pid);
+
+    lrc = run_loadgen(&c, port, c.seconds, c.seed, lgout, &run);
+    if (lrc != 0)
+        fail("%s: load failed: loadgen status %d, %ld errors", c.name, lrc, run.errors);
+    long long t_end = now_ms();
+    if (wait_baseline(pid, fds0, thr0, 2000, &fds, &thr, &zomb) < 0) {
+        fail("%s: S6: 2 s after the last client: %d descriptors (baseline %d), "
+             "%d threads (baseline %d), %d zombies", c.name, fds, fds0, thr, thr0, zomb);
+    }
+    /* Memory: freed blocks may go back to the system a moment later. */
+    long rss_end = vm_rss_kb(pid);
+    for (long long dl = now_ms() + 2000; rss_end > rss_warm * 11 / 10 && ms_left(dl) > 0;
+         rss_end = vm_rss_kb(pid))
+        poll(NULL, 0, 20);
+    if (rss_end > rss_warm * 11 / 10)
+        fail("%s: VmRSS %ld kB after the run, more than 10%% over %ld kB after warm-up",
+             c.name, rss_end, rss_warm);
+
+    int status = 0;
+    char sbuf[64];
+    if (proc_stop(pid, SIGTERM, 10000, &status) < 0)
+        fail("%s: S7: still running 10 s after SIGTERM (killed)", c.name);
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fail("%s: S7: after SIGTERM the server %s (its output: %s)", c.name,
+             proc_status_str(status, sbuf, sizeof sbuf), out);
+    }
+    long faults, ending;
+    count_faults(log, &faults, &ending);
+    if (faults == 0)
+        fail("%s: no fault was injected (is %s the shim?)", c.name, c.shim);
+    if (run.early + warm.early > ending)
+        fail("%s: %ld connections ended early but only %ld faults end one", c.name,
+             run.early + warm.early, ending);
+
+    printf("soak: %s: %ld connections (%ld complete, %ld ended by the client, %ld ended by a fault), "
+           "%llu bytes sent, %llu echoed and checked, %.1f s\n",
+           c.name, run.started, run.complete, run.deliberate, run.early, run.tx, run.rx,
+           (double)(t_end - t0) / 1000.0);
+    printf("soak: %s: faults injected %ld (%ld that end a connection), errors %ld\n",
+           c.name, faults, ending, run.errors + warm.errors);
+    printf("soak: %s: VmRSS %ld kB at start, %ld kB after warm-up, %ld kB at the end; "
+           "descriptors %d/%d, threads %d/%d, zombies %d\n",
+           c.name, rss_start, rss_warm, rss_end, fds, fds0, thr, thr0, zomb);
+    printf("soak: %s: %s\n", c.name, failures ? "FAILED" : "ok");
+    return failures ? 1 : 0;
+}
