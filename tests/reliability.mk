@@ -8,7 +8,8 @@
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 30
 
-REL_SUPPORT := $(addprefix $(BUILD)/tests/support/,spawn.o procstat.o netio.o)
+# The shared test helpers (tests/server.mk builds the library).
+REL_SUPPORT := $(TEST_SUPPORT_LIB)
 LOADGEN     := $(BUILD)/tests/soak/loadgen
 SOAK_BIN    := $(BUILD)/tests/soak/soak
 SOAK_WORK   := $(BUILD)/tests/soak/work
@@ -30,26 +31,29 @@ rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
 
 # One server: SOAK_ARGS passes -s/-w/-c. The server's output and the
 # shim's log stay in $(SOAK_WORK) for a look after a failure.
+# Sanitized servers keep freed memory (ASan's quarantine): VmRSS is then
+# shown but not checked (-R), and LSan at exit looks for leaks instead.
+SOAK_FLAGS := $(if $(SANITIZE),-R)
 define soak_one
-	$(SOAK_BIN) $(abspath $(1)) $(abspath $(FI_SO)) $(abspath $(LOADGEN)) $(SOAK_WORK) $(2)
+	$(SOAK_BIN) $(abspath $(1)) $(abspath $(FI_SO)) $(abspath $(LOADGEN)) $(SOAK_WORK) $(SOAK_FLAGS) $(2)
 endef
 
 # Inside `make test`: both servers, 1,000 connections, a few seconds each.
 soak-short: rel-soak-deps
 	@fail=; \
-	$(call soak_one,$(SERVER_FORK),-s 4 -w 1 -c 1000) || fail="$$fail fork"; \
+	$(call soak_one,$(SERVER_FORK),-F -s 4 -w 1 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s 4 -w 1 -c 1000) || fail="$$fail thread"; \
 	if [ -n "$$fail" ]; then echo "soak-short FAILED:$$fail"; exit 1; fi
 
 # `make soak`: SOAK_SECONDS per server.
 soak-long: rel-soak-deps
 	@fail=; \
-	$(call soak_one,$(SERVER_FORK),-s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail fork"; \
+	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail thread"; \
 	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
 
 soak-fork: rel-soak-deps
-	$(call soak_one,$(SERVER_FORK),-s $(SOAK_SECONDS) -w 3 -c 1000)
+	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -c 1000)
 soak-thread: rel-soak-deps
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -c 1000)
 
