@@ -53,7 +53,7 @@ wrap-valgrind: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
 
 mutants-wrap: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
 	@$(WRAP_CHECK_ENV) BUILDDIR='$(BUILD)/check-wrap' \
-	  sh scripts/check-wrap-mutants.sh tests/mutants/wrap/*.c
+	  sh scripts/check-wrap-mutants.sh tests/mutants/wrap/*.c tests/wrap/alt/*.c
 
 # ---- benchmark (not a test) ----
 WRAP_BENCH := $(BUILD)/tests/bench/bench_readline

@@ -174,7 +174,7 @@ static char *make_stream(uint64_t *s, size_t len)
 /* mode 0: Readline only; 1: Readn only; 2: both, interleaved. */
 static void random_splits(int mode)
 {
-    int seeds = slow_mode() ? 2 : 16;
+    int seeds = slow_mode() ? 2 : 10;
     size_t len = slow_mode() ? (256u << 10) : (1u << 20);
     char *out = malloc(200001);
 
