@@ -144,3 +144,19 @@ fuzz-replay: $(FUZZ_REPLAY)
 	$(FUZZ_REPLAY) $(FUZZ_CORPUS)/fuzz_wrap $(FUZZ_CORPUS)/fuzz_rules
 
 TEST_RUN += fuzz-replay
+
+# ---------------------------------------------------- resource exhaustion
+EXHAUST_TEST := $(BUILD)/tests/exhaust/test_exhaust
+$(BUILD)/tests/exhaust/%.o: ALL_CFLAGS += -Itests/support
+
+$(EXHAUST_TEST): $(BUILD)/tests/exhaust/test_exhaust.o $(TEST_SUPPORT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+.PHONY: exhaust-test
+# EXHAUST_SERVERS= to check other binaries.
+EXHAUST_SERVERS ?= $(SERVER_FORK) $(SERVER_THREAD)
+exhaust-test: $(EXHAUST_TEST) $(SERVER_FORK) $(SERVER_THREAD)
+	ASAN_OPTIONS=detect_leaks=1 $(EXHAUST_TEST) $(EXHAUST_SERVERS)
+
+TEST_RUN += exhaust-test
