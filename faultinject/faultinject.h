@@ -18,6 +18,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 
 #ifndef RTLD_DEFAULT
 #define RTLD_DEFAULT ((void *)0)

@@ -1,0 +1,40 @@
+# faultinject/build.mk: libfaultinject.so (the LD_PRELOAD shim) and faultrun.
+# Included by the root Makefile; uses its BUILD, CC, ALL_CFLAGS, ALL_LDFLAGS.
+
+FI_SHIM_SRCS := faultinject/shim.c faultinject/control.c faultinject/engine.c \
+                faultinject/fdstate.c faultinject/filog.c faultinject/rules.c \
+                faultinject/errnames.c
+FI_SHIM_OBJS := $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o)
+FI_RUN_OBJS  := $(BUILD)/faultinject/faultrun.o $(BUILD)/faultinject/sweep.o \
+                $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+# The parser alone (rules.h), for tests and fuzzers.
+FI_RULES_OBJS := $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+
+# Shim objects go into a shared library that exports only the interposed
+# calls and faultinject_*; rules.o and errnames.o are shared with faultrun.
+$(FI_SHIM_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden
+$(BUILD)/faultinject/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(PREFIX)/lib"'
+
+ALL_BIN += $(FI_SO) $(FAULTRUN)
+
+$(FI_SO): $(FI_SHIM_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -ldl
+
+$(FAULTRUN): $(FI_RUN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+.PHONY: fi-install fi-uninstall
+INSTALL_RUN   += fi-install
+UNINSTALL_RUN += fi-uninstall
+
+fi-install: $(FI_SO) $(FAULTRUN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(FAULTRUN) $(DESTDIR)$(PREFIX)/bin/faultrun
+	install -m 755 $(FI_SO) $(DESTDIR)$(PREFIX)/lib/libfaultinject.so
+	install -m 644 faultinject/faultinject.h $(DESTDIR)$(PREFIX)/include/faultinject.h
+
+fi-uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/faultrun $(DESTDIR)$(PREFIX)/lib/libfaultinject.so \
+	      $(DESTDIR)$(PREFIX)/include/faultinject.h

@@ -1,0 +1,103 @@
+/* control.c: loading the shim (FAULTINJECT_* environment) and the exported
+ * in-process control of faultinject.h (faultinject_set/_clear/_fired/_error).
+ *
+ * Loud on bad input: a bad FAULTINJECT_RULES, _SEED, _LOG or _ONLY makes
+ * the process print "faultinject: <what is wrong>" and exit 2 at load.
+ */
+#include "engine.h"
+#include "filog.h"
+#include "rules.h"
+#include "shim.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static char set_error[512];
+
+static void die(const char *msg)
+{
+    static const char prefix[] = "faultinject: ";
+    struct iovec_like { const char *s; size_t n; } parts[] = {
+        { prefix, sizeof prefix - 1 }, { msg, strlen(msg) }, { "\n", 1 },
+    };
+    for (size_t i = 0; i < 3; i++)
+        if (write(STDERR_FILENO, parts[i].s, parts[i].n) < 0)
+            break;
+    _exit(2);
+}
+
+/* --only NAME: the program name (argv[0]'s basename) or the executable's. */
+static int program_is(const char *name)
+{
+    if (strcmp(program_invocation_short_name, name) == 0)
+        return 1;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    return strcmp(base ? base + 1 : exe, name) == 0;
+}
+
+__attribute__((constructor))
+static void fi_load(void)
+{
+    char err[512];
+    struct fi_ruleset rs;
+    uint64_t seed = 1;
+    const char *s;
+
+    fi_shim_resolve();
+    pthread_atfork(NULL, NULL, fi_engine_after_fork);
+    if ((s = getenv("FAULTINJECT_SEED")) != NULL && fi_seed_parse(s, &seed, err, sizeof err) < 0)
+        die(err);
+    fi_engine_seed(seed);
+    if (fi_log_init(getenv("FAULTINJECT_LOG"), err, sizeof err) < 0)
+        die(err);
+    if (fi_rules_parse(getenv("FAULTINJECT_RULES"), &rs, err, sizeof err) < 0)
+        die(err);
+    const char *only = getenv("FAULTINJECT_ONLY");
+    if (only != NULL && only[0] == '\0')
+        die("only '': empty program name");
+    if (only != NULL && !program_is(only))
+        return;                         /* spared: no rule in this process */
+    if (rs.n > 0)
+        fi_engine_set(&rs);
+}
+
+EXPORT int faultinject_set(const char *rules)
+{
+    struct fi_ruleset rs;
+    char err[sizeof set_error];
+    if (fi_rules_parse(rules, &rs, err, sizeof err) < 0) {
+        memcpy(set_error, err, sizeof set_error);
+        errno = EINVAL;
+        return -1;
+    }
+    fi_engine_set(&rs);
+    return 0;
+}
+
+EXPORT int faultinject_clear(void)
+{
+    static const struct fi_ruleset none;
+    fi_engine_set(&none);
+    return 0;
+}
+
+EXPORT long faultinject_fired(void)
+{
+    return fi_engine_fired();
+}
+
+EXPORT const char *faultinject_error(void)
+{
+    return set_error;
+}

@@ -1,0 +1,152 @@
+/* engine.c: rule slots, counting and the fire decision (see engine.h). */
+#include "engine.h"
+
+#include "fdstate.h"
+
+#include <sched.h>
+#include <string.h>
+
+_Atomic unsigned fi_rule_mask;
+_Atomic unsigned fi_state_flags;
+
+#define STATE_STICKY 1u   /* some descriptor was reset or hit eof */
+#define STATE_RULES  2u   /* the active rules use after= or per=fd */
+
+struct slot {
+    struct fi_ruleset rs;
+    unsigned gen;                       /* 1..65535, for per=fd counters */
+    _Atomic uint64_t count[FI_MAX_RULES];
+    _Atomic int readers;
+};
+
+static struct slot slots[2];
+static _Atomic int current;
+static _Atomic int writer_busy;
+static _Atomic long fired;
+static _Atomic uint64_t seed = 1;
+static unsigned last_gen;
+
+void fi_engine_seed(uint64_t s)
+{
+    atomic_store(&seed, s);
+}
+
+void fi_engine_note_sticky(void)
+{
+    atomic_fetch_or(&fi_state_flags, STATE_STICKY);
+}
+
+long fi_engine_fired(void)
+{
+    return atomic_load(&fired);
+}
+
+void fi_engine_after_fork(void)
+{
+    atomic_store(&slots[0].readers, 0);
+    atomic_store(&slots[1].readers, 0);
+    atomic_store(&writer_busy, 0);
+}
+
+void fi_engine_set(const struct fi_ruleset *rs)
+{
+    while (atomic_exchange(&writer_busy, 1))
+        sched_yield();
+    int next = 1 - atomic_load(&current);
+    struct slot *s = &slots[next];
+    /* A call that pinned this slot before the last switch may still be
+     * deciding on it; such a decision takes microseconds. */
+    while (atomic_load(&s->readers) != 0)
+        sched_yield();
+    unsigned mask = 0, stateful = 0;
+    s->rs.n = rs->n;
+    for (int i = 0; i < rs->n; i++) {
+        s->rs.rule[i] = rs->rule[i];
+        mask |= rs->rule[i].calls;
+        stateful |= rs->rule[i].has_after || rs->rule[i].per_fd;
+        atomic_store(&s->count[i], 0);
+    }
+    last_gen = last_gen % 65535 + 1;
+    s->gen = last_gen;
+    atomic_store(&current, next);
+    atomic_store(&fired, 0);
+    atomic_store(&fi_rule_mask, mask);
+    if (stateful)
+        atomic_fetch_or(&fi_state_flags, STATE_RULES);
+    else
+        atomic_fetch_and(&fi_state_flags, ~STATE_RULES);
+    atomic_store(&writer_busy, 0);
+}
+
+static struct slot *pin(void)
+{
+    for (;;) {
+        int c = atomic_load(&current);
+        atomic_fetch_add(&slots[c].readers, 1);
+        if (atomic_load(&current) == c)
+            return &slots[c];
+        atomic_fetch_sub(&slots[c].readers, 1);
+    }
+}
+
+static void unpin(struct slot *s)
+{
+    atomic_fetch_sub(&s->readers, 1);
+}
+
+static int fd_selected(const struct fi_rule *r, int fd, enum fi_fdkind kind)
+{
+    switch (r->fdsel) {
+    case FI_FD_SOCK: return kind == FI_K_SOCK;
+    case FI_FD_PIPE: return kind == FI_K_PIPE;
+    case FI_FD_ANY:  return 1;
+    default:         return fd == r->fdnum;
+    }
+}
+
+/* splitmix64 finaliser: a counter-based generator, so the K-th call of a
+ * rule draws the same number in every thread, run and forked child. */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static int chance(const struct fi_rule *r, int index, int fd, uint64_t k)
+{
+    if (!r->has_p || r->p_always)
+        return 1;
+    uint64_t x = mix(atomic_load_explicit(&seed, memory_order_relaxed));
+    x = mix(x ^ (uint64_t)index);
+    x = mix(x ^ (r->per_fd ? (uint64_t)(unsigned)fd : 0));
+    return mix(x ^ k) < r->p_threshold;
+}
+
+int fi_engine_decide(enum fi_call call, int fd, enum fi_fdkind kind, int may_fire,
+                     struct fi_rule *out, uint64_t *kout)
+{
+    struct slot *s = pin();
+    int won = -1;
+    unsigned bit = 1u << call;
+    for (int i = 0; i < s->rs.n; i++) {
+        const struct fi_rule *r = &s->rs.rule[i];
+        if (!(r->calls & bit) || !fd_selected(r, fd, kind))
+            continue;
+        uint64_t k = r->per_fd && fd >= 0 && fd < FI_FD_CAP
+            ? fi_fd_count(i, fd, s->gen)
+            : atomic_fetch_add(&s->count[i], 1) + 1;
+        if (won >= 0 || !may_fire || !fi_when_matches(r, k) || !chance(r, i, fd, k))
+            continue;
+        if (r->has_after && fi_fd_bytes(fd) < r->after)
+            continue;
+        won = i;
+        *out = *r;
+        *kout = k;
+    }
+    unpin(s);
+    if (won >= 0)
+        atomic_fetch_add(&fired, 1);
+    return won;
+}

@@ -1,0 +1,432 @@
+/* rules.c: parses the rule language (grammar in rules.h). Pure: no I/O,
+ * no allocation, no globals; every error names the rule and the problem. */
+#include "rules.h"
+
+#include "errnames.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const call_names[FI_C_COUNT] = {
+    "read", "readv", "recv", "recvfrom", "recvmsg",
+    "write", "writev", "send", "sendto", "sendmsg",
+    "accept", "accept4", "connect", "close",
+};
+
+#define CALLS_WANT "read readv recv recvfrom recvmsg write writev send sendto " \
+                   "sendmsg accept accept4 connect close rd wr"
+#define FAULTS_WANT "short[=N], eintr, eagain, reset, eof, error=NAME, delay=MS"
+#define OPTIONS_WANT "when=, p=, after=, fd=, per=fd"
+
+/* A piece of the input: [s, s+len). */
+struct span {
+    const char *s;
+    size_t len;
+};
+
+/* Where a message goes, and the rule it is about. */
+struct ctx {
+    struct span rule;
+    char *err;
+    size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int fail(const struct ctx *c, const char *fmt, ...)
+{
+    if (c->errlen == 0)
+        return -1;
+    int n = snprintf(c->err, c->errlen, "rule '%.*s': ", (int)c->rule.len, c->rule.s);
+    if (n >= 0 && (size_t)n < c->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int span_is(struct span sp, const char *word)
+{
+    return strlen(word) == sp.len && memcmp(sp.s, word, sp.len) == 0;
+}
+
+/* Decimal digits only, value <= max; 0 or -1. */
+static int parse_u64(struct span sp, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (sp.len == 0)
+        return -1;
+    for (size_t i = 0; i < sp.len; i++) {
+        if (sp.s[i] < '0' || sp.s[i] > '9')
+            return -1;
+        unsigned d = (unsigned)(sp.s[i] - '0');
+        if (v > (max - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Splits SP at the first C: head before, tail after (tail.s NULL if none). */
+static struct span split(struct span sp, char c, struct span *tail)
+{
+    const char *p = memchr(sp.s, c, sp.len);
+    struct span head = { sp.s, p ? (size_t)(p - sp.s) : sp.len };
+    tail->s = p ? p + 1 : NULL;
+    tail->len = p ? sp.len - head.len - 1 : 0;
+    return head;
+}
+
+static int parse_calls(const struct ctx *c, struct span sp, unsigned *mask)
+{
+    *mask = 0;
+    for (;;) {
+        struct span rest;
+        struct span name = split(sp, ',', &rest);
+        unsigned bit = 0;
+        if (span_is(name, "rd"))
+            bit = FI_RD_MASK;
+        else if (span_is(name, "wr"))
+            bit = FI_WR_MASK;
+        for (int i = 0; i < FI_C_COUNT && bit == 0; i++)
+            if (span_is(name, call_names[i]))
+                bit = 1u << i;
+        if (bit == 0) {
+            if (name.len == 0)
+                return fail(c, "empty call name (want %s)", CALLS_WANT);
+            return fail(c, "unknown call '%.*s' (want %s)", (int)name.len, name.s,
+                        CALLS_WANT);
+        }
+        *mask |= bit;
+        if (rest.s == NULL)
+            return 0;
+        sp = rest;
+    }
+}
+
+static int parse_fault(const struct ctx *c, struct span sp, struct fi_rule *r)
+{
+    struct span val;
+    struct span word = split(sp, '=', &val);
+    uint64_t n;
+    static const struct { const char *w; enum fi_fault f; } plain[] = {
+        { "eintr", FI_F_EINTR }, { "eagain", FI_F_EAGAIN },
+        { "reset", FI_F_RESET }, { "eof", FI_F_EOF },
+    };
+    r->arg = 0;
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        if (span_is(word, plain[i].w)) {
+            if (val.s != NULL)
+                return fail(c, "fault '%s' takes no value", plain[i].w);
+            r->fault = plain[i].f;
+            return 0;
+        }
+    }
+    if (span_is(word, "short")) {
+        r->fault = FI_F_SHORT;
+        r->arg = 1;
+        if (val.s == NULL)
+            return 0;
+        if (parse_u64(val, 0x7fffffff, &n) < 0 || n == 0)
+            return fail(c, "short=%.*s: want a byte count from 1 to 2147483647",
+                        (int)val.len, val.s);
+        r->arg = (long)n;
+        return 0;
+    }
+    if (span_is(word, "error")) {
+        r->fault = FI_F_ERROR;
+        if (val.s == NULL || val.len == 0)
+            return fail(c, "error needs a name, e.g. error=ECONNABORTED");
+        int e = fi_errno_from_name(val.s, val.len);
+        if (e < 0)
+            return fail(c, "error=%.*s: not an errno.h name (e.g. ECONNRESET)",
+                        (int)val.len, val.s);
+        r->arg = e;
+        return 0;
+    }
+    if (span_is(word, "delay")) {
+        r->fault = FI_F_DELAY;
+        if (val.s == NULL)
+            return fail(c, "delay needs milliseconds, e.g. delay=10");
+        if (parse_u64(val, 3600000, &n) < 0)
+            return fail(c, "delay=%.*s: want milliseconds from 0 to 3600000",
+                        (int)val.len, val.s);
+        r->arg = (long)n;
+        return 0;
+    }
+    if (word.len == 0)
+        return fail(c, "missing fault (want %s)", FAULTS_WANT);
+    return fail(c, "unknown fault '%.*s' (want %s)", (int)word.len, word.s, FAULTS_WANT);
+}
+
+#define WHEN_MAX ((uint64_t)1 << 62)
+
+/* strace's FIRST[..LAST][+[STEP]]. */
+static int parse_when(const struct ctx *c, struct span val, struct fi_rule *r)
+{
+    struct span step;
+    struct span range = split(val, '+', &step);
+    const char *dots = NULL;
+    for (size_t i = 0; i + 1 < range.len; i++)
+        if (range.s[i] == '.' && range.s[i + 1] == '.') {
+            dots = range.s + i;
+            break;
+        }
+    struct span first = { range.s, dots ? (size_t)(dots - range.s) : range.len };
+    struct span last = { dots ? dots + 2 : NULL, dots ? range.len - first.len - 2 : 0 };
+
+    if (parse_u64(first, WHEN_MAX, &r->when_first) < 0 || r->when_first == 0)
+        return fail(c, "when=%.*s: FIRST must be a call number from 1 "
+                    "(want FIRST[..LAST][+STEP], e.g. when=3, when=3+, when=2..6+2)",
+                    (int)val.len, val.s);
+    r->when_last = r->when_first;
+    r->when_step = 1;
+    if (dots != NULL) {
+        if (parse_u64(last, WHEN_MAX, &r->when_last) < 0)
+            return fail(c, "when=%.*s: LAST must be a call number (e.g. when=2..6)",
+                        (int)val.len, val.s);
+        if (r->when_last < r->when_first)
+            return fail(c, "when=%.*s: LAST is before FIRST", (int)val.len, val.s);
+    }
+    if (step.s != NULL) {
+        if (dots == NULL)
+            r->when_last = UINT64_MAX;
+        if (step.len > 0 && (parse_u64(step, WHEN_MAX, &r->when_step) < 0 ||
+                             r->when_step == 0))
+            return fail(c, "when=%.*s: STEP must be a number from 1 (e.g. when=2+3)",
+                        (int)val.len, val.s);
+    }
+    r->has_when = 1;
+    return 0;
+}
+
+/* A probability: D+[.D*] or .D+, from 0 to 1, at most 18 decimals. */
+static int parse_prob(const struct ctx *c, struct span val, struct fi_rule *r)
+{
+    uint64_t num = 0, den = 1;
+    size_t i = 0, ndigits = 0, nfrac = 0;
+    int dot = 0;
+    for (; i < val.len; i++) {
+        char ch = val.s[i];
+        if (ch == '.' && !dot) {
+            dot = 1;
+            continue;
+        }
+        if (ch < '0' || ch > '9' || (!dot && num > 1) || nfrac >= 18)
+            break;
+        num = num * 10 + (uint64_t)(ch - '0');
+        ndigits++;
+        if (dot) {
+            den *= 10;
+            nfrac++;
+        }
+    }
+    if (i != val.len || ndigits == 0 || num > den)
+        return fail(c, "p=%.*s: want a probability from 0 to 1 (e.g. p=0.3)",
+                    (int)val.len, val.s);
+    r->has_p = 1;
+    r->p_always = num == den;
+    /* threshold = num/den * 2^64; den <= 10^18 and num <= den. */
+    r->p_threshold = r->p_always ? UINT64_MAX
+        : (uint64_t)(((unsigned __int128)num << 64) / den);
+    return 0;
+}
+
+static int parse_option(const struct ctx *c, struct span sp, struct fi_rule *r,
+                        unsigned *seen)
+{
+    struct span val;
+    struct span key = split(sp, '=', &val);
+    static const char *const keys[] = { "when", "p", "after", "fd", "per" };
+    int k = -1;
+    for (int i = 0; i < 5; i++)
+        if (span_is(key, keys[i]))
+            k = i;
+    if (k < 0) {
+        if (key.len == 0)
+            return fail(c, "empty option (want %s)", OPTIONS_WANT);
+        return fail(c, "unknown option '%.*s' (want %s)", (int)key.len, key.s,
+                    OPTIONS_WANT);
+    }
+    if (*seen & (1u << k))
+        return fail(c, "option '%s' given twice", keys[k]);
+    *seen |= 1u << k;
+    if (val.s == NULL || val.len == 0)
+        return fail(c, "option '%s' needs a value (e.g. %s)", keys[k],
+                    (const char *const[]){ "when=3", "p=0.3", "after=65536",
+                                           "fd=any", "per=fd" }[k]);
+    uint64_t n;
+    switch (k) {
+    case 0:
+        return parse_when(c, val, r);
+    case 1:
+        return parse_prob(c, val, r);
+    case 2:
+        if (parse_u64(val, (uint64_t)1 << 62, &r->after) < 0)
+            return fail(c, "after=%.*s: want a byte count from 0 to 2^62",
+                        (int)val.len, val.s);
+        r->has_after = 1;
+        return 0;
+    case 3:
+        if (span_is(val, "sock"))
+            r->fdsel = FI_FD_SOCK;
+        else if (span_is(val, "pipe"))
+            r->fdsel = FI_FD_PIPE;
+        else if (span_is(val, "any"))
+            r->fdsel = FI_FD_ANY;
+        else if (parse_u64(val, 0x7fffffff, &n) == 0) {
+            r->fdsel = FI_FD_NUM;
+            r->fdnum = (int)n;
+        } else
+            return fail(c, "fd=%.*s: want sock, pipe, any or a descriptor number",
+                        (int)val.len, val.s);
+        return 0;
+    default:
+        if (!span_is(val, "fd"))
+            return fail(c, "per=%.*s: only per=fd is known", (int)val.len, val.s);
+        r->per_fd = 1;
+        return 0;
+    }
+}
+
+/* The fault must make sense for every call the rule names. */
+static int check_fault_fits(const struct ctx *c, const struct fi_rule *r)
+{
+    unsigned data = FI_RD_MASK | FI_WR_MASK;
+    const char *what = r->fault == FI_F_SHORT ? "short"
+                     : r->fault == FI_F_RESET ? "reset"
+                     : r->fault == FI_F_EOF ? "eof" : NULL;
+    if (what == NULL || (r->calls & ~data) == 0)
+        return 0;
+    for (int i = 0; i < FI_C_COUNT; i++)
+        if (r->calls & ~data & (1u << i))
+            return fail(c, "fault '%s' does not apply to %s (only to read-like "
+                        "and write-like calls)", what, call_names[i]);
+    return 0;
+}
+
+static int parse_rule(const struct ctx *c, struct fi_rule *r)
+{
+    struct span rest;
+    struct span calls = split(c->rule, ':', &rest);
+    memset(r, 0, sizeof *r);
+    r->fdsel = FI_FD_SOCK;
+    if (parse_calls(c, calls, &r->calls) < 0)
+        return -1;
+    if (rest.s == NULL)
+        return fail(c, "missing ':FAULT' (want CALLS:FAULT[:OPTION]..., e.g. read:short=1)");
+    struct span fault = split(rest, ':', &rest);
+    if (parse_fault(c, fault, r) < 0)
+        return -1;
+    unsigned seen = 0;
+    while (rest.s != NULL) {
+        struct span opt = split(rest, ':', &rest);
+        if (parse_option(c, opt, r, &seen) < 0)
+            return -1;
+    }
+    return check_fault_fits(c, r);
+}
+
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+int fi_rules_parse(const char *text, struct fi_ruleset *out, char *err, size_t errlen)
+{
+    struct ctx c = { { text, 0 }, err, errlen };
+    struct span all = { text, text ? strlen(text) : 0 };
+    if (errlen > 0)
+        err[0] = '\0';
+    out->n = 0;
+    while (all.len > 0 && is_space(all.s[0])) {
+        all.s++;
+        all.len--;
+    }
+    if (all.len == 0)
+        return 0;                   /* no rule at all */
+    for (;;) {
+        struct span rest;
+        struct span one = split(all, ';', &rest);
+        while (one.len > 0 && is_space(one.s[0])) {
+            one.s++;
+            one.len--;
+        }
+        while (one.len > 0 && is_space(one.s[one.len - 1]))
+            one.len--;
+        c.rule = one;
+        if (one.len == 0) {
+            c.rule = all;
+            return fail(&c, "empty rule (rules are separated by ';')");
+        }
+        if (out->n == FI_MAX_RULES)
+            return fail(&c, "too many rules (at most %d)", FI_MAX_RULES);
+        if (parse_rule(&c, &out->rule[out->n]) < 0)
+            return -1;
+        out->n++;
+        if (rest.s == NULL)
+            return 0;
+        all = rest;
+    }
+}
+
+int fi_number_parse(const char *what, const char *text, uint64_t min, uint64_t max,
+                    uint64_t *out, char *err, size_t errlen)
+{
+    struct span sp = { text, strlen(text) };
+    if (parse_u64(sp, max, out) == 0 && *out >= min)
+        return 0;
+    if (errlen > 0)
+        snprintf(err, errlen, "%s '%s': want a whole number from %llu to %llu",
+                 what, text, (unsigned long long)min, (unsigned long long)max);
+    return -1;
+}
+
+int fi_seed_parse(const char *text, uint64_t *out, char *err, size_t errlen)
+{
+    return fi_number_parse("seed", text, 0, UINT64_MAX, out, err, errlen);
+}
+
+int fi_when_matches(const struct fi_rule *r, uint64_t k)
+{
+    if (!r->has_when)
+        return 1;
+    return k >= r->when_first && k <= r->when_last &&
+           (k - r->when_first) % r->when_step == 0;
+}
+
+const char *fi_call_name(enum fi_call c)
+{
+    return call_names[c];
+}
+
+const char fi_rules_help[] =
+"RULE is CALLS:FAULT[:OPTION]...; several rules are separated by ';' (spaces\n"
+"around ';' allowed) or given as several -e. The first rule that fires wins.\n"
+"CALLS (comma-separated):\n"
+"  read readv recv recvfrom recvmsg   read-like calls   e.g. read,recv:short=1\n"
+"  write writev send sendto sendmsg   write-like calls  e.g. send:eagain\n"
+"  accept accept4 connect close                         e.g. accept:error=ECONNABORTED\n"
+"  rd  every read-like call   e.g. rd:eintr\n"
+"  wr  every write-like call  e.g. wr:short=7\n"
+"  (__read_chk, __recv_chk, __recvfrom_chk count as read, recv, recvfrom)\n"
+"FAULT:\n"
+"  short[=N]     the call moves at most N bytes (default 1)  e.g. read:short=3\n"
+"  eintr         fail with EINTR, no call made               e.g. rd:eintr\n"
+"                (connect: the attempt goes on; close: the fd is closed)\n"
+"  eagain        fail with EAGAIN, no call made              e.g. recv:eagain\n"
+"  reset         ECONNRESET, then reads give 0, writes EPIPE e.g. wr:reset\n"
+"  eof           reads give 0 from then on                   e.g. read:eof:when=2\n"
+"  error=NAME    fail with any errno.h name                  e.g. connect:error=ECONNREFUSED\n"
+"  delay=MS      sleep MS milliseconds, then make the call   e.g. rd:delay=100\n"
+"OPTION:\n"
+"  when=FIRST[..LAST][+STEP]  matching calls to fire on, from 1 (as strace)\n"
+"                e.g. when=3 (only 3), when=3+ (3 and later), when=2..6+2 (2, 4, 6)\n"
+"  p=PROB        fire with probability PROB (0..1), see --seed  e.g. rd:eintr:p=0.3\n"
+"  after=BYTES   fire only once BYTES moved through the fd    e.g. wr:reset:after=65536\n"
+"  fd=sock|pipe|any|N  which descriptors (default sock)       e.g. read:short=1:fd=any\n"
+"  per=fd        count when= per descriptor                   e.g. read:eintr:when=1:per=fd\n"
+"No when= and no p=: fire on every matching call.\n";

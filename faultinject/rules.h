@@ -1,0 +1,94 @@
+/* rules.h: the rule language of faultinject.md, parsed into plain structs.
+ *
+ * Pure: no I/O, no allocation, no global state, safe from any thread or
+ * signal handler. Errors go to a caller's buffer as one line that names the
+ * rule and what is wrong, e.g.
+ *   rule 'read:shrt': unknown fault 'shrt' (want short[=N], eintr, ...)
+ *
+ * Grammar (spaces and tabs allowed only around ';' and at both ends):
+ *   RULES  := RULE (';' RULE)*            (an empty RULES means no rule)
+ *   RULE   := CALLS ':' FAULT (':' OPTION)*
+ *   CALLS  := NAME (',' NAME)*            NAME: read readv recv recvfrom
+ *             recvmsg write writev send sendto sendmsg accept accept4
+ *             connect close, rd (every read-like), wr (every write-like)
+ *   FAULT  := short | short=N (1..2^31-1) | eintr | eagain | reset | eof
+ *             | error=ENAME (any errno.h name) | delay=MS (0..3600000)
+ *   OPTION := when=FIRST[..LAST][+[STEP]]  (1 <= FIRST <= LAST, STEP >= 1,
+ *                                           strace's -e inject syntax)
+ *             | p=PROB    (decimal 0..1, e.g. 0.3, 1, .25, no exponent)
+ *             | after=BYTES (0..2^62) | fd=sock|pipe|any|N (N 0..2^31-1)
+ *             | per=fd
+ * Each option at most once per rule. short is refused on accept, accept4,
+ * connect and close; reset and eof only on read-like and write-like calls.
+ * Numbers are decimal digits only (no sign, no spaces, no overflow).
+ */
+#ifndef FI_RULES_H
+#define FI_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FI_MAX_RULES 16
+
+/* Call families; a rule's `calls` is a bitmask of 1u << FI_C_*. */
+enum fi_call {
+    FI_C_READ, FI_C_READV, FI_C_RECV, FI_C_RECVFROM, FI_C_RECVMSG,
+    FI_C_WRITE, FI_C_WRITEV, FI_C_SEND, FI_C_SENDTO, FI_C_SENDMSG,
+    FI_C_ACCEPT, FI_C_ACCEPT4, FI_C_CONNECT, FI_C_CLOSE,
+    FI_C_COUNT
+};
+#define FI_RD_MASK ((1u << FI_C_READ) | (1u << FI_C_READV) | (1u << FI_C_RECV) | \
+                    (1u << FI_C_RECVFROM) | (1u << FI_C_RECVMSG))
+#define FI_WR_MASK ((1u << FI_C_WRITE) | (1u << FI_C_WRITEV) | (1u << FI_C_SEND) | \
+                    (1u << FI_C_SENDTO) | (1u << FI_C_SENDMSG))
+
+enum fi_fault { FI_F_SHORT, FI_F_EINTR, FI_F_EAGAIN, FI_F_RESET, FI_F_EOF,
+                FI_F_ERROR, FI_F_DELAY };
+
+enum fi_fdsel { FI_FD_SOCK, FI_FD_PIPE, FI_FD_ANY, FI_FD_NUM };
+
+struct fi_rule {
+    unsigned calls;          /* bitmask of 1u << FI_C_* */
+    enum fi_fault fault;
+    long arg;                /* short: N; error: errno; delay: ms; else 0 */
+    int has_when;
+    uint64_t when_first, when_last, when_step;  /* when_last UINT64_MAX: open */
+    int has_p;
+    uint64_t p_threshold;    /* fire iff hash < threshold ...            */
+    int p_always;            /* ... or always when p=1                   */
+    int has_after;
+    uint64_t after;
+    enum fi_fdsel fdsel;
+    int fdnum;               /* for FI_FD_NUM */
+    int per_fd;
+};
+
+struct fi_ruleset {
+    int n;
+    struct fi_rule rule[FI_MAX_RULES];
+};
+
+/* Parses TEXT (the FAULTINJECT_RULES / fi_set / -e syntax above) into *OUT.
+ * 0 on success; -1 with a one-line message in ERR (always NUL-terminated
+ * when errlen > 0, truncated to fit) and *OUT unspecified. Never allocates. */
+int fi_rules_parse(const char *text, struct fi_ruleset *out, char *err, size_t errlen);
+
+/* Parses a seed (decimal 0..2^64-1, as --seed and FAULTINJECT_SEED take).
+ * 0, or -1 with a message naming the text in ERR. */
+int fi_seed_parse(const char *text, uint64_t *out, char *err, size_t errlen);
+
+/* Parses a decimal in [min, max] for a command-line option named WHAT.
+ * 0, or -1 with "WHAT 'TEXT': ..." in ERR. */
+int fi_number_parse(const char *what, const char *text, uint64_t min, uint64_t max,
+                    uint64_t *out, char *err, size_t errlen);
+
+/* Whether a rule with `when` fires on its call number K (K >= 1). */
+int fi_when_matches(const struct fi_rule *r, uint64_t k);
+
+/* The call's name as rules and the log spell it: "read", "accept4", ... */
+const char *fi_call_name(enum fi_call c);
+
+/* The help text's rule reference (every word with an example), for faultrun. */
+extern const char fi_rules_help[];
+
+#endif
