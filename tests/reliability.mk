@@ -160,3 +160,17 @@ exhaust-test: $(EXHAUST_TEST) $(SERVER_FORK) $(SERVER_THREAD)
 	ASAN_OPTIONS=detect_leaks=1 $(EXHAUST_TEST) $(EXHAUST_SERVERS)
 
 TEST_RUN += exhaust-test
+
+# ------------------------------------------------------------- Helgrind
+.PHONY: helgrind helgrind-server
+helgrind: helgrind-server
+ifeq ($(SANITIZE),)
+helgrind-server: $(SERVER_THREAD) $(LOADGEN)
+	@mkdir -p $(SOAK_WORK)
+	sh tests/soak/helgrind.sh $(SERVER_THREAD) $(LOADGEN) $(SOAK_WORK)/helgrind.log
+else
+helgrind-server:
+	@echo "helgrind-server: skipped (Valgrind cannot run a SANITIZE=$(SANITIZE) build)"
+endif
+
+VALGRIND_RUN += helgrind-server
