@@ -69,3 +69,60 @@ server-test: $(SERVER_SUITE) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
 # (TSan reports make it exit 66, which the suite sees as S7 failures).
 server-tsan: $(SERVER_SUITE) $(FI_SO) $(SERVER_THREAD)
 	TSAN_OPTIONS=exitcode=66 SERVER_SUITE_NO_VALGRIND=1 $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $(SERVER_THREAD)
+
+# ---- mutants: broken servers the suite must reject ----
+# tests/mutants/servers/<kind>-<name>.c, first line `/* MUTANT breaks: Sn */`.
+# kind says which of our files it replaces: fork / thread (the server's
+# main file), echo (echo.c, linked into server_thread), serve (serve.c,
+# linked into server_fork).
+SRV_MUTANT_SRCS := $(wildcard tests/mutants/servers/*.c)
+SRV_MUTANTS     := $(patsubst tests/mutants/servers/%.c,$(BUILD)/tests/mutants/servers/%,$(SRV_MUTANT_SRCS))
+SRV_OBJ = $(BUILD)/servers/$(1).o
+
+$(BUILD)/tests/mutants/servers/%.o: ALL_CFLAGS += -Iservers -Iwrap
+
+$(BUILD)/tests/mutants/servers/fork-%: $(BUILD)/tests/mutants/servers/fork-%.o $(SERVERS_COMMON) $(LIBWRAP)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(BUILD)/tests/mutants/servers/thread-%: $(BUILD)/tests/mutants/servers/thread-%.o $(SERVERS_COMMON) $(LIBWRAP)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(BUILD)/tests/mutants/servers/echo-%: $(BUILD)/tests/mutants/servers/echo-%.o \
+    $(addprefix $(BUILD)/servers/,server_thread.o options.o listener.o serve.o) $(LIBWRAP)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(BUILD)/tests/mutants/servers/serve-%: $(BUILD)/tests/mutants/servers/serve-%.o \
+    $(addprefix $(BUILD)/servers/,server_fork.o options.o listener.o echo.o) $(LIBWRAP)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+MUTANTS_LOG := $(BUILD)/tests/mutants/servers/log
+
+# Each mutant through the whole suite (--fast: a clause's remaining tests are
+# skipped once it failed); it must fail with its clause among the FAIL rows.
+# Our two servers and the alternative one must pass. Table at the end.
+mutants-server: $(SERVER_SUITE) $(FI_SO) $(SRV_MUTANTS) $(SERVER_FORK) $(SERVER_THREAD) $(ALT_SERVER)
+	@mkdir -p $(MUTANTS_LOG); bad=0; table=; \
+	for s in $(SERVER_FORK) $(SERVER_THREAD) $(ALT_SERVER); do \
+	  n=$$(basename $$s); \
+	  if SERVER_SUITE_NO_VALGRIND=1 $(SERVER_SUITE) --fast --shim $(abspath $(FI_SO)) $$s \
+	       > $(MUTANTS_LOG)/$$n.out 2>&1; then r="passes (ok)"; else r="REJECTED (wrong)"; bad=1; fi; \
+	  echo "  $$n: $$r"; table="$$table$$(printf '%-34s %-8s %s' $$n none "$$r")\n"; \
+	done; \
+	for m in $(SRV_MUTANTS); do \
+	  n=$$(basename $$m); \
+	  want=$$(sed -n '1s/.*MUTANT breaks: *\(S[0-9]\).*/\1/p' tests/mutants/servers/$$n.c); \
+	  SERVER_SUITE_NO_VALGRIND=1 timeout 300 $(SERVER_SUITE) --fast --shim $(abspath $(FI_SO)) $$m \
+	       > $(MUTANTS_LOG)/$$n.out 2>&1; \
+	  failed=$$(sed -n 's/^  \(S[0-9]\) *FAIL.*/\1/p' $(MUTANTS_LOG)/$$n.out | tr '\n' ' '); \
+	  case " $$failed" in *" $$want "*) r="caught";; *) r="MISSED"; bad=1;; esac; \
+	  echo "  $$n: expected $$want, failed: $$failed-> $$r"; \
+	  table="$$table$$(printf '%-34s %-8s %s (fails: %s)' $$n $$want $$r "$$failed")\n"; \
+	done; \
+	printf '\nserver mutants (logs in $(MUTANTS_LOG)/)\n%-34s %-8s %s\n' mutant expected caught; \
+	printf "$$table"; \
+	exit $$bad
+
+# `make valgrind`: both servers under memcheck through the S7 tests (the
+# suite starts them under valgrind itself: S7_valgrind_clean), plus S0-S2.
+server-valgrind: $(SERVER_SUITE) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
+	@fail=; for s in $(SERVER_FORK) $(SERVER_THREAD); do \
+	  SERVER_SUITE_ONLY='S[0127]_*' $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $$s || fail="$$fail $$s"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "server-valgrind FAILED:$$fail"; exit 1; fi

@@ -11,6 +11,7 @@ struct suite_cfg {
     const char *server;   /* binary under test */
     const char *shim;     /* libfaultinject.so, or NULL (fault tests skipped) */
     int valgrind;         /* run S7_valgrind_clean */
+    int fast;             /* skip a clause's tests once it has failed */
 };
 extern struct suite_cfg cfg;
 

@@ -171,19 +171,23 @@ static void check(struct echo_conn *c, int port, long long now)
         c->len = c->sent;
         maybe_shut(c);
     } else if (c->mode == EM_HALF_RST && c->shut) {
-        /* Read a little per tick until the FIN has reached the server
+        /* Read a chunk at a time until the FIN has reached the server
          * (CLOSE_WAIT) while it still owes echo it has not written. */
-        unsigned stx = 0, srx = 0, ctx = 0, crx = 0;
-        int st = net_tcp_state(port, c->local_port, &stx, &srx);
-        net_tcp_state(c->local_port, port, &ctx, &crx);
-        if (c->got >= c->rst_at && st == TCP_ST_CLOSE_WAIT && c->got + crx + stx < c->len) {
-            c->rst_in_close_wait = 1;
-            finish(c, EE_LOCAL, 0);
-        } else if (c->got >= c->len) {
-            finish(c, EE_LOCAL, 0);
-        } else {
-            do_recv(c);
-            c->t_check = now; /* and again at once while data comes */
+        for (int i = 0; i < 32 && c->end == EE_RUNNING; i++) {
+            unsigned stx = 0, srx = 0, ctx = 0, crx = 0;
+            int st = net_tcp_state(port, c->local_port, &stx, &srx);
+            net_tcp_state(c->local_port, port, &ctx, &crx);
+            if (c->got >= c->rst_at && st == TCP_ST_CLOSE_WAIT && c->got + crx + stx < c->len) {
+                c->rst_in_close_wait = 1;
+                finish(c, EE_LOCAL, 0);
+            } else if (c->got >= c->len) {
+                finish(c, EE_LOCAL, 0);
+            } else {
+                size_t before = c->got;
+                do_recv(c);
+                if (c->got == before)
+                    break; /* nothing there yet */
+            }
         }
     } else if (c->mode == EM_WAIT_CLOSE && c->connected) {
         int st = net_tcp_state(port, c->local_port, NULL, NULL);

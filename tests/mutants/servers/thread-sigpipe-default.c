@@ -1,0 +1,137 @@
+/* MUTANT breaks: S5 */
+/* server_thread that does not ignore SIGPIPE. */
+/* server_thread.c: the echo server, one detached thread per client.
+ *
+ * Each thread gets its client descriptor by value (cast into the pointer
+ * argument: a pointer to the loop's variable would be overwritten by the
+ * next accept). The only state shared between connections is the count of
+ * active clients, under a mutex; a thread that ends decrements it and wakes
+ * the accept loop, which may be waiting for a slot (S3 cap).
+ *
+ * On SIGTERM/SIGINT the accept loop stops, then the process waits up to
+ * 1 s for connections in progress to end and exits 0 (with no client
+ * connected, at once; with clients, exiting ends their connections).
+ */
+#include "echo.h"
+#include "listener.h"
+#include "options.h"
+#include "serve.h"
+#include "wrap.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <signal.h>
+
+enum { STACK_SIZE = 512 * 1024, DRAIN_MS = 1000 };
+
+struct slots {
+    pthread_mutex_t mu;
+    pthread_cond_t idle; /* signalled when active drops to 0 */
+    int active;
+    int idle_ms;
+    int verbose;
+};
+
+static struct slots slots = {
+    .mu = PTHREAD_MUTEX_INITIALIZER,
+    .idle = PTHREAD_COND_INITIALIZER,
+};
+
+static void *client_thread(void *arg)
+{
+    int cfd = (int)(intptr_t)arg;
+    echo_connection(cfd, slots.idle_ms);
+    if (slots.verbose)
+        fprintf(stderr, "fd %d done\n", cfd);
+
+    pthread_mutex_lock(&slots.mu);
+    if (--slots.active == 0)
+        pthread_cond_broadcast(&slots.idle);
+    pthread_mutex_unlock(&slots.mu);
+    serve_wake();
+    return NULL;
+}
+
+static int thread_active(void *ctx)
+{
+    struct slots *s = ctx;
+    pthread_mutex_lock(&s->mu);
+    int n = s->active;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+static int thread_start(void *ctx, int cfd, const struct server_opts *o)
+{
+    struct slots *s = ctx;
+    pthread_attr_t attr;
+    pthread_t tid;
+    (void)o;
+
+    pthread_mutex_lock(&s->mu);
+    s->active++;
+    pthread_mutex_unlock(&s->mu);
+
+    int err = pthread_attr_init(&attr);
+    if (err == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, STACK_SIZE);
+        err = pthread_create(&tid, &attr, client_thread, (void *)(intptr_t)cfd);
+        pthread_attr_destroy(&attr);
+    }
+    if (err != 0) {
+        pthread_mutex_lock(&s->mu);
+        s->active--;
+        pthread_mutex_unlock(&s->mu);
+        Close(cfd);
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits up to DRAIN_MS for the connections in progress to end. */
+static void drain(struct slots *s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += DRAIN_MS / 1000;
+    pthread_mutex_lock(&s->mu);
+    while (s->active > 0)
+        if (pthread_cond_timedwait(&s->idle, &s->mu, &until) != 0)
+            break;
+    pthread_mutex_unlock(&s->mu);
+}
+
+int main(int argc, char **argv)
+{
+    struct server_opts o;
+    int st = server_parse_args(argc, argv, &o);
+    if (st >= 0)
+        return st;
+    if (serve_init() < 0)
+        perr_exit("server_thread: signals");
+    signal(SIGPIPE, SIG_DFL); /* MUTANT */
+
+    int lfd = listener_open(o.addr, o.port);
+    if (lfd < 0)
+        return 2;
+    if (o.verbose)
+        fprintf(stderr, "server_thread: listening on %s port %u\n", o.addr, o.port);
+
+    /* Set before the first thread exists, read-only afterwards. */
+    slots.idle_ms = o.idle_s * 1000;
+    slots.verbose = o.verbose;
+
+    struct serve_ops ops = { .ctx = &slots, .active = thread_active, .start = thread_start };
+    st = serve(lfd, &o, &ops);
+    if (st < 0)
+        perror("server_thread: poll");
+    Close(lfd);
+    drain(&slots);
+    return st < 0 ? 1 : 0;
+}
