@@ -63,6 +63,11 @@ for t in $TESTS; do
   fi
 done
 
+# A sanitizer report fails the test that caused it (the harness's children
+# leave with _exit, before any at-exit report).
+export TSAN_OPTIONS="halt_on_error=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+
 results="$OUTDIR/results.txt"
 : >"$results"
 start=$(date +%s)

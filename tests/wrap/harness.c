@@ -36,9 +36,12 @@ static void reason_of(const char *out, char *reason, size_t size)
     const char *err = strstr(out, "[  ERROR   ] --- ");
     const char *line = strstr(out, "[   LINE   ] --- ");
     const char *exc = strstr(out, "Test failed with exception: ");
+    const char *san = strstr(out, "SUMMARY: ");
     char m[512] = "", where[256] = "";
 
-    if (msg)
+    if (san)                    /* a sanitizer's report comes first */
+        msg = san;
+    else if (msg)
         msg += 8;
     else if (err && strncmp(err + 17, "[   LINE", 8) != 0)
         msg = err + 17;
