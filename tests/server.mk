@@ -126,3 +126,18 @@ server-valgrind: $(SERVER_SUITE) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
 	  SERVER_SUITE_ONLY='S[0127]_*' $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $$s || fail="$$fail $$s"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "server-valgrind FAILED:$$fail"; exit 1; fi
+
+# ---- benchmark (make bench; ~15 s; figures, not a test) ----
+SERVER_BENCH := $(BUILD)/tests/bench/bench_servers
+SERVER_BARE  := $(BUILD)/tests/bench/server_bare
+$(BUILD)/tests/bench/bench_servers.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
+$(SERVER_BENCH): $(BUILD)/tests/bench/bench_servers.o $(TEST_SUPPORT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(SERVER_BARE): $(BUILD)/tests/bench/server_bare.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_BIN += $(SERVER_BENCH) $(SERVER_BARE)
+
+server-bench: $(SERVER_BENCH) $(SERVER_BARE) $(SERVER_FORK) $(SERVER_THREAD)
+	$(SERVER_BENCH) $(SERVER_FORK) $(SERVER_THREAD) $(SERVER_BARE)

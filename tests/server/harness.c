@@ -229,7 +229,7 @@ const char *clause_reason(const char *clause)
     return i >= 0 ? rows[i].reason : "";
 }
 
-int clause_table(const char *server)
+int clause_table(const char *server, int filtered)
 {
     static const char *const names[] = { "start", "echo", "end", "concurrency",
                                          "faults that keep data", "faults that end a connection",
@@ -238,10 +238,11 @@ int clause_table(const char *server)
     printf("\ncheck-server %s\n", server);
     for (int i = 0; i < NCLAUSE; i++) {
         const char *st = rows[i].st == ROW_PASS ? "PASS" : rows[i].st == ROW_FAIL ? "FAIL"
-                       : rows[i].st == ROW_SKIP ? "SKIP" : "FAIL";
+                       : rows[i].st == ROW_SKIP || filtered ? "SKIP" : "FAIL";
         if (rows[i].st == ROW_NONE)
-            snprintf(rows[i].reason, sizeof rows[i].reason, "not checked (an earlier step failed)");
-        failed += rows[i].st == ROW_FAIL || rows[i].st == ROW_NONE;
+            snprintf(rows[i].reason, sizeof rows[i].reason, "%s",
+                     filtered ? "not run (SERVER_SUITE_ONLY)" : "not checked (an earlier step failed)");
+        failed += rows[i].st == ROW_FAIL || (rows[i].st == ROW_NONE && !filtered);
         printf("  %-3s %-4s %-30s %s\n", clauses[i], st, names[i],
                rows[i].st == ROW_PASS ? "" : rows[i].reason);
     }

@@ -54,7 +54,8 @@ void clause_fail(const char *clause, const char *test, const char *fmt, ...)
 void clause_skip(const char *clause, const char *reason);
 int clause_failed(const char *clause);
 const char *clause_reason(const char *clause);
-/* Prints the table; returns the number of failed clauses. */
-int clause_table(const char *server);
+/* Prints the table; returns the number of failed clauses (with FILTERED,
+ * clauses no test checked are not counted). */
+int clause_table(const char *server, int filtered);
 
 #endif

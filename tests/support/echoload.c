@@ -180,7 +180,9 @@ static void check(struct echo_conn *c, int port, long long now)
             if (c->got >= c->rst_at && st == TCP_ST_CLOSE_WAIT && c->got + crx + stx < c->len) {
                 c->rst_in_close_wait = 1;
                 finish(c, EE_LOCAL, 0);
-            } else if (c->got >= c->len) {
+            } else if (c->got >= c->len || now - c->t_last_io > 10 * STUCK_MS) {
+                /* all back, or the flow stalled (zero-window probing can
+                 * back off for seconds): reset now */
                 finish(c, EE_LOCAL, 0);
             } else {
                 size_t before = c->got;
@@ -224,7 +226,7 @@ void echo_run(struct echo_conn *conns, int n, int port, int timeout_ms)
             } else {
                 if (may_send(c, now))
                     ev |= POLLOUT;
-                if (reads(c))
+                if (reads(c) || (c->mode == EM_HALF_RST && c->shut))
                     ev |= POLLIN;
                 else
                     ev |= POLLRDHUP;
@@ -258,6 +260,10 @@ void echo_run(struct echo_conn *conns, int n, int port, int timeout_ms)
             }
             if (reads(c) && (re & (POLLIN | POLLERR | POLLHUP)))
                 do_recv(c);
+            if (c->mode == EM_HALF_RST && c->shut && (re & (POLLIN | POLLERR | POLLHUP))) {
+                c->t_check = 0; /* data came: read it, checking the state per chunk */
+                check(c, port, now_ms());
+            }
             if (c->end == EE_RUNNING && (re & (POLLOUT | POLLERR)) && may_send(c, now_ms()))
                 do_send(c);
         }
