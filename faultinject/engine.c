@@ -58,14 +58,19 @@ void fi_engine_set(const struct fi_ruleset *rs)
      * deciding on it; such a decision takes microseconds. */
     while (atomic_load(&s->readers) != 0)
         sched_yield();
-    unsigned mask = 0, stateful = 0;
+    unsigned mask = 0, stateful = 0, after = 0;
     s->rs.n = rs->n;
     for (int i = 0; i < rs->n; i++) {
         s->rs.rule[i] = rs->rule[i];
         mask |= rs->rule[i].calls;
         stateful |= rs->rule[i].has_after || rs->rule[i].per_fd;
+        after |= rs->rule[i].has_after;
         atomic_store(&s->count[i], 0);
     }
+    /* after= counts bytes from when the rules are set (the shim counts
+     * only while some rule needs it, so older counts would be partial). */
+    if (after)
+        fi_fd_reset_bytes();
     last_gen = last_gen % 65535 + 1;
     s->gen = last_gen;
     atomic_store(&current, next);

@@ -63,6 +63,13 @@ uint64_t fi_fd_bytes(int fd)
     return in_range(fd) ? atomic_load_explicit(&bytes_of[fd], memory_order_relaxed) : 0;
 }
 
+void fi_fd_reset_bytes(void)
+{
+    for (int fd = 0; fd < FI_FD_CAP; fd++)
+        if (atomic_load_explicit(&bytes_of[fd], memory_order_relaxed) != 0)
+            atomic_store_explicit(&bytes_of[fd], 0, memory_order_relaxed);
+}
+
 uint64_t fi_fd_count(int rule, int fd, unsigned gen)
 {
     _Atomic uint64_t *slot = &count_of[rule][fd];

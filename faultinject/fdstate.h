@@ -35,6 +35,9 @@ void fi_fd_set_sticky(int fd, int state);
 void fi_fd_add_bytes(int fd, uint64_t n);
 uint64_t fi_fd_bytes(int fd);
 
+/* New rules with after=: every descriptor starts again from 0 bytes. */
+void fi_fd_reset_bytes(void);
+
 /* per=fd: counts one more call of rule RULE on FD in ruleset generation
  * GEN (1..65535) and returns the call's number (1 after a new GEN). */
 uint64_t fi_fd_count(int rule, int fd, unsigned gen);

@@ -1,0 +1,35 @@
+/* fiutil.h: helpers the fault injector's tests share (descriptors,
+ * patterns, running a command with a timeout and capturing its output). */
+#ifndef FIUTIL_H
+#define FIUTIL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A connected AF_UNIX stream pair; fails the test otherwise. */
+void fiu_pair(int sv[2]);
+
+/* Bytes waiting in FD's receive queue (FIONREAD). */
+int fiu_pending(int fd);
+
+/* Byte I of the test pattern for stream SEED. */
+unsigned char fiu_byte(unsigned seed, size_t i);
+
+/* A TCP listener on 127.0.0.1, port chosen by the kernel; *ADDR filled. */
+int fiu_listen(struct sockaddr_in *addr);
+
+/* A blocking TCP socket connected to ADDR (connect retried until it works). */
+int fiu_connect(const struct sockaddr_in *addr);
+
+/* Runs ARGV with the extra environment ENV (NAME=VALUE..., NULL-ended,
+ * "-NAME" unsets), stdin from /dev/null, stdout and stderr captured into
+ * OUT and ERR (NUL-terminated, truncated); killed after TIMEOUT_S seconds.
+ * Returns the wait status, or -1 when it had to be killed. */
+int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
+            char *err, size_t errlen, int timeout_s);
+
+/* Reads the whole file PATH into BUF; its length, or -1. */
+ssize_t fiu_slurp(const char *path, char *buf, size_t len);
+
+#endif
