@@ -13,7 +13,9 @@ WRAP_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
 
 # A candidate is compiled like our code but without -Werror.
 WRAP_CAND_CFLAGS = $(STD_FLAGS) -Wall -Wextra $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)
-WRAP_LINK_FLAGS  = $(ALL_LDFLAGS)
+# Forked test children leave by _exit after __gcov_dump (tests/wrap/harness.c),
+# which a --coverage link must then pull in.
+WRAP_LINK_FLAGS  = $(ALL_LDFLAGS) $(if $(COVERAGE),-Wl$(comma)-u$(comma)__gcov_dump)
 
 # Where a WRAP_SRC run builds: its own directory, named after the file.
 wrap_cand_dir = $(BUILD)/check-wrap/$(subst /,_,$(subst .,_,$(patsubst /%,%,$(abspath $(1)))))

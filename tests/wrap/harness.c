@@ -62,6 +62,17 @@ static void reason_of(const char *out, char *reason, size_t size)
             *c = ' ';
 }
 
+/* Present only in --coverage builds (gcc's and clang's gcov runtimes). */
+extern void __gcov_dump(void) __attribute__((weak));
+
+void wrap_exit(int status)
+{
+    fflush(NULL);
+    if (__gcov_dump)
+        __gcov_dump();
+    _exit(status);
+}
+
 static void run_child(const struct CMUnitTest *t, int outfd, int timeout)
 {
     struct CMUnitTest one = *t;
@@ -72,7 +83,7 @@ static void run_child(const struct CMUnitTest *t, int outfd, int timeout)
     close(outfd);
     signal(SIGPIPE, SIG_IGN);   /* EPIPE tests; the library leaves it alone */
     alarm((unsigned)timeout);
-    _exit(_cmocka_run_group_tests(t->name, &one, 1, NULL, NULL) == 0 ? 0 : 1);
+    wrap_exit(_cmocka_run_group_tests(t->name, &one, 1, NULL, NULL) == 0 ? 0 : 1);
 }
 
 /* Reads the child's output until EOF or the deadline; returns 0, or -1 on

@@ -23,6 +23,10 @@
 /* Runs TESTS one per child; returns the number that failed (main's exit). */
 int wrap_run_tests(const char *file, const struct CMUnitTest *tests, size_t n);
 
+/* _exit(status), after writing coverage data in a --coverage build (a
+ * forked test child never reaches exit()). */
+void wrap_exit(int status) __attribute__((noreturn));
+
 #define WRAP_RUN(tests) wrap_run_tests(__FILE__, tests, sizeof(tests) / sizeof((tests)[0]))
 
 #endif

@@ -64,6 +64,32 @@ static void A1_retries_eintr_and_econnaborted(void **state)
     close(c);
 }
 
+static void A1_pending_network_errors_retried_or_returned(void **state)
+{
+    (void)state;
+    /* accept(2): Linux passes these on from the new connection; Accept may
+     * retry them (A1) or return them (A2), never exit or change errno */
+    const char *names[] = { "EPROTO", "ENETDOWN", "ENOPROTOOPT", "EHOSTDOWN",
+                            "ENONET", "EHOSTUNREACH", "ENETUNREACH" };
+    const int errs[] = { EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET,
+                         EHOSTUNREACH, ENETUNREACH };
+
+    for (int i = 0; i < 7; i++) {
+        int c = dial(), s;
+        fi("accept,accept4:error=%s:when=1", names[i]);
+        errno = 0;
+        s = Accept(lfd, NULL, NULL);
+        if (s == -1 && errno != errs[i])
+            fail_msg("Accept with %s: -1 errno %s", names[i], strerror(errno));
+        fi_clear();
+        if (s == -1)
+            s = Accept(lfd, NULL, NULL);
+        same_connection(s, c);
+        close(s);
+        close(c);
+    }
+}
+
 static void A2_resource_errors_return(void **state)
 {
     (void)state;
@@ -271,6 +297,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(A1_retries_eintr_and_econnaborted, setup_listener, teardown),
+        cmocka_unit_test_setup_teardown(A1_pending_network_errors_retried_or_returned, setup_listener, teardown),
         cmocka_unit_test_setup_teardown(A2_resource_errors_return, setup_listener, teardown),
         cmocka_unit_test_setup_teardown(A2_real_emfile_returns, setup_listener, teardown),
         cmocka_unit_test_setup_teardown(A2_other_failures_return, setup_listener, teardown),

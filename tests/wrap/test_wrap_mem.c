@@ -9,7 +9,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- allocation tracking: a set of live pointers ---- */
@@ -82,8 +84,36 @@ int __real_posix_memalign(void **, size_t, size_t);
 void *__real_aligned_alloc(size_t, size_t);
 int __real_close(int);
 
-void *__wrap_malloc(size_t n) { void *p = __real_malloc(n); track(p); return p; }
-void *__wrap_calloc(size_t a, size_t b) { void *p = __real_calloc(a, b); track(p); return p; }
+/* Allocation failure on demand: the FAIL_AT-th allocation from now fails
+ * (0: none). */
+static int fail_at;
+
+static int failing(void)
+{
+    if (fail_at > 0 && --fail_at == 0) {
+        errno = ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+void *__wrap_malloc(size_t n)
+{
+    if (failing())
+        return NULL;
+    void *p = __real_malloc(n);
+    track(p);
+    return p;
+}
+
+void *__wrap_calloc(size_t a, size_t b)
+{
+    if (failing())
+        return NULL;
+    void *p = __real_calloc(a, b);
+    track(p);
+    return p;
+}
 void __wrap_free(void *p) { untrack(p); __real_free(p); }
 char *__wrap_strdup(const char *s) { char *p = __real_strdup(s); track(p); return p; }
 char *__wrap_strndup(const char *s, size_t n) { char *p = __real_strndup(s, n); track(p); return p; }
@@ -91,6 +121,8 @@ void *__wrap_aligned_alloc(size_t a, size_t n) { void *p = __real_aligned_alloc(
 
 void *__wrap_realloc(void *old, size_t n)
 {
+    if (failing())
+        return NULL;
     void *p = __real_realloc(old, n);
     if (p != NULL || n == 0)
         untrack(old);
@@ -269,12 +301,86 @@ static void M1_no_heap_after_threads_close(void **state)
                  "descriptor", outstanding() - before);
 }
 
+/* ---- running out of memory ---- */
+
+static void L6_allocation_failure_loses_nothing(void **state)
+{
+    (void)state;
+    static char longl[40001], buf[50000];
+
+    memset(longl, 'm', sizeof longl - 1);
+    longl[sizeof longl - 2] = '\n';
+    for (int k = 1; k <= 6; k++) {
+        int p[2];
+        pair_unix(p);
+        if (k > 3) {            /* a high number too, whatever the table */
+            struct rlimit rl;
+            getrlimit(RLIMIT_NOFILE, &rl);
+            if (rl.rlim_cur > 3000 && dup2(p[0], 3000) == 3000) {
+                close(p[0]);
+                p[0] = 3000;
+            }
+        }
+        rcv_timeout(p[0], 3000);
+        write_all(p[1], "short line\n", 11);
+        pid_t pid = fork();
+        if (pid == 0) {
+            write_all(p[1], longl, sizeof longl - 1);
+            wrap_exit(0);
+        }
+        const char *exp[] = { "short line\n", longl };
+        for (int i = 0; i < 2; i++) {
+            ssize_t r;
+            fail_at = (k - 1) % 3 + 1;  /* the 1st, 2nd or 3rd allocation fails */
+            r = Readline(p[0], buf, sizeof buf);
+            fail_at = 0;
+            if (r == -1) {
+                if (errno != ENOMEM)
+                    fail_msg("allocation %d failing: Readline errno %s", k,
+                             strerror(errno));
+                r = Readline(p[0], buf, sizeof buf);
+            }
+            if (r != (ssize_t)strlen(exp[i]) || memcmp(buf, exp[i], (size_t)r))
+                fail_msg("allocation %d failing: line %d came back as %zd "
+                         "bytes", k, i, r);
+        }
+        waitpid(pid, NULL, 0);
+        Close(p[0]);
+        close(p[1]);
+    }
+}
+
+static void N4_errno_kept_when_memory_runs_out(void **state)
+{
+    (void)state;
+    char buf[64];
+
+    for (int k = 1; k <= 3; k++) {
+        int p[2];
+        pair_unix(p);
+        set_nonblock(p[0]);
+        write_all(p[1], "abcdef", 6);
+        fail_at = k;
+        errno = 0;
+        ssize_t r = Readn(p[0], buf, sizeof buf);
+        int e = errno;
+        fail_at = 0;
+        if (r != -1 || e != EAGAIN)
+            fail_msg("allocation %d failing: Readn returned %zd errno %s, "
+                     "want -1 EAGAIN", k, r, strerror(e));
+        Close(p[0]);
+        close(p[1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(M1_no_heap_after_every_close),
         cmocka_unit_test(M1_no_heap_after_threads_close),
         cmocka_unit_test(CL1_state_dropped_before_close),
+        cmocka_unit_test(L6_allocation_failure_loses_nothing),
+        cmocka_unit_test(N4_errno_kept_when_memory_runs_out),
     };
     return WRAP_RUN(tests);
 }

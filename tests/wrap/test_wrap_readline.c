@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -350,6 +351,62 @@ static void L8_two_threads_at_once(void **state)
     Close(b[0]);
 }
 
+static void L8_high_descriptor_numbers(void **state)
+{
+    (void)state;
+    /* numbers far apart and 256 apart: whatever table a library keeps */
+    const int nums[] = { 1100, 1356, 1612, 5000 };
+    int r[4], w[4];
+    struct rlimit rl;
+    char line[32];
+
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < 6000) {
+        rl.rlim_cur = rl.rlim_max < 6000 ? rl.rlim_max : 6000;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < 6000)
+        skip();
+    for (int i = 0; i < 4; i++) {
+        int p[2];
+        pair_unix(p);
+        if (dup2(p[0], nums[i]) < 0)
+            fail_msg("dup2 to %d: %s", nums[i], strerror(errno));
+        close(p[0]);
+        r[i] = nums[i];
+        w[i] = p[1];
+        rcv_timeout(r[i], 3000);
+        expect_ret(Readn(r[i], line, 0), 0);
+        for (int k = 0; k < 3; k++) {
+            int n = snprintf(line, sizeof line, "fd%d line%d\n", nums[i], k);
+            write_all(w[i], line, (size_t)n);
+        }
+    }
+    expect_ret(Readn(r[0], line, 3), 3);    /* no Readline state yet */
+    expect_bytes(line, "fd1", 3);
+    expect_ret(Readn(r[0], line, 8), 8);
+    expect_bytes(line, "100 line", 8);
+    expect_ret(Readn(r[0], line, 2), 2);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 4; i++) {
+            if (i == 0 && k == 0)
+                continue;
+            snprintf(line, sizeof line, "fd%d line%d\n", nums[i], k);
+            line_is(r[i], sizeof line, line, -1);
+        }
+    assert_int_equal(Close(r[1]), 0);       /* one in the middle goes */
+    for (int i = 0; i < 4; i++) {
+        if (i == 1)
+            continue;
+        snprintf(line, sizeof line, "fd%d line2\n", nums[i]);
+        expect_ret(Readn(r[i], line, 4), 4);
+        expect_bytes(line, "fd", 2);
+        assert_int_equal(Close(r[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        close(w[i]);
+}
+
 static void L9_close_discards_buffered_bytes(void **state)
 {
     (void)state;
@@ -516,6 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(L6_error_at_once_and_ebadf, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L8_two_descriptors_in_turn, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L8_two_threads_at_once, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(L8_high_descriptor_numbers, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L9_close_discards_buffered_bytes, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L10_readn_after_readline_continues, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L11_maxlen_below_two_is_einval, setup_unix, teardown),

@@ -2,6 +2,7 @@
  * random splits of N1 are in test_wrap_split.c. */
 #include "wtest.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -176,11 +177,38 @@ static void N4_eagain_keeps_bytes_taken(void **state)
     char out[20];
 
     set_nonblock(fds[0]);           /* the kernel's own EAGAIN */
+    expect_err(Readn(fds[0], out, 20), EAGAIN);
     write_all(fds[1], "01234567", 8);
     expect_err(Readn(fds[0], out, 20), EAGAIN);
     write_all(fds[1], "89abcdefghij", 12);
     expect_ret(Readn(fds[0], out, 20), 20);
     expect_bytes(out, "0123456789abcdefghij", 20);
+}
+
+static void N4_eagain_keeps_many_bytes(void **state)
+{
+    (void)state;
+    size_t n = 100000;
+    char *in = malloc(n), *out = malloc(n);
+
+    fill_pattern(in, n, 9);
+    set_nonblock(fds[0]);
+    set_nonblock(fds[1]);
+    size_t first = (size_t)write(fds[1], in, n / 2);
+    expect_err(Readn(fds[0], out, n), EAGAIN);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fl = fcntl(fds[1], F_GETFL);
+        fcntl(fds[1], F_SETFL, fl & ~O_NONBLOCK);
+        write_all(fds[1], in + first, n - first);
+        wrap_exit(0);
+    }
+    int fl = fcntl(fds[0], F_GETFL);
+    fcntl(fds[0], F_SETFL, fl & ~O_NONBLOCK);   /* now wait for the rest */
+    expect_ret(Readn(fds[0], out, n), n);
+    expect_bytes(out, in, n);
+    free(in);
+    free(out);
 }
 
 static void N4_error_then_readline_gets_bytes(void **state)
@@ -362,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(N2_injected_eof, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(N3_eintr_at_every_point, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(N4_eagain_keeps_bytes_taken, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N4_eagain_keeps_many_bytes, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(N4_error_then_readline_gets_bytes, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(N4_error_after_readline_readahead, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(N5_never_reads_ahead, setup_unix, teardown),

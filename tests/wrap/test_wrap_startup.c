@@ -36,8 +36,7 @@ static void in_child(long (*fn)(void *), void *arg, struct outcome *o)
         alarm(10);
         long ret = fn(arg);
         fprintf(stderr, "\nRET=%ld\n", ret);
-        fflush(stderr);
-        _exit(0);
+        wrap_exit(0);
     }
     close(p[1]);
     while ((r = read(p[0], o->err + len, sizeof o->err - 1 - len)) > 0)
