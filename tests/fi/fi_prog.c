@@ -1,0 +1,131 @@
+/* fi_prog: a small program that test_faultrun runs under faultrun.
+ *   fi_prog solo N     one process, one socketpair: write up to 512 bytes,
+ *                      read them back, until N bytes made the round trip;
+ *                      handles EINTR, EAGAIN and short counts; exit 0 if
+ *                      every byte came back in order.
+ *   fi_prog oneread    the classic bug: assumes one read gets 12 bytes.
+ *   fi_prog writes K   K one-byte writes to a socketpair, errors ignored.
+ *   fi_prog touch FILE creates FILE (proof that the program started).
+ *   fi_prog exit N     exits with N.
+ *   fi_prog env        prints the FAULTINJECT_* and LD_PRELOAD variables.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static unsigned char byte_at(size_t i)
+{
+    return (unsigned char)(i * 7 + 3);
+}
+
+/* Moves exactly N bytes with OP, retrying what a fault may cause. */
+static int full_write(int fd, const char *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = write(fd, buf + done, n - done);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static int full_read(int fd, char *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = read(fd, buf + done, n - done);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static int solo(long total)
+{
+    int sv[2];
+    char out[512], in[512];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    size_t off = 0;
+    while (off < (size_t)total) {
+        size_t n = (size_t)total - off < sizeof out ? (size_t)total - off : sizeof out;
+        for (size_t i = 0; i < n; i++)
+            out[i] = (char)byte_at(off + i);
+        if (full_write(sv[1], out, n) < 0 || full_read(sv[0], in, n) < 0) {
+            fprintf(stderr, "fi_prog: transfer failed at %zu: %s\n", off, strerror(errno));
+            return 1;
+        }
+        if (memcmp(in, out, n) != 0) {
+            fprintf(stderr, "fi_prog: bytes differ near %zu\n", off);
+            return 1;
+        }
+        off += n;
+    }
+    return 0;
+}
+
+static int oneread(void)
+{
+    int sv[2];
+    char buf[64];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    if (full_write(sv[1], "GET /index\r\n", 12) < 0)
+        return 2;
+    ssize_t n = read(sv[0], buf, sizeof buf);
+    return n == 12 ? 0 : 1;
+}
+
+static int writes(long k)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    for (long i = 0; i < k; i++)
+        if (write(sv[0], "x", 1) < 0)
+            fprintf(stderr, "fi_prog: write %ld: %s\n", i + 1, strerror(errno));
+    return 0;
+}
+
+static void show(const char *name)
+{
+    const char *v = getenv(name);
+    printf("%s=%s\n", name, v ? v : "(unset)");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "solo") == 0)
+        return solo(strtol(argv[2], NULL, 10));
+    if (argc == 2 && strcmp(argv[1], "oneread") == 0)
+        return oneread();
+    if (argc == 3 && strcmp(argv[1], "writes") == 0)
+        return writes(strtol(argv[2], NULL, 10));
+    if (argc == 3 && strcmp(argv[1], "touch") == 0) {
+        int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        return fd < 0 ? 2 : 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "exit") == 0)
+        return (int)strtol(argv[2], NULL, 10);
+    if (argc == 2 && strcmp(argv[1], "env") == 0) {
+        show("FAULTINJECT_RULES");
+        show("FAULTINJECT_SEED");
+        show("FAULTINJECT_LOG");
+        show("FAULTINJECT_ONLY");
+        show("LD_PRELOAD");
+        return 0;
+    }
+    fprintf(stderr, "usage: fi_prog solo N | oneread | writes K | touch FILE | exit N | env\n");
+    return 2;
+}

@@ -1,0 +1,98 @@
+/* test_fortify.c: built with -O2 -D_FORTIFY_SOURCE=2, so that read, recv
+ * and recvfrom into fixed arrays become __read_chk, __recv_chk and
+ * __recvfrom_chk; faultinject.md: they "count as the plain call". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "faultinject.h"
+#include "fiutil.h"
+
+#if !defined(_FORTIFY_SOURCE) || _FORTIFY_SOURCE < 1 || !defined(__OPTIMIZE__)
+#error "test_fortify.c must be built with -O2 -D_FORTIFY_SOURCE=2"
+#endif
+
+/* Sizes the compiler cannot see, so the checked variants are called. */
+static volatile size_t ten = 10, three = 3;
+
+static int setup(void **state)
+{
+    (void)state;
+    alarm(20);
+    fi_clear();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fi_clear();
+    alarm(0);
+    return 0;
+}
+
+static void CALLS_read_chk_counts_as_read(void **state)
+{
+    (void)state;
+    int sv[2];
+    char buf[16];
+    fiu_pair(sv);
+    assert_int_equal(write(sv[1], "0123456789", 10), 10);
+    assert_int_equal(fi_set("read:short=1"), 0);
+    assert_int_equal(read(sv[0], buf, ten), 1);
+    assert_int_equal(buf[0], '0');
+    assert_int_equal(fi_set("read:eintr"), 0);
+    assert_int_equal(read(sv[0], buf, ten), -1);
+    assert_int_equal(errno, EINTR);
+    assert_int_equal(fi_fired(), 1);
+    fi_clear();
+    assert_int_equal(read(sv[0], buf + 1, ten), 9);
+    assert_memory_equal(buf, "0123456789", 10);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void CALLS_recv_chk_and_recvfrom_chk(void **state)
+{
+    (void)state;
+    int sv[2];
+    char buf[16];
+    fiu_pair(sv);
+    assert_int_equal(write(sv[1], "0123456789", 10), 10);
+    assert_int_equal(fi_set("recv:short=2;recvfrom:eagain"), 0);
+    assert_int_equal(recv(sv[0], buf, ten, 0), 2);
+    assert_int_equal(recvfrom(sv[0], buf + 2, ten, 0, NULL, NULL), -1);
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(fi_set("recvfrom:short=3"), 0);
+    assert_int_equal(recvfrom(sv[0], buf + 2, ten, 0, NULL, NULL), 3);
+    fi_clear();
+    assert_int_equal(recv(sv[0], buf + 5, ten, 0), 5);
+    assert_memory_equal(buf, "0123456789", 10);
+    /* Idle: straight through. */
+    assert_int_equal(write(sv[1], "abc", 3), 3);
+    assert_int_equal(read(sv[0], buf, three), 3);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(CALLS_read_chk_counts_as_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(CALLS_recv_chk_and_recvfrom_chk, setup, teardown),
+    };
+    if (!fi_active()) {
+        fprintf(stderr, "test_fortify: run me with LD_PRELOAD=libfaultinject.so\n");
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
