@@ -174,3 +174,15 @@ helgrind-server:
 endif
 
 VALGRIND_RUN += helgrind-server
+
+# The replay must reject the wrap mutants (tests/mutants/wrap/) that break a
+# clause it checks: proof that the fuzz checks and corpus are real.
+FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
+                      input_name.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+.PHONY: fuzz-mutants
+fuzz-mutants: $(FUZZ_REPLAY_OBJS)
+	@CC='$(CC)' CFLAGS='$(STD_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)' LDFLAGS='$(ALL_LDFLAGS)' \
+	  OUT=$(BUILD)/tests/fuzz/mutants OBJS='$(FUZZ_REPLAY_OBJS)' REDEF='$(FUZZ_REDEF)' \
+	  CORPUS=$(FUZZ_CORPUS)/fuzz_wrap sh tests/fuzz/replay_mutants.sh tests/mutants/wrap/*.c
+
+MUTANTS_RUN += fuzz-mutants

@@ -72,6 +72,7 @@ struct fconn {
     int closed;         /* close() was called since the last open */
     int close_calls;
     ssize_t last_read;  /* what the last read() that did not fail returned */
+    int failed_before;  /* a read failed (not EINTR) since the last good delivery */
 };
 
 /* Everything one input run uses; reset at the start of each run. */
@@ -88,6 +89,7 @@ static struct {
     size_t wcap, wlen;
     int wfd;
     long live_allocs;       /* wrap.o's heap blocks (M1) */
+    long allocs_at_close;   /* live_allocs when the fake close() ran (CL1) */
     long op_no;
 } S;
 
@@ -160,8 +162,10 @@ ssize_t fuzz_read(int fd, void *buf, size_t n)
             }
         }
         if (k < 0) {
-            if (err != EINTR)
+            if (err != EINTR) {
                 S.fault_errno = err;
+                c->failed_before = 1;
+            }
             errno = err;
             return -1;
         }
@@ -214,6 +218,7 @@ int fuzz_close(int fd)
     if (c == NULL)
         return (int)syscall(SYS_close, fd);
     c->close_calls++;
+    S.allocs_at_close = S.live_allocs;
     if (c->closed)
         breach("CL1", "close() called again on fd %d (Linux released it the first time)", fd);
     c->closed = 1;
@@ -365,9 +370,10 @@ static void op_readline(struct fconn *c, size_t maxlen)
             break;
     }
     if (r < 0)
-        breach("L1", "Readline returned -1 errno %d with no failure injected", e);
+        breach(e == EINTR ? "L5" : "L1", "Readline returned -1 errno %d with no failure injected", e);
     if ((size_t)r != want)
-        breach(want == maxlen - 1 ? "L2" : (c->dpos + want == c->len ? "L4/L3" : "L1"),
+        breach(c->failed_before ? "L6 (a read failed since the last line; or L1)"
+               : want == maxlen - 1 ? "L2" : (c->dpos + want == c->len ? "L4/L3" : "L1"),
                "Readline(maxlen=%zu) at stream offset %zu returned %zd, want %zu", maxlen, c->dpos, r, want);
     for (size_t i = 0; i < want; i++)
         if (buf[i] != stream_at(c, c->dpos + i))
@@ -376,6 +382,7 @@ static void op_readline(struct fconn *c, size_t maxlen)
     if (buf[want] != '\0')
         breach(want ? "L1" : "L3", "no NUL after the %zu bytes returned", want);
     c->dpos += want;
+    c->failed_before = 0;
     free(buf);
 }
 
@@ -408,14 +415,15 @@ static void op_readn(struct fconn *c, size_t n)
     size_t avail = c->len - c->dpos;
     size_t want = n < avail ? n : avail;
     if (r < 0)
-        breach("N1", "Readn returned -1 errno %d with no failure injected", e);
+        breach(e == EINTR ? "N3" : "N1", "Readn returned -1 errno %d with no failure injected", e);
     if ((size_t)r != want)
-        breach(want < n ? "N2" : "N1", "Readn(%zu) at offset %zu returned %zd, want %zu", n, c->dpos, r, want);
+        breach(c->failed_before ? "N4 (a read failed since the last delivery; or N1)" : want < n ? "N2" : "N1", "Readn(%zu) at offset %zu returned %zd, want %zu", n, c->dpos, r, want);
     for (size_t i = 0; i < want; i++)
         if (buf[i] != stream_at(c, c->dpos + i))
             breach("N1/N3/L10", "Readn byte %zu is 0x%02x, want 0x%02x (stream offset %zu)",
                    i, buf[i], stream_at(c, c->dpos + i), c->dpos + i);
     c->dpos += want;
+    c->failed_before = 0;
     if (c->kpos > (k0 > c->dpos ? k0 : c->dpos))
         breach("N5", "Readn(%zu) left the stream at %zu, delivered up to %zu", n, c->kpos, c->dpos);
     free(buf);
@@ -444,7 +452,7 @@ static void op_read(struct fconn *c, size_t n)
         return;
     }
     if (r < 0)
-        breach("R1", "Read returned -1 errno %d with no failure injected", e);
+        breach(e == EINTR ? "R2" : "R1", "Read returned -1 errno %d with no failure injected", e);
     if (n > 0 && r != c->last_read)
         breach("R1", "Read returned %zd, the last read() returned %zd", r, c->last_read);
     if ((size_t)r > n || c->dpos + (size_t)r != c->kpos)
@@ -481,10 +489,10 @@ static void op_write(struct fconn *c, size_t n, int all)
             breach(bad, "write() failed with errno %d; returned %zd errno %d", S.fault_errno, r, e);
     } else if (all) {
         if (r != (ssize_t)n || S.wlen != n)
-            breach(ok, "Writen(%zu) returned %zd, %zu bytes written", n, r, S.wlen);
+            breach(r < 0 && e == EINTR ? "WN2" : ok, "Writen(%zu) returned %zd, %zu bytes written", n, r, S.wlen);
     } else {
         if (r < 0 || (size_t)r != S.wlen)
-            breach(ok, "Write(%zu) returned %zd, %zu bytes written", n, r, S.wlen);
+            breach(r < 0 && e == EINTR ? "W2" : ok, "Write(%zu) returned %zd, %zu bytes written", n, r, S.wlen);
     }
     free(S.wbuf);
     S.wbuf = NULL;
@@ -502,6 +510,11 @@ static void op_close(struct fconn *c, size_t newlen)
     int e = errno;
     if (c->close_calls != 1)
         breach("CL1", "Close called close() %d times", c->close_calls);
+    /* CL1: the state goes before close(): once close() runs, another
+     * thread may get the number. A block freed after it is that state. */
+    if (S.live_allocs < S.allocs_at_close)
+        breach("CL1", "Close freed %ld blocks after calling close() (drop the state first)",
+               S.allocs_at_close - S.live_allocs);
     if (peek == 6) {
         if (r != -1 || e != EIO)
             breach("CL1", "close() failed with EIO; Close returned %d errno %d", r, e);
