@@ -68,7 +68,7 @@ struct opts {
 };
 
 struct stats {
-    long started, complete, deliberate, early, errors, retries;
+    long started, complete, deliberate, early, errors, retries, peak;
     uint64_t bytes_tx, bytes_rx;
 };
 
@@ -264,6 +264,8 @@ static int open_conn(struct gen *g, long idx)
         return -1;
     }
     g->active++;
+    if (g->active > g->st.peak)
+        g->st.peak = g->active;
     return 0;
 }
 
@@ -573,15 +575,15 @@ int main(int argc, char **argv)
         if (g.c[i].state != C_FREE)
             close(g.c[i].fd);
     close(g.ep);
-    printf("loadgen: %.1f s, connections %ld (complete %ld, ended by client %ld, ended early by server %ld), "
+    printf("loadgen: %.1f s, %ld at once at most, connections %ld (complete %ld, ended by client %ld, ended early by server %ld), "
            "bytes sent %llu, bytes echoed %llu, port retries %ld, errors %ld\n",
-           dt, g.st.started, g.st.complete, g.st.deliberate, g.st.early,
+           dt, g.st.peak, g.st.started, g.st.complete, g.st.deliberate, g.st.early,
            (unsigned long long)g.st.bytes_tx, (unsigned long long)g.st.bytes_rx,
            g.st.retries, g.st.errors);
     /* The same figures for a driver (soak.c) to read. */
-    printf("STATS started=%ld complete=%ld deliberate=%ld early=%ld tx=%llu rx=%llu errors=%ld\n",
+    printf("STATS started=%ld complete=%ld deliberate=%ld early=%ld tx=%llu rx=%llu errors=%ld peak=%ld\n",
            g.st.started, g.st.complete, g.st.deliberate, g.st.early,
-           (unsigned long long)g.st.bytes_tx, (unsigned long long)g.st.bytes_rx, g.st.errors);
+           (unsigned long long)g.st.bytes_tx, (unsigned long long)g.st.bytes_rx, g.st.errors, g.st.peak);
     free(g.c);
     free(g.buf);
     return (rc == 0 && g.st.errors == 0) ? 0 : 1;

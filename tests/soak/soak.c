@@ -72,7 +72,7 @@ struct cfg {
 };
 
 struct lg_stats {
-    long started, complete, deliberate, early, errors;
+    long started, complete, deliberate, early, errors, peak;
     unsigned long long tx, rx;
 };
 
@@ -151,9 +151,9 @@ static int run_loadgen(const struct cfg *c, int port, int seconds, unsigned long
     int found = 0;
     while (f && fgets(line, sizeof line, f)) {
         if (strncmp(line, "STATS ", 6) == 0)
-            found = sscanf(line, "STATS started=%ld complete=%ld deliberate=%ld early=%ld tx=%llu rx=%llu errors=%ld",
+            found = sscanf(line, "STATS started=%ld complete=%ld deliberate=%ld early=%ld tx=%llu rx=%llu errors=%ld peak=%ld",
                            &st->started, &st->complete, &st->deliberate, &st->early,
-                           &st->tx, &st->rx, &st->errors) == 7;
+                           &st->tx, &st->rx, &st->errors, &st->peak) == 8;
         else
             fputs(line, stdout); /* its report and any ERROR lines */
     }
@@ -164,23 +164,42 @@ static int run_loadgen(const struct cfg *c, int port, int seconds, unsigned long
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-/* Faults in the shim's log: all, and those that end a connection. */
-static void count_faults(const char *log, long *all, long *ending)
+/* Faults in the shim's log: all, and those that end a connection; a
+ * breakdown by call and fault goes into KINDS (one "N call:fault" each). */
+static void count_faults(const char *log, long *all, long *ending, char *kinds, size_t klen)
 {
     char line[512], call[64], fault[64];
+    struct { char key[136]; long n; } k[48];
+    int nk = 0;
     *all = *ending = 0;
+    kinds[0] = '\0';
     FILE *f = fopen(log, "r");
     if (!f)
         return;
     while (fgets(line, sizeof line, f)) {
         long pid, tid, fd;
         (*all)++;
-        if (sscanf(line, "%ld %ld %63s %ld %63s", &pid, &tid, call, &fd, fault) == 5 &&
-            (strcmp(fault, "reset") == 0 || strcmp(fault, "eof") == 0 ||
-             strcmp(fault, "error=EPIPE") == 0))
+        if (sscanf(line, "%ld %ld %63s %ld %63s", &pid, &tid, call, &fd, fault) != 5)
+            continue;
+        if (strcmp(fault, "reset") == 0 || strcmp(fault, "eof") == 0 ||
+            strcmp(fault, "error=EPIPE") == 0)
             (*ending)++;
+        char key[136];
+        snprintf(key, sizeof key, "%s:%s", call, fault);
+        int i = 0;
+        while (i < nk && strcmp(k[i].key, key) != 0)
+            i++;
+        if (i == nk && nk < 48) {
+            snprintf(k[nk].key, sizeof k[nk].key, "%s", key);
+            k[nk++].n = 0;
+        }
+        if (i < nk)
+            k[i].n++;
     }
     fclose(f);
+    size_t len = 0;
+    for (int i = 0; i < nk && len + 1 < klen; i++)
+        len += (size_t)snprintf(kinds + len, klen - len, "%s%ld %s", i ? ", " : "", k[i].n, k[i].key);
 }
 
 static int usage(void)
@@ -315,17 +334,19 @@ int main(int argc, char **argv)
              proc_status_str(status, sbuf, sizeof sbuf), out);
     }
     long faults, ending;
-    count_faults(log, &faults, &ending);
+    char kinds[2048];
+    count_faults(log, &faults, &ending, kinds, sizeof kinds);
     if (faults == 0)
         fail("%s: no fault was injected (is %s the shim?)", c.name, c.shim);
     if (run.early + warm.early > ending)
         fail("%s: %ld connections ended early but only %ld faults end one", c.name,
              run.early + warm.early, ending);
 
-    printf("soak: %s: %ld connections (%ld complete, %ld ended by the client, %ld ended by a fault), "
-           "%llu bytes sent, %llu echoed and checked, %.1f s\n",
-           c.name, run.started, run.complete, run.deliberate, run.early, run.tx, run.rx,
+    printf("soak: %s: %ld connections, %ld at once (%ld complete, %ld ended by the client, "
+           "%ld ended by a fault), %llu bytes sent, %llu echoed and checked, %.1f s\n",
+           c.name, run.started, run.peak, run.complete, run.deliberate, run.early, run.tx, run.rx,
            (double)(t_end - t0) / 1000.0);
+    printf("soak: %s: faults by kind: %s\n", c.name, kinds);
     printf("soak: %s: faults injected %ld (%ld that end a connection), errors %ld\n",
            c.name, faults, ending, run.errors + warm.errors);
     printf("soak: %s: VmRSS %ld kB at start, %ld kB after warm-up, %ld kB at the end; "
