@@ -36,7 +36,13 @@ $(ALT_SERVER): $(BUILD)/tests/server/alt_poll_server.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-ALL_BIN += $(TEST_SUPPORT_LIB) $(SERVER_SUITE) $(ALT_SERVER)
+# Our programs beyond the contract: command line, -m cap, the client.
+PROGRAMS_TEST := $(BUILD)/tests/server/test_programs
+$(PROGRAMS_TEST): $(BUILD)/tests/server/test_programs.o $(TEST_SUPPORT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+ALL_BIN += $(TEST_SUPPORT_LIB) $(SERVER_SUITE) $(ALT_SERVER) $(PROGRAMS_TEST)
 
 # Valgrind cannot run sanitized servers; coverage builds are fine.
 SERVER_SUITE_ENV := $(if $(SANITIZE),SERVER_SUITE_NO_VALGRIND=1) \
@@ -57,11 +63,13 @@ else
 check-server: server-test
 endif
 
-# Both servers even if the first fails; fails if either failed.
-server-test: $(SERVER_SUITE) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
+# Both servers even if the first fails; fails if either failed. Then our
+# programs' own command line and the client.
+server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD) $(CLIENT)
 	@fail=; for s in $(SERVER_FORK) $(SERVER_THREAD); do \
 	  echo "$(SERVER_SUITE_ENV) $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $$s"; \
 	  $(SERVER_SUITE_ENV) $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $$s || fail="$$fail $$s"; \
+	  $(PROGRAMS_TEST) $$s $(CLIENT) || fail="$$fail $$s(programs)"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "check-server FAILED:$$fail"; exit 1; fi
 
@@ -108,12 +116,14 @@ mutants-server: $(SERVER_SUITE) $(FI_SO) $(SRV_MUTANTS) $(SERVER_FORK) $(SERVER_
 	for m in $(SRV_MUTANTS); do \
 	  n=$$(basename $$m); \
 	  want=$$(sed -n '1s/.*MUTANT breaks: *\(S[0-9]\).*/\1/p' tests/mutants/servers/$$n.c); \
+	  t0=$$(date +%s); \
 	  SERVER_SUITE_NO_VALGRIND=1 timeout 300 $(SERVER_SUITE) --fast --shim $(abspath $(FI_SO)) $$m \
 	       > $(MUTANTS_LOG)/$$n.out 2>&1; \
+	  secs=$$(( $$(date +%s) - t0 )); \
 	  failed=$$(sed -n 's/^  \(S[0-9]\) *FAIL.*/\1/p' $(MUTANTS_LOG)/$$n.out | tr '\n' ' '); \
 	  case " $$failed" in *" $$want "*) r="caught";; *) r="MISSED"; bad=1;; esac; \
-	  echo "  $$n: expected $$want, failed: $$failed-> $$r"; \
-	  table="$$table$$(printf '%-34s %-8s %s (fails: %s)' $$n $$want $$r "$$failed")\n"; \
+	  echo "  $$n: expected $$want, failed: $$failed-> $$r ($$secs s)"; \
+	  table="$$table$$(printf '%-34s %-8s %-7s (fails: %s; %s s)' $$n $$want $$r "$$failed" $$secs)\n"; \
 	done; \
 	printf '\nserver mutants (logs in $(MUTANTS_LOG)/)\n%-34s %-8s %s\n' mutant expected caught; \
 	printf "$$table"; \

@@ -113,8 +113,10 @@ const char *server_status_str(struct server *s)
 
 void server_stop(struct server *s)
 {
+    /* SIGTERM first, so that a coverage build writes its data at exit;
+     * SIGKILL if it does not stop within 1 s. */
     if (s->pid > 0 && !s->exited)
-        proc_kill(s->pid);
+        proc_stop(s->pid, SIGTERM, 1000, NULL);
     s->exited = 1;
     s->pid = -1;
     if (s->log[0])

@@ -31,7 +31,7 @@ struct server {
 int server_start(struct server *s, const char *rules, const char *const *args,
                  const char *const *wrapper, int wait_ms, char *why, size_t whylen);
 
-/* Kills (if running) and reaps the server, removes its log. */
+/* Stops (SIGTERM, then SIGKILL after 1 s) and reaps the server, removes its log. */
 void server_stop(struct server *s);
 
 /* 1 if the server is still running; else 0, status in s->status. */

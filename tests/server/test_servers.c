@@ -38,7 +38,7 @@
 enum {
     POOL = 16 << 20,        /* random bytes the connections send */
     NCONN = 100,            /* S3, S4: connections at once */
-    RUN_MS = 5000,          /* deadline of one scenario's traffic */
+    RUN_MS = 10000,         /* deadline of one scenario's traffic (slack for loaded machines) */
     STOP_MS = 2000,         /* S7 */
 };
 
@@ -529,6 +529,10 @@ static void S8_idle_timeout(void **state)
     c[2].chunk = 1;            /* active: a byte every 250 ms for 2.5 s */
     c[2].interval_ms = 250;
     echo_run(c, 3, srv.port, 6000);
+    if (getenv("SERVER_SUITE_DEBUG"))
+        for (int i = 0; i < 3; i++)
+            fprintf(stderr, "  conn %d: %s after %lld ms, last io at %lld ms\n", i,
+                    echo_end_str(c[i].end), c[i].t_end - c[i].t_start, c[i].t_last_io - c[i].t_start);
     require_alive("S8", __func__);
     REQUIRE("S8", c[0].end == EE_EOF || c[0].end == EE_RESET || c[0].end == EE_CLOSED,
             "silent connection still open %lld ms after connecting with -t 1 (%s)",
