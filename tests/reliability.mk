@@ -72,7 +72,9 @@ FUZZ_WRAP_SRC ?= wrap/wrap.c
 FUZZ_REDEF := --redefine-sym read=fuzz_read --redefine-sym write=fuzz_write \
               --redefine-sym close=fuzz_close --redefine-sym malloc=fuzz_malloc \
               --redefine-sym calloc=fuzz_calloc --redefine-sym realloc=fuzz_realloc \
-              --redefine-sym free=fuzz_free
+              --redefine-sym free=fuzz_free --redefine-sym accept=fuzz_accept \
+              --redefine-sym connect=fuzz_connect --redefine-sym poll=fuzz_poll \
+              --redefine-sym getsockopt=fuzz_getsockopt
 FUZZ_CORPUS := tests/fuzz/corpus
 
 .PHONY: fuzz-all fuzz-wrap fuzz-rules fuzz-check-rt fuzz-replay
@@ -83,7 +85,7 @@ fuzz-check-rt:
 	@rt=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a); [ -f "$$rt" ] || { \
 	  echo "fuzz: libFuzzer runtime missing; install it with: sudo apt-get install -y libclang-rt-14-dev" >&2; exit 1; }
 
-$(FUZZ_DIR)/wrap.o: $(FUZZ_WRAP_SRC) wrap/wrap.h | fuzz-check-rt
+$(FUZZ_DIR)/wrap.o: $(FUZZ_WRAP_SRC) wrap/wrap.h tests/reliability.mk | fuzz-check-rt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Iwrap -c $< -o $@.tmp
 	objcopy $(FUZZ_REDEF) $@.tmp $@
@@ -132,7 +134,7 @@ FUZZ_RUN += fuzz-all
 FUZZ_REPLAY := $(BUILD)/tests/fuzz/fuzz_replay
 $(BUILD)/tests/fuzz/%.o: ALL_CFLAGS += -Iwrap -Ifaultinject -Itests/fuzz
 
-$(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o
+$(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 	@mkdir -p $(dir $@)
 	objcopy $(FUZZ_REDEF) $< $@
 

@@ -3,7 +3,7 @@
 # committed corpus) must reject every broken wrap.c of tests/mutants/wrap/
 # whose first line `/* MUTANT breaks: CLAUSES */` names a clause the fuzz
 # target checks: L1-L13 but L8 (threads), N1-N6, R1-R3, W1-W3, WN1-WN3, CL1,
-# M1. Others (Accept, Connect, startup calls, T1) are left to the wrap suite.
+# A1-A2, C1-C3, M1. Others (startup calls, T1) are left to the wrap suite.
 # Environment: CC, CFLAGS, LDFLAGS, OUT (work folder), OBJS (the replay's
 # objects but wrap), REDEF (objcopy options), CORPUS (the fuzz_wrap folder).
 set -u
@@ -16,7 +16,7 @@ for m in "$@"; do
     for c in $clauses; do
         case $c in
             L8) ;;
-            L[0-9]|L1[0-3]|N[1-6]|R[1-3]|W[1-3]|WN[1-3]|CL1|M1) inscope=1 ;;
+            L[0-9]|L1[0-3]|N[1-6]|R[1-3]|W[1-3]|WN[1-3]|A[12]|C[1-3]|CL1|M1) inscope=1 ;;
         esac
     done
     if [ -z "$inscope" ]; then

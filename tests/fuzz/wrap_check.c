@@ -3,8 +3,8 @@
  *
  * How faults reach wrap.c without the shim: wrap.o is compiled as usual and
  * then copied with `objcopy --redefine-sym read=fuzz_read ...` (see
- * tests/reliability.mk), so only wrap.o's own calls to read, write, close and
- * malloc/calloc/realloc/free come here; libFuzzer, the sanitizers and this
+ * tests/reliability.mk), so only wrap.o's own calls to read, write, close,
+ * accept, connect, poll, getsockopt and malloc/calloc/realloc/free come here; libFuzzer, the sanitizers and this
  * file keep the real ones. The shim cannot be used inside libFuzzer (it would
  * hook the fuzzer's own I/O), and a macro (-Dread=...) would also rename the
  * declarations in <unistd.h>; renaming symbols in the object leaves the
@@ -25,8 +25,10 @@
  *   2 one byte, 3 EINTR, 4 EAGAIN, 5 reset (ECONNRESET, then end of stream
  *   / EPIPE), 6 ETIMEDOUT (transient). close(): 3 EINTR (fd released, as
  *   Linux does), 6 EIO (released too), else 0.
+ * accept() and connect() on a third descriptor: see accept_errs and
+ * connect_errs (connect's EINTR takes one more byte: how the attempt ends).
  * Each operation is one byte (kind in the low 3 bits, descriptor in bit 3)
- * and a one-byte size argument.
+ * and a one-byte size argument (kind 5: bit 0 picks Accept or Connect).
  */
 #include "wrap_check.h"
 
@@ -36,6 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,6 +59,10 @@
 ssize_t fuzz_read(int fd, void *buf, size_t n);
 ssize_t fuzz_write(int fd, const void *buf, size_t n);
 int fuzz_close(int fd);
+int fuzz_accept(int fd, struct sockaddr *sa, socklen_t *len);
+int fuzz_connect(int fd, const struct sockaddr *sa, socklen_t len);
+int fuzz_poll(struct pollfd *p, nfds_t n, int timeout);
+int fuzz_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 void *fuzz_malloc(size_t n);
 void *fuzz_calloc(size_t n, size_t m);
 void *fuzz_realloc(void *p, size_t n);
@@ -91,9 +100,11 @@ static struct {
     long live_allocs;       /* wrap.o's heap blocks (M1) */
     long allocs_at_close;   /* live_allocs when the fake close() ran (CL1) */
     long op_no;
+    int sock_fd;            /* the descriptor Accept/Connect are called on */
+    int accept_calls, connect_calls, connect_pending, so_error;
 } S;
 
-static int reserved[NFD] = {-1, -1};
+static int reserved[NFD + 1] = {-1, -1, -1}; /* the last: Accept/Connect's socket */
 
 static void breach(const char *clause, const char *fmt, ...)
 {
@@ -231,6 +242,89 @@ int fuzz_close(int fd)
         errno = EIO;
         return -1;
     }
+    return 0;
+}
+
+/* accept() on S.sock_fd: the script byte chooses success (a fresh
+ * descriptor, dup'd from a reserved one) or an errno. */
+static const int accept_errs[8] = {0, ECONNABORTED, EPROTO, EINTR, EAGAIN, EMFILE, ENFILE, ENOBUFS};
+
+int fuzz_accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+    if (fd != S.sock_fd)
+        return (int)syscall(SYS_accept, fd, sa, len);
+    S.accept_calls++;
+    int e = accept_errs[next_script() & 7];
+    if (S.accept_calls > 64)
+        e = 0; /* bounded: the script cannot make Accept loop for ever */
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    if (len && sa && *len >= sizeof(struct sockaddr_in)) {
+        struct sockaddr_in in;
+        memset(&in, 0, sizeof in);
+        in.sin_family = AF_INET;
+        memcpy(sa, &in, sizeof in);
+        *len = sizeof in;
+    }
+    return fcntl(S.sock_fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* connect(): 0 done; EINTR (the attempt goes on: SO_ERROR later tells how
+ * it ended); or a failure. */
+static const int connect_errs[8] = {0, ECONNREFUSED, ETIMEDOUT, EINTR, EINTR, ENETUNREACH, 0, EINTR};
+
+int fuzz_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    if (fd != S.sock_fd)
+        return (int)syscall(SYS_connect, fd, sa, len);
+    S.connect_calls++;
+    if (S.connect_pending) { /* C2: calling again after EINTR */
+        errno = EALREADY;
+        return -1;
+    }
+    int e = connect_errs[next_script() & 7];
+    if (e == EINTR) {
+        S.connect_pending = 1;
+        unsigned b = next_script();
+        S.so_error = (b & 3) == 1 ? ECONNREFUSED : (b & 3) == 2 ? ETIMEDOUT : 0;
+    }
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int fuzz_poll(struct pollfd *p, nfds_t n, int timeout)
+{
+    if (n != 1 || p[0].fd != S.sock_fd)
+        return poll(p, n, timeout);
+    if (!S.connect_pending)
+        breach("C2", "poll() on a socket with no connection attempt going on%s", "");
+    if ((next_script() & 7) == 3) {
+        errno = EINTR;
+        return -1;
+    }
+    p[0].revents = (short)(p[0].events & POLLOUT);
+    if (S.so_error)
+        p[0].revents |= POLLERR;
+    return 1;
+}
+
+int fuzz_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+    if (fd != S.sock_fd)
+        return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
+    if (level != SOL_SOCKET || name != SO_ERROR || *len < sizeof(int)) {
+        errno = ENOPROTOOPT;
+        return -1;
+    }
+    int e = S.connect_pending ? S.so_error : 0;
+    memcpy(val, &e, sizeof e); /* reading SO_ERROR clears it, as in the kernel */
+    S.so_error = 0;
+    *len = sizeof(int);
     return 0;
 }
 
@@ -525,9 +619,73 @@ static void op_close(struct fconn *c, size_t newlen)
     open_conn(c, newlen); /* L9: a new connection on the same number */
 }
 
+/* A1-A2: Accept retries EINTR and ECONNABORTED (and may retry EPROTO);
+ * other failures come back as -1 with errno; success gives a descriptor.
+ * C1-C3: Connect returns 0 once connected; after EINTR it waits (poll,
+ * SO_ERROR) and never calls connect() again; failures keep their errno. */
+static void op_socket(unsigned arg)
+{
+    S.accept_calls = S.connect_calls = S.connect_pending = 0;
+    S.so_error = 0;
+    if (arg & 1) {
+        size_t sp = S.script_pos;
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        errno = 0;
+        int r = Accept(S.sock_fd, (struct sockaddr *)&sa, &len);
+        int e = errno;
+        /* Replay the script to learn what Accept was given. */
+        int want = -1, last = 0;
+        for (int i = 0; i < 64; i++) {
+            int ae = accept_errs[(sp + (size_t)i < S.script_len ? S.script[sp + (size_t)i] : 0) & 7];
+            if (ae == EINTR || ae == ECONNABORTED)
+                continue;
+            if (ae == EPROTO && !(r < 0 && e == EPROTO))
+                continue; /* retried: allowed (A1 "may also retry") */
+            want = ae;
+            last = i;
+            break;
+        }
+        (void)last;
+        if (want == 0 || want == -1) {
+            if (r < 0)
+                breach(e == EINTR || e == ECONNABORTED ? "A1" : "A2",
+                       "Accept returned -1 errno %d after only retryable failures", e);
+            close(r);
+        } else {
+            if (r >= 0) {
+                close(r);
+                breach("A2", "Accept returned %d; accept() failed with errno %d", r, want);
+            }
+            if (e != want)
+                breach(want == EPROTO ? "A1" : "A2", "Accept: errno %d, accept() failed with %d", e, want);
+        }
+        return;
+    }
+    size_t sp = S.script_pos;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    errno = 0;
+    int r = Connect(S.sock_fd, (struct sockaddr *)&sa, sizeof sa);
+    int e = errno;
+    if (S.connect_calls != 1)
+        breach("C2", "Connect called connect() %d times", S.connect_calls);
+    int first = connect_errs[(sp < S.script_len ? S.script[sp] : 0) & 7];
+    int want = first == EINTR ? 0 : first;
+    if (first == EINTR) {
+        unsigned b = sp + 1 < S.script_len ? S.script[sp + 1] : 0;
+        want = (b & 3) == 1 ? ECONNREFUSED : (b & 3) == 2 ? ETIMEDOUT : 0;
+    }
+    if (want == 0 && r != 0)
+        breach(first == EINTR ? "C2" : "C1", "Connect returned %d errno %d; the connection was made", r, e);
+    if (want != 0 && (r != -1 || e != want))
+        breach(first == EINTR ? "C2" : "C3", "Connect returned %d errno %d; want -1 errno %d", r, e, want);
+}
+
 static void reserve_fds(void)
 {
-    for (int i = 0; i < NFD; i++) {
+    for (int i = 0; i <= NFD; i++) {
         if (reserved[i] >= 0)
             continue;
         reserved[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -544,6 +702,7 @@ void wrap_check_input(const uint8_t *data, size_t size)
     reserve_fds();
     memset(&S, 0, sizeof S);
     S.wfd = -1;
+    S.sock_fd = reserved[NFD];
     unsigned flags = u8(&in);
     size_t pool_len = u16(&in) % 4096, script_len = u16(&in) % 4096;
     size_t len0 = u16(&in) % 8192, len1 = u16(&in) % 8192;
@@ -561,7 +720,8 @@ void wrap_check_input(const uint8_t *data, size_t size)
         struct fconn *c = &S.c[(op >> 3) & (unsigned)(S.nfd - 1)];
         S.op_no++;
         switch (op & 7) {
-        case 0: case 5: op_readline(c, size_arg(arg)); break;
+        case 0: op_readline(c, size_arg(arg)); break;
+        case 5: op_socket(arg); break;
         case 1: op_readn(c, size_arg(arg)); break;
         case 2: op_read(c, size_arg(arg)); break;
         case 3: op_write(c, size_arg(arg), 1); break;

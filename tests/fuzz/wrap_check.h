@@ -1,5 +1,5 @@
 /* wrap_check.h: one fuzz input run through wrap.c against a plain model of
- * wrap-contract.md (L1-L13, N1-N6, R1-R3, W1-W3, WN1-WN3, CL1, M1).
+ * wrap-contract.md (L1-L13 but L8, N1-N6, R1-R3, W1-W3, WN1-WN3, A1-A2, C1-C3, CL1, M1).
  *
  * Shared by the libFuzzer target (fuzz_wrap.c) and the plain replay test
  * (fuzz_replay.c), so a crash file found by the fuzzer is replayed by
