@@ -29,8 +29,9 @@ $(SOAK_BIN): $(BUILD)/tests/soak/soak.o $(REL_SUPPORT)
 rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
 	@mkdir -p $(SOAK_WORK)
 
-# One server: SOAK_ARGS passes -s/-w/-c. The server's output and the
-# shim's log stay in $(SOAK_WORK) for a look after a failure.
+# soak_one SERVER,ARGS (-s seconds, -w warm-up, -c connections, -F the fork
+# server's fault schedule): see tests/soak/soak.c. The server's output, the
+# shim's log and loadgen's report stay in $(SOAK_WORK) for a look after a failure.
 # Sanitized servers keep freed memory (ASan's quarantine): VmRSS is then
 # shown but not checked (-R), and LSan at exit looks for leaks instead.
 SOAK_FLAGS := $(if $(SANITIZE),-R)
