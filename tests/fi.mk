@@ -34,6 +34,7 @@ $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl
 
 .PHONY: fi-test fi-valgrind fi-tsan fi-bench
+FI_BENCH_PAIRS ?= 1000000
 TEST_RUN     += fi-test
 VALGRIND_RUN += fi-valgrind
 TSAN_RUN     += fi-tsan
@@ -63,3 +64,13 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 # For `make SANITIZE=thread tsan`: the shim's threaded tests.
 fi-tsan: $(FI_TEST_SHIM) $(FI_SO)
 	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_SHIM)
+
+# make bench: not a test; prints ns per write+read pair and ratios to plain.
+FI_BENCH := $(BUILD)/tests/bench/bench_shim
+ALL_BIN += $(FI_BENCH)
+$(BUILD)/tests/bench/bench_shim.o: ALL_CFLAGS += -DFI_SO_PATH='"$(abspath $(FI_SO))"'
+$(FI_BENCH): $(BUILD)/tests/bench/bench_shim.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+fi-bench: $(FI_BENCH) $(FI_SO)
+	$(FI_BENCH) $(FI_BENCH_PAIRS)
