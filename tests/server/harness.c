@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,26 @@ static void baseline(struct server *s)
     }
     s->base_fds = fds;
     s->base_threads = thr;
+}
+
+/* For runtimes that start a helper thread at the server's first
+ * pthread_create (TSan): one echo exchange before the baseline, then wait
+ * for the fd count to come back. */
+static void warm_up(struct server *s)
+{
+    int fds = proc_count_fds(s->pid);
+    int fd = net_connect(s->port, 5000);
+    if (fd >= 0) {
+        char b = 'w';
+        size_t got;
+        net_write_all(fd, &b, 1, 5000);
+        shutdown(fd, SHUT_WR);
+        net_read_all(fd, &b, 1, &got, 5000);
+        close(fd);
+    }
+    long long deadline = now_ms() + 2000;
+    while (proc_count_fds(s->pid) > fds && ms_left(deadline) > 0)
+        poll(NULL, 0, 5);
 }
 
 int server_start(struct server *s, const char *rules, const char *const *args,
@@ -73,6 +94,8 @@ int server_start(struct server *s, const char *rules, const char *const *args,
         }
         long long t0 = now_ms();
         if (net_wait_listen(s->port, wait_ms, s->pid) == 0) {
+            if (cfg.warmup)
+                warm_up(s);
             baseline(s);
             return 0;
         }

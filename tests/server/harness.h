@@ -12,6 +12,8 @@ struct suite_cfg {
     const char *shim;     /* libfaultinject.so, or NULL (fault tests skipped) */
     int valgrind;         /* run S7_valgrind_clean */
     int fast;             /* skip a clause's tests once it has failed */
+    int warmup;           /* one exchange before the S6 baseline (TSan's
+                           * runtime adds a thread at the first pthread_create) */
 };
 extern struct suite_cfg cfg;
 

@@ -3,7 +3,9 @@
  *
  *   test_servers [--shim LIBFAULTINJECT.SO] [--no-valgrind] [--fast] SERVER
  *   (or SERVER=path and FI_SO=path in the environment; --fast skips the
- *   remaining tests of a clause once it has failed, as the mutants want)
+ *   remaining tests of a clause once it has failed, as the mutants want;
+ *   SERVER_SUITE_ONLY=pattern runs only matching tests; SERVER_SUITE_WARMUP=1
+ *   takes the S6 baseline after one exchange, for TSan-built servers)
  *
  * Each test starts the server as `SERVER PORT` (plus `-t` for S8 only)
  * under the shim with its own rules, drives it from poll()-driven client
@@ -717,6 +719,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: shim %s not found: fault tests are skipped\n", argv[0], cfg.shim);
         cfg.shim = NULL;
     }
+    cfg.warmup = getenv("SERVER_SUITE_WARMUP") != NULL;
     cfg.valgrind = !novg && !getenv("SERVER_SUITE_NO_VALGRIND") && valgrind_present();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGALRM, on_watchdog);
