@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,16 +21,11 @@
 
 static char set_error[512];
 
+/* At load, before the program's main: print one line and exit 2. */
 static void die(const char *msg)
 {
-    static const char prefix[] = "faultinject: ";
-    struct iovec_like { const char *s; size_t n; } parts[] = {
-        { prefix, sizeof prefix - 1 }, { msg, strlen(msg) }, { "\n", 1 },
-    };
-    for (size_t i = 0; i < 3; i++)
-        if (write(STDERR_FILENO, parts[i].s, parts[i].n) < 0)
-            break;
-    _exit(2);
+    fprintf(stderr, "faultinject: %s\n", msg);
+    exit(2);
 }
 
 /* --only NAME: the program name (argv[0]'s basename) or the executable's. */
@@ -37,13 +33,11 @@ static int program_is(const char *name)
 {
     if (strcmp(program_invocation_short_name, name) == 0)
         return 1;
-    char exe[PATH_MAX];
+    char exe[PATH_MAX] = "";
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return 0;
-    exe[n] = '\0';
-    const char *base = strrchr(exe, '/');
-    return strcmp(base ? base + 1 : exe, name) == 0;
+    exe[n > 0 ? n : 0] = '\0';
+    const char *slash = strrchr(exe, '/');   /* the link is an absolute path */
+    return slash != NULL && strcmp(slash + 1, name) == 0;
 }
 
 __attribute__((constructor))

@@ -113,7 +113,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             printf("%s\n%s", usage_text, fi_rules_help);
             exit(0);
         case OPT_VERSION:
-            printf("faultrun %s\n", VERSION);
+            printf("faultrun %s (shim fallback: %s/%s)\n", VERSION, FI_LIBDIR, SO_NAME);
             exit(0);
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -197,8 +197,15 @@ static void check_log(const char *log)
     fclose(f);
 }
 
+#ifdef FI_COVERAGE
+void __gcov_dump(void);
+#endif
+
 void fr_exec(char **argv)
 {
+#ifdef FI_COVERAGE
+    __gcov_dump();          /* exec would lose this process's counts */
+#endif
     execvp(argv[0], argv);
     int e = errno;
     fprintf(stderr, "faultrun: cannot run '%s': %s\n", argv[0], strerror(e));

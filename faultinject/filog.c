@@ -33,15 +33,6 @@ static void put_u64(char *buf, size_t *len, size_t cap, uint64_t v)
     put(buf, len, cap, tmp + i);
 }
 
-static void put_i64(char *buf, size_t *len, size_t cap, int64_t v)
-{
-    if (v < 0) {
-        put(buf, len, cap, "-");
-        put_u64(buf, len, cap, (uint64_t)0 - (uint64_t)v);
-    } else
-        put_u64(buf, len, cap, (uint64_t)v);
-}
-
 size_t fi_fault_text(const struct fi_rule *r, char *buf)
 {
     static const char *const words[] = {
@@ -53,7 +44,7 @@ size_t fi_fault_text(const struct fi_rule *r, char *buf)
     buf[0] = '\0';
     put(buf, &len, cap, words[r->fault]);
     if (r->fault == FI_F_SHORT || r->fault == FI_F_DELAY)
-        put_i64(buf, &len, cap, r->arg);
+        put_u64(buf, &len, cap, (uint64_t)r->arg);
     else if (r->fault == FI_F_ERROR)
         put(buf, &len, cap, fi_errno_name((int)r->arg));
     return len;
@@ -74,7 +65,7 @@ int fi_log_init(const char *path, char *err, size_t errlen)
         put(log_path, &len, sizeof log_path, "/");
     }
     if (len + strlen(path) + 1 > sizeof log_path) {
-        snprintf(err, errlen, "log '%s': path too long", path);
+        snprintf(err, errlen, "log '%.160s...': path too long", path);
         log_path[0] = '\0';
         return -1;
     }
@@ -97,13 +88,13 @@ void fi_log_injection(enum fi_call call, int fd, const struct fi_rule *r, uint64
     int saved = errno;
     char line[160], fault[48];
     size_t len = 0, cap = sizeof line;
-    put_i64(line, &len, cap, getpid());
+    put_u64(line, &len, cap, (uint64_t)getpid());
     put(line, &len, cap, " ");
-    put_i64(line, &len, cap, (int64_t)syscall(SYS_gettid));
+    put_u64(line, &len, cap, (uint64_t)syscall(SYS_gettid));
     put(line, &len, cap, " ");
     put(line, &len, cap, fi_call_name(call));
     put(line, &len, cap, " ");
-    put_i64(line, &len, cap, fd);
+    put_u64(line, &len, cap, (uint64_t)(unsigned)fd);
     put(line, &len, cap, " ");
     fi_fault_text(r, fault);
     put(line, &len, cap, fault);

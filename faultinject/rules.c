@@ -37,7 +37,10 @@ static int fail(const struct ctx *c, const char *fmt, ...)
 {
     if (c->errlen == 0)
         return -1;
-    int n = snprintf(c->err, c->errlen, "rule '%.*s': ", (int)c->rule.len, c->rule.s);
+    /* A very long rule is shortened so that what is wrong still fits. */
+    int shown = c->rule.len > 160 ? 160 : (int)c->rule.len;
+    int n = snprintf(c->err, c->errlen, "rule '%.*s%s': ", shown, c->rule.s,
+                     c->rule.len > 160 ? "..." : "");
     if (n >= 0 && (size_t)n < c->errlen) {
         va_list ap;
         va_start(ap, fmt);
@@ -299,13 +302,11 @@ static int check_fault_fits(const struct ctx *c, const struct fi_rule *r)
     const char *what = r->fault == FI_F_SHORT ? "short"
                      : r->fault == FI_F_RESET ? "reset"
                      : r->fault == FI_F_EOF ? "eof" : NULL;
-    if (what == NULL || (r->calls & ~data) == 0)
+    unsigned bad = what != NULL ? r->calls & ~data : 0;
+    if (bad == 0)
         return 0;
-    for (int i = 0; i < FI_C_COUNT; i++)
-        if (r->calls & ~data & (1u << i))
-            return fail(c, "fault '%s' does not apply to %s (only to read-like "
-                        "and write-like calls)", what, call_names[i]);
-    return 0;
+    return fail(c, "fault '%s' does not apply to %s (only to read-like and "
+                "write-like calls)", what, call_names[__builtin_ctz(bad)]);
 }
 
 static int parse_rule(const struct ctx *c, struct fi_rule *r)

@@ -229,7 +229,7 @@ static int look_at(int fd, enum fi_fdkind *kind)
         return -1;
     *kind = S_ISSOCK(st.st_mode) ? FI_K_SOCK : S_ISFIFO(st.st_mode) ? FI_K_PIPE : FI_K_OTHER;
     uint64_t ident = ((uint64_t)st.st_ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)st.st_dev;
-    fi_fd_identify(fd, ident ? ident : 1);
+    fi_fd_identify(fd, ident | 1);            /* 0 means "unknown" */
     return 0;
 }
 

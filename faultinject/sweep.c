@@ -25,10 +25,7 @@ void fr_sweep_check(const struct fr_opts *o)
                 o->nrules);
         exit(2);
     }
-    if (fi_rules_parse(o->rules, &rs, err, sizeof err) < 0 || rs.n != 1) {
-        fprintf(stderr, "faultinject: %s\n", err);
-        exit(2);
-    }
+    fi_rules_parse(o->rules, &rs, err, sizeof err);   /* checked by -e already */
     if (rs.rule[0].has_when || rs.rule[0].has_p) {
         fprintf(stderr, "faultrun: rule '%s': --sweep chooses the call itself; "
                 "drop %s\n", o->rules, rs.rule[0].has_when ? "when=" : "p=");
@@ -105,9 +102,8 @@ int fr_sweep(const struct fr_opts *o)
         fired = drain_log(tmp, o->log);
         const char *note = fired ? "" : " (rule did not fire: every point covered)";
         if (WIFSIGNALED(status)) {
-            const char *sig = sigabbrev_np(WTERMSIG(status));
             fprintf(stderr, "faultrun: sweep point %llu: killed by SIG%s%s\n",
-                    (unsigned long long)point, sig ? sig : "?", note);
+                    (unsigned long long)point, sigabbrev_np(WTERMSIG(status)), note);
             failed++;
         } else {
             fprintf(stderr, "faultrun: sweep point %llu: exit %d%s\n",

@@ -141,6 +141,32 @@ static void CLI_rules_seed_log_only_reach_the_shim(void **state)
     assert_non_null(strstr(out, "FAULTINJECT_SEED=1\n"));       /* default seed */
 }
 
+static void CLI_without_a_shim_exits_2(void **state)
+{
+    (void)state;
+    char cmd[PATH_MAX * 2], alone[PATH_MAX], mark[PATH_MAX];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/alone && cp %s %s/alone/", tmpdir, FAULTRUN, tmpdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(alone, sizeof alone, "%s/alone/faultrun", tmpdir);
+    path_in_tmp(mark, "started");
+    RUN(alone, "--version");
+    expect_exit(0);
+    char *fallback = strstr(out, "shim fallback: ");
+    assert_non_null(fallback);
+    fallback += strlen("shim fallback: ");
+    fallback[strcspn(fallback, ")")] = '\0';
+    int installed = exists(fallback);
+    char *unset[] = { "-FAULTINJECT_SO", NULL };
+    RUN_ENV(unset, alone, "--", PROG, "touch", mark);
+    if (installed) {
+        expect_exit(0);
+    } else {
+        expect_exit(2);
+        expect_err("cannot find libfaultinject.so");
+        assert_false(exists(mark));
+    }
+}
+
 static void CLI_finds_the_shim_via_env_or_lib(void **state)
 {
     (void)state;
@@ -188,6 +214,14 @@ static void LOUD_bad_rule_exits_2_before_command_starts(void **state)
     RUN(FAULTRUN, "-e", "", "--", PROG, "touch", mark);
     expect_exit(2);
     expect_err("empty rule");
+    static char huge[10000];
+    strcpy(huge, "read");
+    while (strlen(huge) < 9000)
+        strcat(huge, ",read");
+    strcat(huge, ":eintr");
+    RUN(FAULTRUN, "-e", huge, "--", PROG, "touch", mark);
+    expect_exit(2);
+    expect_err("rules too long");
     assert_false(exists(mark));
 }
 
@@ -222,6 +256,13 @@ static void LOUD_bad_environment(void **state)
     RUN_ENV(log, PROG, "touch", mark);
     expect_exit(2);
     expect_err("log '/nonexistent/dir/log'");
+    static char longlog[PATH_MAX + 64];
+    memset(longlog, 'a', sizeof longlog - 1);
+    memcpy(longlog, "FAULTINJECT_LOG=/", 17);
+    char *toolong[] = { "LD_PRELOAD=" SHIM, longlog, NULL };
+    RUN_ENV(toolong, PROG, "touch", mark);
+    expect_exit(2);
+    expect_err("path too long");
     char *only[] = { "LD_PRELOAD=" SHIM, "FAULTINJECT_ONLY=", NULL };
     RUN_ENV(only, PROG, "touch", mark);
     expect_exit(2);
@@ -327,6 +368,23 @@ static void LOG_one_line_per_injection(void **state)
     assert_int_equal(*p, '\0');
 }
 
+static void LOG_relative_path_and_error_names(void **state)
+{
+    (void)state;
+    char log[PATH_MAX], text[4096];
+    path_in_tmp(log, "rel.log");
+    /* A relative FILE names it in the directory COMMAND starts in. */
+    char *env[] = { "LD_PRELOAD=" SHIM, "FAULTINJECT_RULES=write:error=ENOBUFS:when=1",
+                    "FAULTINJECT_LOG=rel.log", NULL };
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "cd %s && exec %s solo 10", tmpdir, PROG);
+    RUN_ENV(env, "sh", "-c", cmd);
+    expect_exit(1);                       /* solo does not retry ENOBUFS */
+    assert_true(fiu_slurp(log, text, sizeof text) > 0);
+    assert_non_null(strstr(text, " write "));
+    assert_non_null(strstr(text, " error=ENOBUFS n=1\n"));
+}
+
 static void PROM_same_seed_same_log(void **state)
 {
     (void)state;
@@ -422,7 +480,8 @@ static void SWEEP_reports_the_failing_point(void **state)
 static void SWEEP_stops_at_sweep_max(void **state)
 {
     (void)state;
-    RUN(FAULTRUN, "--sweep", "--sweep-max", "2", "-e", "rd:eintr", "--", PROG, "solo", "1500");
+    char *env[] = { "TMPDIR=/nonexistent", NULL };      /* falls back to /tmp */
+    RUN_ENV(env, FAULTRUN, "--sweep", "--sweep-max", "2", "-e", "rd:eintr", "--", PROG, "solo", "1500");
     expect_exit(0);
     assert_int_equal(count(err, "faultrun: sweep point "), 2);
     expect_err("--sweep-max 2");
@@ -456,11 +515,13 @@ int main(void)
         cmocka_unit_test(CLI_help_lists_every_rule_word_with_examples),
         cmocka_unit_test(CLI_rules_seed_log_only_reach_the_shim),
         cmocka_unit_test(CLI_finds_the_shim_via_env_or_lib),
+        cmocka_unit_test(CLI_without_a_shim_exits_2),
         cmocka_unit_test(LOUD_bad_rule_exits_2_before_command_starts),
         cmocka_unit_test(LOUD_bare_preload_prints_the_same_and_exits_2),
         cmocka_unit_test(LOUD_bad_environment),
         cmocka_unit_test(LOUD_bad_options_and_numbers),
         cmocka_unit_test(LOG_one_line_per_injection),
+        cmocka_unit_test(LOG_relative_path_and_error_names),
         cmocka_unit_test(PROM_same_seed_same_log),
         cmocka_unit_test(ONLY_spares_other_programs),
         cmocka_unit_test(SWEEP_visits_every_injection_point),

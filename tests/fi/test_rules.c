@@ -279,6 +279,12 @@ static void LOUD_names_the_bad_rule_among_many(void **state)
     for (int i = 0; i <= FI_MAX_RULES; i++)
         strcat(many, i ? ";rd:eintr" : "rd:eintr");
     parse_bad(many, "rd:eintr", "too many rules");
+    char longrule[600] = "read";
+    while (strlen(longrule) < 500)
+        strcat(longrule, ",read");
+    strcat(longrule, ":nope");
+    assert_int_equal(fi_rules_parse(longrule, &rs, err, sizeof err), -1);
+    assert_non_null(strstr(err, "...': unknown fault 'nope'"));
     /* A short buffer still gets a terminated, truncated message. */
     char tiny[8];
     assert_int_equal(fi_rules_parse("read:nope", &rs, tiny, sizeof tiny), -1);

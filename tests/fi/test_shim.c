@@ -14,15 +14,20 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
+#include <netinet/in.h>
 
 #include "faultinject.h"
 #include "fiutil.h"
@@ -162,6 +167,44 @@ static void close_pair(int sv[2])
     close(sv[1]);
 }
 
+/* ---- PROM: invisible when idle (runs first, before any descriptor state) -- */
+
+static void PROM_idle_every_call_gives_libcs_result(void **state)
+{
+    (void)state;
+    int sv[2], p[2];
+    char b[16];
+    struct sockaddr_in addr;
+    fiu_pair(sv);
+    fi_clear();
+    struct iovec v = { b, 4 };
+    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+    assert_int_equal(writev(sv[1], &v, 1), 4);
+    assert_int_equal(readv(sv[0], &v, 1), 4);
+    assert_int_equal(send(sv[1], "abcd", 4, 0), 4);
+    assert_int_equal(recvfrom(sv[0], b, 4, 0, NULL, NULL), 4);
+    assert_int_equal(sendto(sv[1], "abcd", 4, 0, NULL, 0), 4);
+    assert_int_equal(recv(sv[0], b, 4, 0), 4);
+    assert_int_equal(sendmsg(sv[1], &m, 0), 4);
+    assert_int_equal(recvmsg(sv[0], &m, 0), 4);
+    int l = fiu_listen(&addr);
+    int c1 = fiu_connect(&addr), c2 = fiu_connect(&addr);
+    int a1 = accept(l, NULL, NULL), a2 = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+    assert_true(a1 >= 0 && a2 >= 0);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    int d1 = dup(p[0]), d2 = dup3(p[1], 100, O_CLOEXEC);
+    assert_true(d1 >= 0);
+    assert_int_equal(d2, 100);
+    assert_int_equal(write(d2, "z", 1), 1);
+    assert_int_equal(read(d1, b, 1), 1);
+    int fds[] = { d1, d2, p[0], p[1], a1, a2, c1, c2, l, sv[0], sv[1] };
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        assert_int_equal(close(fds[i]), 0);
+    assert_int_equal(close(fds[0]), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(fi_fired(), 0);
+}
+
 /* ---- FAULT: short ------------------------------------------------------- */
 
 static void FAULT_short_read_leaves_the_rest_in_the_kernel(void **state)
@@ -217,6 +260,59 @@ static void FAULT_short_larger_than_request_moves_all(void **state)
     set_rule("%s:short=64", "rd");
     assert_int_equal(read(sv[0], buf, 10), 10);
     assert_memory_equal(buf, pat, 10);
+    close_pair(sv);
+}
+
+static void FAULT_short_leaves_bad_arguments_to_the_kernel(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[8];
+    static struct iovec v[IOV_MAX + 1];
+    volatile int negative = -1, too_many = IOV_MAX + 1;
+    for (int i = 0; i <= IOV_MAX; i++)
+        v[i] = (struct iovec){ b, sizeof b };
+    fiu_pair(sv);
+    assert_int_equal(fi_set("rd,wr:short=1"), 0);
+    assert_int_equal(readv(sv[0], v, negative), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(writev(sv[0], v, too_many), -1);
+    assert_int_equal(errno, EINVAL);
+    struct msghdr m = { .msg_iov = v, .msg_iovlen = IOV_MAX + 1 };
+    assert_int_equal(recvmsg(sv[0], &m, MSG_DONTWAIT), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    assert_int_equal(sendmsg(sv[0], &m, 0), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    close_pair(sv);
+}
+
+static void FAULT_short_beyond_the_descriptor_table(void **state)
+{
+    (void)state;
+    /* Descriptors past the shim's per-fd arrays still get their faults. */
+    struct rlimit rl;
+    int sv[2], high = 70000;
+    char b[8];
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur <= (rlim_t)high) {
+        rl.rlim_cur = (rlim_t)high + 1;
+        if (rl.rlim_max < rl.rlim_cur)
+            rl.rlim_max = rl.rlim_cur;          /* root may raise it */
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            skip();
+    }
+    fiu_pair(sv);
+    assert_int_equal(dup2(sv[0], high), high);
+    assert_int_equal(write(sv[1], "abcdef", 6), 6);
+    assert_int_equal(fi_set("read:short=1:per=fd:when=1"), 0);
+    assert_int_equal(read(high, b, 6), 1);
+    assert_int_equal(fi_set("read:eintr:fd=70000"), 0);
+    assert_int_equal(read(high, b, 6), -1);
+    assert_int_equal(errno, EINTR);
+    assert_int_equal(read(sv[0], b, 2), 2);
+    fi_clear();
+    assert_int_equal(read(high, b, 6), 3);
+    close(high);
     close_pair(sv);
 }
 
@@ -500,6 +596,33 @@ static void FAULT_delay_then_the_real_call(void **state)
     }
 }
 
+static void on_alarm_tick(int sig)
+{
+    (void)sig;
+}
+
+static void FAULT_delay_is_not_cut_short_by_a_signal(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[4];
+    fiu_pair(sv);
+    assert_int_equal(write(sv[1], "abc", 3), 3);
+    struct sigaction sa = { .sa_handler = on_alarm_tick }, old;
+    sigaction(SIGPROF, &sa, &old);
+    struct itimerval it = { { 0, 5000 }, { 0, 5000 } }, off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_PROF, &it, NULL);
+    set_rule("%s:delay=60", "read");
+    double t0 = now_ms();
+    ssize_t r = read(sv[0], b, 3);
+    double spent = now_ms() - t0;
+    setitimer(ITIMER_PROF, &off, NULL);
+    sigaction(SIGPROF, &old, NULL);
+    assert_int_equal(r, 3);
+    assert_true(spent >= 59.5);
+    close_pair(sv);
+}
+
 /* ---- FAULT on accept, accept4, connect, close ------------------------- */
 
 static void FAULT_accept_error_when_keeps_connections(void **state)
@@ -583,6 +706,26 @@ static void FAULT_connect_eintr_connection_goes_on(void **state)
     char b[2];
     assert_int_equal(read(a, b, 2), 2);
     assert_memory_equal(b, "hi", 2);
+    close(a);
+    close(c);
+    close(l);
+}
+
+static void FAULT_connect_eintr_on_a_nonblocking_socket(void **state)
+{
+    (void)state;
+    struct sockaddr_in addr;
+    int l = fiu_listen(&addr);
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    set_rule("%s:eintr", "connect");
+    assert_int_equal(connect(c, (struct sockaddr *)&addr, sizeof addr), -1);
+    assert_int_equal(errno, EINTR);
+    fi_clear();
+    assert_true(fcntl(c, F_GETFL) & O_NONBLOCK);
+    struct pollfd p = { c, POLLOUT, 0 };
+    assert_int_equal(poll(&p, 1, 5000), 1);
+    int a = accept(l, NULL, NULL);
+    assert_true(a >= 0);
     close(a);
     close(c);
     close(l);
@@ -851,11 +994,12 @@ static void PROM_fork_child_carries_on_counters(void **state)
     read_calls(sv[0], 2, got);
     assert_int_equal(got[0], 1);
     assert_int_equal(got[1], 1);
+    fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         read_calls(sv[0], 2, got);     /* its calls 3 and 4 */
-        _exit(got[0] == -EINTR && got[1] == 1 ? 0 : 1);
+        exit(got[0] == -EINTR && got[1] == 1 ? 0 : 1);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -949,6 +1093,55 @@ static void PROM_threads_lose_no_byte(void **state)
     for (int i = 0; i < PAIRS; i++) {
         assert_true(w[i].ok);
         assert_true(r[i].ok);
+        close_pair(sv[i]);
+    }
+}
+
+struct churn {
+    int fd;
+    _Atomic int stop;
+    _Atomic long calls;
+};
+
+static void *churner(void *arg)
+{
+    struct churn *c = arg;
+    char b[64] = { 0 };
+    while (!atomic_load(&c->stop)) {
+        ssize_t w = send(c->fd, b, sizeof b, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t r = recv(c->fd, b, sizeof b, MSG_DONTWAIT);
+        (void)w;
+        (void)r;
+        c->calls++;
+    }
+    return NULL;
+}
+
+static void CTL_fi_set_while_other_threads_call(void **state)
+{
+    (void)state;
+    enum { N = 4 };
+    int sv[N][2];
+    pthread_t t[N];
+    struct churn c[N];
+    for (int i = 0; i < N; i++) {
+        fiu_pair(sv[i]);
+        c[i] = (struct churn){ .fd = sv[i][i % 2] };
+        assert_int_equal(pthread_create(&t[i], NULL, churner, &c[i]), 0);
+    }
+    static const char *const sets[] = { "rd:short=3;wr:eagain:p=0.5", "send:eintr:when=2+3",
+                                        "recv:short=1:per=fd", "" };
+    /* Until every thread has made many calls under changing rules. */
+    for (int i = 0, busy = 0; i < 2000 || !busy; i++) {
+        assert_int_equal(fi_set(sets[i % 4]), 0);
+        busy = 1;
+        for (int j = 0; j < N; j++)
+            busy &= atomic_load(&c[j].calls) > 200;
+    }
+    for (int i = 0; i < N; i++) {
+        atomic_store(&c[i].stop, 1);
+        pthread_join(t[i], NULL);
+        assert_true(c[i].calls > 0);
         close_pair(sv[i]);
     }
 }
@@ -1062,7 +1255,10 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(PROM_idle_every_call_gives_libcs_result),
         T(FAULT_short_read_leaves_the_rest_in_the_kernel),
+        T(FAULT_short_leaves_bad_arguments_to_the_kernel),
+        T(FAULT_short_beyond_the_descriptor_table),
         T(FAULT_short_on_every_data_call),
         T(FAULT_short_larger_than_request_moves_all),
         T(FAULT_eintr_on_every_data_call),
@@ -1076,9 +1272,11 @@ int main(void)
         T(STATE_belongs_to_the_descriptor_not_the_number),
         T(STATE_follows_dup_as_new_descriptor),
         T(FAULT_delay_then_the_real_call),
+        T(FAULT_delay_is_not_cut_short_by_a_signal),
         T(FAULT_accept_error_when_keeps_connections),
         T(FAULT_accept4_eintr_eagain_delay),
         T(FAULT_connect_eintr_connection_goes_on),
+        T(FAULT_connect_eintr_on_a_nonblocking_socket),
         T(FAULT_connect_eintr_reports_an_immediate_failure),
         T(FAULT_connect_error_makes_no_attempt),
         T(FAULT_close_eintr_really_closes),
@@ -1092,6 +1290,7 @@ int main(void)
         T(PROM_fork_child_carries_on_counters),
         T(PROM_threads_lose_no_byte),
         T(PROM_calls_from_signal_handlers),
+        T(CTL_fi_set_while_other_threads_call),
         T(PROM_idle_calls_go_straight_to_libc),
         T(CTL_fi_set_bad_rule_keeps_the_old_ones),
     };
