@@ -197,6 +197,12 @@ int slow_mode(void)
     return v && *v && *v != '0';
 }
 
+int under_valgrind(void)
+{
+    const char *p = getenv("LD_PRELOAD");
+    return p && strstr(p, "vgpreload") != NULL;
+}
+
 struct twrap {
     void *(*fn)(void *);
     void *arg;

@@ -48,6 +48,8 @@ size_t rnd_below(uint64_t *s, size_t n);
 
 /* Iterations scaled down under Valgrind / coverage (WRAP_SLOW). */
 int slow_mode(void);
+/* 1 when running under Valgrind. */
+int under_valgrind(void);
 
 /* Runs FN(ARG) in a thread; fails the test if it is not done within MS. */
 int run_with_timeout(void *(*fn)(void *), void *arg, int ms);
