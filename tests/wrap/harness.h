@@ -14,6 +14,10 @@
 #ifndef WRAP_HARNESS_H
 #define WRAP_HARNESS_H
 
+/* The suite's external names start with fi_: a candidate may use any other. */
+#define wrap_run_tests fi_t_wrap_run_tests
+#define wrap_exit      fi_t_wrap_exit
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

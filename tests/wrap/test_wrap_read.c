@@ -42,7 +42,7 @@ static void R1_short_read_from_kernel_split(void **state)
 
     rcv_timeout(fds[0], 2000);
     write_all(fds[1], "abcdefgh", 8);
-    fi("read,recv:short=3:fd=%d", fds[0]);
+    fi("rd:short=3:fd=%d", fds[0]);
     expect_ret(Read(fds[0], buf, sizeof buf), 3);
     expect_bytes(buf, "abc", 3);
     expect_ret(Read(fds[0], buf, sizeof buf), 3);
@@ -105,7 +105,7 @@ static void R2_eintr_retried_on_pipe(void **state)
 
     pair_pipe(p);
     write_all(p[1], "pq", 2);
-    fi("read:eintr:fd=pipe:when=1..2");
+    fi("rd:eintr:fd=pipe:when=1..2");
     expect_ret(Read(p[0], buf, sizeof buf), 2);
     expect_bytes(buf, "pq", 2);
     close(p[0]);
@@ -151,7 +151,7 @@ static void W1_short_count_returned(void **state)
     (void)state;
     char buf[16];
 
-    fi("write,send:short=4:fd=%d", fds[1]);
+    fi("wr:short=4:fd=%d", fds[1]);
     expect_ret(Write(fds[1], "abcdefghij", 10), 4);
     fi_clear();
     read_all(fds[0], buf, 4);

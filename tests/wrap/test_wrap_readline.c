@@ -206,7 +206,7 @@ static void L5_eintr_random_on_pipe(void **state)
         write_all(p[1], line, (size_t)n);
     }
     close(p[1]);
-    fi("read:eintr:fd=pipe:p=0.5;read:short=5:fd=pipe");
+    fi("rd:eintr:fd=pipe:p=0.5;rd:short=5:fd=pipe");
     for (int i = 0; i < 200; i++) {
         snprintf(line, sizeof line, "line %d\n", i);
         line_is(p[0], 100, line, -1);

@@ -90,7 +90,7 @@ static void N1_pipe_and_tcp(void **state)
     fill_pattern(in, sizeof in, 3);
     pair_pipe(p);
     write_all(p[1], in, sizeof in);
-    fi("read:short=333:fd=pipe");
+    fi("rd:short=333:fd=pipe");
     expect_ret(Readn(p[0], out, sizeof out), sizeof out);
     expect_bytes(out, in, sizeof in);
     Close(p[0]);
@@ -260,7 +260,7 @@ static void N5_never_reads_ahead(void **state)
                  "socket, want 6", pending(fds[0]));
     pair_pipe(p);
     write_all(p[1], "abcdefgh", 8);
-    fi("read:short=3:fd=pipe");
+    fi("rd:short=3:fd=pipe");
     expect_ret(Readn(p[0], out, 5), 5);
     if (pending(p[0]) != 3)
         fail_msg("after Readn(5) of 8 bytes, %d left in the pipe, want 3",

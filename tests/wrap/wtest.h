@@ -8,6 +8,27 @@
 #include "../../wrap/wrap.h"
 #include "../../faultinject/faultinject.h"
 
+/* A candidate wrap.c may define any external name that does not start with
+ * fi_ (wrap-contract.md), so every external name of the suite does. */
+#define fi                fi_t_fi
+#define fill_socket       fi_t_fill_socket
+#define pair_pipe         fi_t_pair_pipe
+#define pair_tcp          fi_t_pair_tcp
+#define pair_tcp_reset    fi_t_pair_tcp_reset
+#define pair_unix         fi_t_pair_unix
+#define pending           fi_t_pending
+#define rcv_timeout       fi_t_rcv_timeout
+#define read_all          fi_t_read_all
+#define refused_addr      fi_t_refused_addr
+#define rnd               fi_t_rnd
+#define rnd_below         fi_t_rnd_below
+#define run_with_timeout  fi_t_run_with_timeout
+#define set_nonblock      fi_t_set_nonblock
+#define slow_mode         fi_t_slow_mode
+#define tcp_listener      fi_t_tcp_listener
+#define under_valgrind    fi_t_under_valgrind
+#define write_all         fi_t_write_all
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
