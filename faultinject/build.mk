@@ -12,7 +12,7 @@ FI_RULES_OBJS := $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
 
 # Shim objects go into a shared library that exports only the interposed
 # calls and faultinject_*; rules.o and errnames.o are shared with faultrun.
-$(FI_SHIM_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden
+$(FI_SHIM_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden $(if $(COVERAGE),-DFI_COVERAGE)
 $(BUILD)/faultinject/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(PREFIX)/lib"' \
     $(if $(COVERAGE),-DFI_COVERAGE)
 

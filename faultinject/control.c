@@ -21,10 +21,17 @@
 
 static char set_error[512];
 
+#ifdef FI_COVERAGE
+void __gcov_dump(void);
+#endif
+
 /* At load, before the program's main: print one line and exit 2. */
 static void die(const char *msg)
 {
     fprintf(stderr, "faultinject: %s\n", msg);
+#ifdef FI_COVERAGE
+    __gcov_dump();          /* no destructor runs this early */
+#endif
     exit(2);
 }
 

@@ -8,6 +8,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +87,45 @@ static void CALLS_recv_chk_and_recvfrom_chk(void **state)
     close(sv[1]);
 }
 
+/* The overflow check of a hardened build survives the shim: glibc aborts. */
+static void CALLS_chk_overflow_still_aborts(void **state)
+{
+    (void)state;
+    static volatile size_t too_big = 32;
+    for (int which = 0; which < 3; which++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            int sv[2];
+            char small[16];
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 2);                      /* glibc's message */
+            socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+            if (write(sv[1], "0123456789", 10) != 10)
+                exit(3);
+            fi_set("rd:short=1");
+            if (which == 0)
+                exit(read(sv[0], small, too_big) < 0 ? 4 : 0);
+            else if (which == 1)
+                recv(sv[0], small, too_big, 0);
+            else
+                recvfrom(sv[0], small, too_big, 0, NULL, NULL);
+            exit(0);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), SIGABRT);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(CALLS_read_chk_counts_as_read, setup, teardown),
         cmocka_unit_test_setup_teardown(CALLS_recv_chk_and_recvfrom_chk, setup, teardown),
+        cmocka_unit_test_setup_teardown(CALLS_chk_overflow_still_aborts, setup, teardown),
     };
     if (!fi_active()) {
         fprintf(stderr, "test_fortify: run me with LD_PRELOAD=libfaultinject.so\n");
