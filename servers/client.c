@@ -44,17 +44,15 @@ static int dial(const char *prog, const char *host, const char *port)
         return -1;
     }
     int fd = -1, saved = 0;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
+    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
+        if (fd >= 0 && Connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
             saved = errno;
-            continue;
+            Close(fd);
+            fd = -1;
+            errno = saved;
         }
-        if (Connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-            break;
         saved = errno;
-        Close(fd);
-        fd = -1;
     }
     freeaddrinfo(res);
     if (fd < 0)
@@ -66,25 +64,19 @@ static int dial(const char *prog, const char *host, const char *port)
 /* The loop: 0 once the server closed after our half-close, else 1. */
 static int pump(const char *prog, int sfd)
 {
-    char *out = malloc(BUF), *in = malloc(BUF);
+    static char out[BUF], in[BUF];
     size_t pending = 0, off = 0; /* stdin bytes not yet sent: out[off..pending) */
     int in_open = 1, st = 1;
 
-    if (out == NULL || in == NULL) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        goto done;
-    }
     for (;;) {
         struct pollfd p[2] = {
             { .fd = sfd, .events = POLLIN | (pending > off ? POLLOUT : 0) },
             { .fd = STDIN_FILENO, .events = POLLIN },
         };
         int np = in_open && pending == off ? 2 : 1;
-        if (poll(p, (nfds_t)np, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+        if (poll(p, (nfds_t)np, -1) < 0 && errno != EINTR) {
             perror("poll");
-            goto done;
+            goto done; /* (after EINTR every revents is still 0) */
         }
         if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
             ssize_t n = Read(sfd, in, BUF);
@@ -131,8 +123,6 @@ static int pump(const char *prog, int sfd)
         }
     }
 done:
-    free(out);
-    free(in);
     return st;
 }
 

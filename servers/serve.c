@@ -46,15 +46,13 @@ int serve_init(void)
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
 
-    sa.sa_handler = SIG_IGN; /* S5: a write to a reset peer fails with EPIPE instead */
-    if (sigaction(SIGPIPE, &sa, NULL) < 0)
-        return -1;
-    if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-        return -1;
     sa.sa_handler = on_stop;
-    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
-        return -1;
-    return 0;
+    struct sigaction ign = sa;
+    ign.sa_handler = SIG_IGN; /* S5: a write to a reset peer fails with EPIPE instead */
+    return sigaction(SIGPIPE, &ign, NULL) < 0 || pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
+                   sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0
+               ? -1
+               : 0;
 }
 
 void serve_child_reset(void)

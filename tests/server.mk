@@ -69,7 +69,7 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 	@fail=; for s in $(SERVER_FORK) $(SERVER_THREAD); do \
 	  echo "$(SERVER_SUITE_ENV) $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $$s"; \
 	  $(SERVER_SUITE_ENV) $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $$s || fail="$$fail $$s"; \
-	  $(PROGRAMS_TEST) $$s $(CLIENT) || fail="$$fail $$s(programs)"; \
+	  $(PROGRAMS_TEST) $$s $(CLIENT) $(abspath $(FI_SO)) || fail="$$fail $$s(programs)"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "check-server FAILED:$$fail"; exit 1; fi
 

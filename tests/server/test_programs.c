@@ -1,6 +1,6 @@
 /* test_programs.c: our own programs beyond the contract: the servers'
  * command line (-b, -m, -t, -v, --help, bad arguments) and the client.
- *   test_programs SERVER CLIENT
+ *   test_programs SERVER CLIENT [LIBFAULTINJECT.SO]
  * Every step is bounded (spawned programs are waited for with a timeout,
  * sockets use poll deadlines).
  */
@@ -28,7 +28,7 @@
 #include "netio.h"
 #include "spawn.h"
 
-static const char *server, *client;
+static const char *server, *client, *shim;
 static pid_t srv = -1;
 static char outfile[64];
 
@@ -45,8 +45,8 @@ static int teardown(void **state)
 }
 
 /* Runs ARGV with stdin from IN_PATH (NULL: /dev/null), stdout+stderr into
- * a temp file; exit status or -1 on timeout. */
-static int run(char *const argv[], const char *in_path, int timeout_ms)
+ * a temp file (stdout into OUT_PATH if given); exit status or -1 on timeout. */
+static int run_io(char *const argv[], const char *in_path, const char *out_path, int timeout_ms)
 {
     snprintf(outfile, sizeof outfile, "/tmp/test-programs-XXXXXX");
     int fd = mkstemp(outfile);
@@ -54,8 +54,9 @@ static int run(char *const argv[], const char *in_path, int timeout_ms)
     pid_t pid = fork();
     if (pid == 0) {
         int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
+        int out = out_path ? open(out_path, O_WRONLY) : fd;
         dup2(in, 0);
-        dup2(fd, 1);
+        dup2(out, 1);
         dup2(fd, 2);
         execv(argv[0], argv);
         _exit(127);
@@ -67,6 +68,11 @@ static int run(char *const argv[], const char *in_path, int timeout_ms)
         return -1;
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run(char *const argv[], const char *in_path, int timeout_ms)
+{
+    return run_io(argv, in_path, NULL, timeout_ms);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -87,7 +93,7 @@ static int output_has(const char *needle)
     return strstr(s, needle) != NULL;
 }
 
-static int start_server(const char *const *extra, const char *log)
+static int start_server_shim(const char *const *extra, const char *log, const char *rules)
 {
     char ps[16];
     int port = net_free_port();
@@ -97,11 +103,35 @@ static int start_server(const char *const *extra, const char *log)
     for (int i = 0; extra && extra[i]; i++)
         argv[n++] = (char *)extra[i];
     argv[n] = NULL;
-    struct spawn_opts o = { .out = log };
+    struct spawn_opts o = { .out = log, .shim = rules ? shim : NULL, .rules = rules };
     srv = spawn_program(argv, &o);
     assert_true(srv > 0);
     assert_int_equal(net_wait_listen(port, 5000, srv), 0);
     return port;
+}
+
+static int start_server(const char *const *extra, const char *log)
+{
+    return start_server_shim(extra, log, NULL);
+}
+
+static char *temp_log(void)
+{
+    snprintf(outfile, sizeof outfile, "/tmp/test-programs-XXXXXX");
+    int fd = mkstemp(outfile);
+    assert_true(fd >= 0);
+    close(fd);
+    return outfile;
+}
+
+/* One byte through FD and back, mapped. */
+static void exchange(int fd)
+{
+    char b = 'e';
+    size_t got;
+    assert_int_equal(net_write_all(fd, &b, 1, 3000), 1);
+    assert_int_equal(net_read_all(fd, &b, 1, &got, 3000), NET_FULL);
+    assert_int_equal(b, 'E');
 }
 
 /* ---- server command line ---- */
@@ -221,6 +251,59 @@ static void S8_idle_zero_means_never(void **state)
     close(fd);
 }
 
+static void S0_ipv6_bind_and_log(void **state)
+{
+    (void)state;
+    static const char *const args[] = { "-b", "::1", "-v", NULL };
+    int port = start_server(args, temp_log());
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((unsigned short)port) };
+    inet_pton(AF_INET6, "::1", &a.sin6_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        skip(); /* no IPv6 loopback here */
+    }
+    exchange(fd);
+    close(fd);
+    assert_int_equal(proc_stop(srv, SIGTERM, 2000, NULL), 0);
+    srv = -1;
+    assert_true(output_has("client ::1:"));
+}
+
+/* EMFILE from accept: logged with -v, backed off, the client still served. */
+static void S4_accept_emfile_backs_off(void **state)
+{
+    (void)state;
+    static const char *const args[] = { "-v", NULL };
+    if (shim == NULL)
+        skip();
+    int port = start_server_shim(args, temp_log(), "accept,accept4:error=EMFILE:when=1..2");
+    int fd = net_connect(port, 2000);
+    assert_true(fd >= 0);
+    exchange(fd);
+    close(fd);
+    assert_int_equal(proc_stop(srv, SIGTERM, 2000, NULL), 0);
+    srv = -1;
+    assert_true(output_has("backing off"));
+}
+
+/* Our choice beyond S7: SIGTERM with a client connected still exits 0
+ * within 2 s (the thread server waits up to 1 s for its clients; the fork
+ * server's children finish their client on their own). */
+static void S7_sigterm_with_client_connected(void **state)
+{
+    (void)state;
+    int port = start_server(NULL, NULL);
+    int fd = net_connect(port, 2000);
+    assert_true(fd >= 0);
+    exchange(fd);
+    int st = 0;
+    assert_int_equal(proc_stop(srv, SIGTERM, 2000, &st), 0);
+    srv = -1;
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(fd);
+}
+
 /* ---- client ---- */
 
 static void C1_client_echoes_stdin(void **state)
@@ -320,14 +403,91 @@ static void C4_client_server_closes_early(void **state)
     assert_true(output_has("closed the connection"));
 }
 
+/* The client's own failures: status 1 and a message naming what failed. */
+static void C5_client_stdout_error(void **state)
+{
+    (void)state;
+    char in[] = "/tmp/test-programs-in-XXXXXX", ps[16];
+    int fd = mkstemp(in);
+    assert_int_equal(write(fd, "hello\n", 6), 6);
+    close(fd);
+    int port = start_server(NULL, NULL);
+    snprintf(ps, sizeof ps, "%d", port);
+    char *argv[] = { (char *)client, ps, NULL };
+    int st = run_io(argv, in, "/dev/full", 10000);
+    unlink(in);
+    assert_int_equal(st, 1);
+    assert_true(output_has("standard output"));
+}
+
+static void C6_client_stdin_error(void **state)
+{
+    (void)state;
+    char ps[16];
+    int port = start_server(NULL, NULL);
+    snprintf(ps, sizeof ps, "%d", port);
+    char *argv[] = { (char *)client, ps, NULL };
+    assert_int_equal(run(argv, "/", 10000), 1); /* read() of a directory: EISDIR */
+    assert_true(output_has("standard input"));
+}
+
+/* A server that resets the connection mid-stream. */
+static void C7_client_reset_by_server(void **state)
+{
+    (void)state;
+    char in[] = "/tmp/test-programs-in-XXXXXX", ps[16];
+    int fd = mkstemp(in);
+    static char data[4 << 20];
+    memset(data, 'r', sizeof data);
+    assert_int_equal(write(fd, data, sizeof data), (ssize_t)sizeof data);
+    close(fd);
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t len = sizeof a;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    getsockname(lfd, (struct sockaddr *)&a, &len);
+    snprintf(ps, sizeof ps, "%d", ntohs(a.sin_port));
+    char *argv[] = { (char *)client, ps, NULL };
+    snprintf(outfile, sizeof outfile, "/tmp/test-programs-XXXXXX");
+    int ofd = mkstemp(outfile);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int i = open(in, O_RDONLY);
+        dup2(i, 0);
+        dup2(ofd, 1);
+        dup2(ofd, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(ofd);
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 5000), 1);
+    int cfd = accept(lfd, NULL, NULL);
+    char buf[1000];
+    size_t got;
+    net_read_all(cfd, buf, sizeof buf, &got, 5000); /* it is sending */
+    net_close_rst(cfd);
+    close(lfd);
+    int st;
+    int r = proc_wait(pid, 5000, &st);
+    if (r < 0)
+        proc_kill(pid);
+    unlink(in);
+    assert_int_equal(r, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s SERVER CLIENT\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s SERVER CLIENT [LIBFAULTINJECT.SO]\n", argv[0]);
         return 2;
     }
     server = argv[1];
     client = argv[2];
+    shim = argc == 4 ? argv[3] : NULL;
     signal(SIGPIPE, SIG_IGN);
     alarm(120);
     const struct CMUnitTest tests[] = {
@@ -338,10 +498,16 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(S0_verbose_logs_connections, teardown),
         cmocka_unit_test_teardown(S3_max_clients_cap, teardown),
         cmocka_unit_test_teardown(S8_idle_zero_means_never, teardown),
+        cmocka_unit_test_teardown(S0_ipv6_bind_and_log, teardown),
+        cmocka_unit_test_teardown(S4_accept_emfile_backs_off, teardown),
+        cmocka_unit_test_teardown(S7_sigterm_with_client_connected, teardown),
         cmocka_unit_test_teardown(C1_client_echoes_stdin, teardown),
         cmocka_unit_test_teardown(C2_client_no_server_status_1, teardown),
         cmocka_unit_test_teardown(C3_client_bad_usage, teardown),
         cmocka_unit_test_teardown(C4_client_server_closes_early, teardown),
+        cmocka_unit_test_teardown(C5_client_stdout_error, teardown),
+        cmocka_unit_test_teardown(C6_client_stdin_error, teardown),
+        cmocka_unit_test_teardown(C7_client_reset_by_server, teardown),
     };
     return cmocka_run_group_tests_name(server, tests, NULL, NULL);
 }

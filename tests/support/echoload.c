@@ -64,6 +64,7 @@ static void start(struct echo_conn *c, int port)
     c->end = EE_RUNNING;
     c->err = 0;
     c->shut = c->connected = c->rst_in_close_wait = 0;
+    c->last_rxq = 0;
     c->t_start = c->t_last_io = c->t_check = now_ms();
     c->t_next_send = c->t_start + c->start_delay_ms;
     if (c->chunk == 0)
@@ -193,6 +194,12 @@ static void check(struct echo_conn *c, int port, long long now)
         }
     } else if (c->mode == EM_WAIT_CLOSE && c->connected) {
         int st = net_tcp_state(port, c->local_port, NULL, NULL);
+        unsigned ctx = 0, crx = 0;
+        net_tcp_state(c->local_port, port, &ctx, &crx);
+        if (crx != c->last_rxq) { /* the server's bytes still arrive: not idle */
+            c->last_rxq = crx;
+            c->t_last_io = now;
+        }
         if (st != TCP_ST_ESTABLISHED)
             finish(c, EE_CLOSED, 0);
     }

@@ -19,7 +19,8 @@ enum echo_mode {
                       * server's socket is in CLOSE_WAIT with echo still owed
                       * (so its next write fails with EPIPE for real) */
     EM_WAIT_CLOSE,   /* send DATA (none: silent) never reading, and wait for the
-                      * server to close the connection (S8) */
+                      * server to close the connection (S8); t_last_io counts
+                      * the server's bytes arriving in our receive queue too */
 };
 
 enum echo_end {
@@ -53,6 +54,7 @@ struct echo_conn {
     long long t_start, t_end, t_last_io;
     /* private */
     int local_port, shut, connected;
+    unsigned last_rxq;
     long long t_next_send, t_check;
 };
 
