@@ -15,7 +15,7 @@ CLAUSES="P1 P2 R1 R2 R3 W1 W2 W3 N1 N2 N3 N4 N5 N6 WN1 WN2 WN3 L1 L2 L3 L4 L5
 L6 L7 L8 L9 L10 L11 L12 L13 A1 A2 C1 C2 C3 CL1 T1 M1"
 FUNCS="perr_exit Socket Bind Listen Connect Accept Read Write Close Readn
 Writen Readline"
-TESTS="startup read readn readline split conn thread mem"
+TESTS="startup read readn readline split conn signal thread mem"
 MEM_WRAP="-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray,--wrap=free,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc,--wrap=close"
 
 say() { [ "${WRAP_QUIET:-}" = 1 ] || echo "$@"; }
