@@ -173,7 +173,7 @@ static void PROM_idle_every_call_gives_libcs_result(void **state)
 {
     (void)state;
     int sv[2], p[2];
-    char b[16];
+    char b[16] = { 0 };
     struct sockaddr_in addr;
     fiu_pair(sv);
     fi_clear();
@@ -267,7 +267,7 @@ static void FAULT_short_leaves_bad_arguments_to_the_kernel(void **state)
 {
     (void)state;
     int sv[2];
-    char b[8];
+    char b[8] = { 0 };
     static struct iovec v[IOV_MAX + 1];
     volatile int negative = -1, too_many = IOV_MAX + 1;
     for (int i = 0; i <= IOV_MAX; i++)
@@ -999,7 +999,7 @@ static void PROM_fork_child_carries_on_counters(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         read_calls(sv[0], 2, got);     /* its calls 3 and 4 */
-        exit(got[0] == -EINTR && got[1] == 1 ? 0 : 1);
+        _exit(got[0] == -EINTR && got[1] == 1 ? 0 : 1);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
