@@ -17,12 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t hits;
+/* Handler runs counted; lock-free atomics are async-signal-safe and tell
+ * the other thread (and TSan) that the handler ran. */
+static int hits;
 
 static void on_usr1(int sig)
 {
     (void)sig;
-    hits++;
+    __atomic_fetch_add(&hits, 1, __ATOMIC_SEQ_CST);
+}
+
+static int hit_count(void)
+{
+    return __atomic_load_n(&hits, __ATOMIC_SEQ_CST);
 }
 
 static int setup_signal(void **state)
@@ -32,7 +39,7 @@ static int setup_signal(void **state)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;        /* no SA_RESTART: calls fail with EINTR */
     sigaction(SIGUSR1, &sa, NULL);
-    hits = 0;
+    __atomic_store_n(&hits, 0, __ATOMIC_SEQ_CST);
     return 0;
 }
 
@@ -128,9 +135,9 @@ static pthread_t start_and_interrupt(struct job *j, const long *nrs, int k,
                          "instead of retrying", r, j->ret, strerror(j->err));
             fail_msg("the thread never slept in the expected system call");
         }
-        int before = hits;
+        int before = hit_count();
         pthread_kill(th, SIGUSR1);
-        while (hits == before)
+        while (hit_count() == before)
             sched_yield();
     }
     return th;
@@ -293,9 +300,9 @@ static void C2_real_signal_during_connect(void **state)
     if (nr == SYS_connect)
         fail_msg("Connect called connect() again after EINTR");
     if (nr >= 0) {
-        int before = hits;
+        int before = hit_count();
         pthread_kill(th, SIGUSR1);      /* and its wait is interrupted too */
-        while (hits == before)
+        while (hit_count() == before)
             sched_yield();
         if (wait_blocked(&j, either, 7) == SYS_connect)
             fail_msg("Connect called connect() after its wait was interrupted");
