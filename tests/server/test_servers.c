@@ -531,7 +531,7 @@ static void S8_idle_timeout(void **state)
     c[1].data = pool;
     c[2].chunk = 1;            /* active: a byte every 250 ms for 2.5 s */
     c[2].interval_ms = 250;
-    echo_run(c, 3, srv.port, 12000);
+    echo_run(c, 3, srv.port, 8000);
     if (getenv("SERVER_SUITE_DEBUG"))
         for (int i = 0; i < 3; i++)
             fprintf(stderr, "  conn %d: %s after %lld ms, last io at %lld ms\n", i,
