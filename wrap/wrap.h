@@ -29,7 +29,9 @@ int Accept(int fd, struct sockaddr *sa, socklen_t *salenptr);
 ssize_t Read(int fd, void *ptr, size_t nbytes);
 ssize_t Write(int fd, const void *ptr, size_t nbytes);
 
-/* CL1: drops fd's Readline state, then close(); EINTR counts as closed. */
+/* CL1: drops fd's Readline state, then close(); EINTR counts as closed
+ * (Linux releases the fd), other failures -1 with errno.
+ * M1: the library holds no memory once every fd it saw went through Close. */
 int Close(int fd);
 
 /* N1-N6: exactly n bytes unless the stream ends (then fewer); never reads
@@ -40,8 +42,10 @@ ssize_t Readn(int fd, void *vptr, size_t n);
 /* WN1-WN3: all n bytes across short writes and EINTR, or -1. */
 ssize_t Writen(int fd, const void *vptr, size_t n);
 
-/* L1-L13: one line, '\n' included, NUL-terminated, at most maxlen-1 bytes;
- * buffered per descriptor, binary-safe, thread-safe across descriptors. */
+/* L1-L13: one line, '\n' included, NUL-terminated, at most maxlen-1 bytes
+ * (maxlen < 2: EINVAL); buffered per descriptor (freed by Close), binary-safe,
+ * thread-safe across descriptors (T1); a failure keeps the unfinished line
+ * for the next call (L6). */
 ssize_t Readline(int fd, void *vptr, size_t maxlen);
 
 #endif
