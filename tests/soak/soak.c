@@ -252,6 +252,7 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows up in CI logs as it happens */
     /* "ulimit -n" for the server (it inherits it) and for loadgen. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
