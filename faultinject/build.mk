@@ -18,6 +18,14 @@ $(BUILD)/faultinject/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(PREFIX)/lib"' \
 
 ALL_BIN += $(FI_SO) $(FAULTRUN)
 
+# faultrun has $(PREFIX)/lib compiled in: rebuild it when PREFIX changes.
+FI_PREFIX_STAMP := $(BUILD)/faultinject/prefix$(subst /,_,$(PREFIX)).stamp
+$(FI_PREFIX_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/faultinject/prefix*.stamp
+	@touch $@
+$(BUILD)/faultinject/faultrun.o: $(FI_PREFIX_STAMP)
+
 $(FI_SO): $(FI_SHIM_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -ldl

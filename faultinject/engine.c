@@ -9,8 +9,6 @@
 _Atomic unsigned fi_rule_mask;
 _Atomic unsigned fi_state_flags;
 
-#define STATE_STICKY 1u   /* some descriptor was reset or hit eof */
-#define STATE_RULES  2u   /* the active rules use after= or per=fd */
 
 struct slot {
     struct fi_ruleset rs;
@@ -29,11 +27,6 @@ static unsigned last_gen;
 void fi_engine_seed(uint64_t s)
 {
     atomic_store(&seed, s);
-}
-
-void fi_engine_note_sticky(void)
-{
-    atomic_fetch_or(&fi_state_flags, STATE_STICKY);
 }
 
 long fi_engine_fired(void)
@@ -77,9 +70,9 @@ void fi_engine_set(const struct fi_ruleset *rs)
     atomic_store(&fired, 0);
     atomic_store(&fi_rule_mask, mask);
     if (stateful)
-        atomic_fetch_or(&fi_state_flags, STATE_RULES);
+        atomic_fetch_or(&fi_state_flags, FI_STATE_RULES);
     else
-        atomic_fetch_and(&fi_state_flags, ~STATE_RULES);
+        atomic_fetch_and(&fi_state_flags, ~FI_STATE_RULES);
     atomic_store(&writer_busy, 0);
 }
 

@@ -17,9 +17,13 @@
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
 /* Fast-path gates: calls any active rule names (1u << FI_C_*), and nonzero
- * when some descriptor may carry state (sticky reset/eof, after=, per=fd). */
+ * when some descriptor may carry state: FI_STATE_RULES while the rules use
+ * after= or per=fd, plus FI_STATE_STICKY_ONE per descriptor now in reset
+ * or eof state (so the gate closes again once they are all closed). */
 extern _Atomic unsigned fi_rule_mask;
 extern _Atomic unsigned fi_state_flags;
+#define FI_STATE_RULES      1u
+#define FI_STATE_STICKY_ONE 2u
 
 /* The seed of p= (FAULTINJECT_SEED / --seed, default 1). */
 void fi_engine_seed(uint64_t seed);
@@ -33,9 +37,6 @@ void fi_engine_set(const struct fi_ruleset *rs);
  * *R and its call number to *K), or -1. MAY_FIRE 0: count only. */
 int fi_engine_decide(enum fi_call call, int fd, enum fi_fdkind kind, int may_fire,
                      struct fi_rule *r, uint64_t *k);
-
-/* A sticky state was set: every call must look at its descriptor now. */
-void fi_engine_note_sticky(void);
 
 /* Faults injected since the last fi_engine_set. */
 long fi_engine_fired(void);

@@ -1,6 +1,8 @@
 /* fdstate.c: per-descriptor state in static atomic arrays (see fdstate.h). */
 #include "fdstate.h"
 
+#include "engine.h"
+
 #include <stdatomic.h>
 
 static _Atomic uint64_t ident_of[FI_FD_CAP];
@@ -22,7 +24,8 @@ void fi_fd_forget(int fd)
     if (!in_range(fd))
         return;
     atomic_store_explicit(&ident_of[fd], 0, memory_order_relaxed);
-    atomic_store_explicit(&sticky_of[fd], FI_ST_NONE, memory_order_relaxed);
+    if (atomic_exchange(&sticky_of[fd], FI_ST_NONE) != FI_ST_NONE)
+        atomic_fetch_sub(&fi_state_flags, FI_STATE_STICKY_ONE);
     atomic_store_explicit(&bytes_of[fd], 0, memory_order_relaxed);
     for (int r = 0; r < FI_MAX_RULES; r++)
         atomic_store_explicit(&count_of[r][fd], 0, memory_order_relaxed);
@@ -47,9 +50,14 @@ int fi_fd_sticky(int fd)
 
 void fi_fd_set_sticky(int fd, int state)
 {
+    if (!in_range(fd))
+        return;
     /* reset wins over eof: a reset descriptor never goes back to eof. */
-    if (in_range(fd) && atomic_load_explicit(&sticky_of[fd], memory_order_relaxed) < state)
-        atomic_store_explicit(&sticky_of[fd], state, memory_order_relaxed);
+    int old = atomic_load(&sticky_of[fd]);
+    while (old < state && !atomic_compare_exchange_weak(&sticky_of[fd], &old, state))
+        ;
+    if (old == FI_ST_NONE)
+        atomic_fetch_add(&fi_state_flags, FI_STATE_STICKY_ONE);
 }
 
 void fi_fd_add_bytes(int fd, uint64_t n)

@@ -268,12 +268,10 @@ static ssize_t slow_io(const struct io *io)
         return fail_with((int)r.arg);
     case FI_F_RESET:
         fi_fd_set_sticky(io->fd, FI_ST_RESET);
-        fi_engine_note_sticky();
         return fail_with(ECONNRESET);
     case FI_F_EOF:
         /* The peer closed: reads end now; a write still goes out. */
         fi_fd_set_sticky(io->fd, FI_ST_EOF);
-        fi_engine_note_sticky();
         return reading ? at_eof(io) : moved(io, real_io(io, SIZE_MAX));
     default: /* FI_F_DELAY */
         sleep_ms(r.arg);
