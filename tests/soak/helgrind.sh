@@ -1,20 +1,21 @@
 #!/bin/sh
-# helgrind.sh SERVER LOADGEN LOG: the thread server under Helgrind while 16
+# helgrind.sh SERVER LOADGEN LOG [TOOL]: the thread server under Helgrind
+# (or TOOL=drd) while 16
 # clients at once do a few rounds of echo each (loadgen, every byte checked);
 # then SIGTERM. Fails on any Helgrind report (--error-exitcode), a wrong
 # echo, or a server that does not exit with status 0 (S7).
 # Every step is bounded: startup and shutdown are polled under deadlines,
 # loadgen bounds itself (-T stall limit), `timeout` is the backstop.
 set -u
-server=$1 loadgen=$2 log=$3
+server=$1 loadgen=$2 log=$3 tool=${4:-helgrind}
 port=$("$loadgen" --free-port) || exit 1
 rm -f "$log"
-valgrind --tool=helgrind -q --error-exitcode=99 --log-file="$log" \
+valgrind --tool="$tool" -q --error-exitcode=99 --log-file="$log" \
     "$server" "$port" -m 64 &
 vg=$!
-fail() { echo "helgrind: FAIL $*"; kill -9 "$vg" 2>/dev/null; wait "$vg" 2>/dev/null; exit 1; }
+fail() { echo "$tool: FAIL $*"; kill -9 "$vg" 2>/dev/null; wait "$vg" 2>/dev/null; exit 1; }
 # Valgrind starts slowly: wait up to 30 s for the port.
-"$loadgen" --wait-port "$port" 30 || fail "$server did not listen under Helgrind"
+"$loadgen" --wait-port "$port" 30 || fail "$server did not listen under $tool"
 timeout 120 "$loadgen" -p "$port" -c 16 -N 400 -R 10 -B 8192 -S 7 -T 30 -E ||
     fail "loadgen found errors (above)"
 kill -TERM "$vg"
@@ -28,9 +29,9 @@ done
 wait "$vg"
 status=$?
 if [ -s "$log" ]; then
-    echo "helgrind: reports (from $log):"
+    echo "$tool: reports (from $log):"
     head -n 60 "$log"
 fi
-[ "$status" -eq 99 ] && fail "Helgrind reported errors (status 99)"
+[ "$status" -eq 99 ] && fail "$tool reported errors (status 99)"
 [ "$status" -eq 0 ] || fail "server exited with status $status after SIGTERM (S7)"
-echo "helgrind: ok: 400 connections (16 at once), no report"
+echo "$tool: ok: 400 connections (16 at once), no report"
