@@ -122,6 +122,9 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    struct fi_ruleset all;
+    if (fi_rules_parse(o->rules, &all, err, sizeof err) < 0)   /* e.g. too many */
+        die("faultinject", err);
     if (optind >= argc)
         usage_error("no COMMAND given%s", "");
     if (sweep_max_given && !o->sweep)

@@ -222,6 +222,19 @@ static void LOUD_bad_rule_exits_2_before_command_starts(void **state)
     RUN(FAULTRUN, "-e", huge, "--", PROG, "touch", mark);
     expect_exit(2);
     expect_err("rules too long");
+    char *many[40] = { FAULTRUN };
+    int n = 1;
+    for (int i = 0; i < 17; i++) {
+        many[n++] = "-e";
+        many[n++] = "rd:eintr:when=99";
+    }
+    many[n++] = PROG;
+    many[n++] = "touch";
+    many[n++] = mark;
+    many[n] = NULL;
+    status = fiu_run(many, NULL, out, sizeof out, err, sizeof err, 30);
+    expect_exit(2);
+    expect_err("too many rules (at most 16)");
     assert_false(exists(mark));
 }
 
