@@ -29,7 +29,7 @@ $(SOAK_BIN): $(BUILD)/tests/soak/soak.o $(REL_SUPPORT)
 rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
 	@mkdir -p $(SOAK_WORK)
 
-# soak_one SERVER,ARGS (-s seconds, -w warm-up, -c connections, -F the fork
+# soak_one SERVER,ARGS (-s seconds, -w/-W warm-up seconds/rounds, -c connections, -F the fork
 # server's fault schedule): see tests/soak/soak.c. The server's output, the
 # shim's log and loadgen's report stay in $(SOAK_WORK) for a look after a failure.
 # Sanitized servers keep freed memory (ASan's quarantine): VmRSS is then
@@ -42,21 +42,21 @@ endef
 # Inside `make test`: both servers, 1,000 connections, a few seconds each.
 soak-short: rel-soak-deps
 	@fail=; \
-	$(call soak_one,$(SERVER_FORK),-F -s 4 -w 1 -c 1000) || fail="$$fail fork"; \
-	$(call soak_one,$(SERVER_THREAD),-s 4 -w 1 -c 1000) || fail="$$fail thread"; \
+	$(call soak_one,$(SERVER_FORK),-F -s 2 -w 1 -W 3 -c 1000) || fail="$$fail fork"; \
+	$(call soak_one,$(SERVER_THREAD),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail thread"; \
 	if [ -n "$$fail" ]; then echo "soak-short FAILED:$$fail"; exit 1; fi
 
 # `make soak`: SOAK_SECONDS per server.
 soak-long: rel-soak-deps
 	@fail=; \
-	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail fork"; \
-	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -c 1000) || fail="$$fail thread"; \
+	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail fork"; \
+	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail thread"; \
 	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
 
 soak-fork: rel-soak-deps
-	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -c 1000)
+	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
 soak-thread: rel-soak-deps
-	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -c 1000)
+	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
 
 TEST_RUN += soak-short
 SOAK_RUN += soak-long

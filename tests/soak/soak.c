@@ -1,15 +1,16 @@
 /* soak: one echo server, many connections for a bounded time, faults
  * injected into the server, then S6 checked from /proc.
  *
- *   soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] [-c CONCURRENT]
+ *   soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] [-W ROUNDS] [-c CONCURRENT]
  *        [-S SEED] [-F] [-R]
  *
  * 1. The server starts as `SERVER PORT -m CONCURRENT+100` under the shim
  *    (LD_PRELOAD, FAULTINJECT_RULES/SEED/LOG on the server only) with
  *    RLIMIT_NOFILE raised to its hard limit.
  * 2. Before the first client: its descriptors and threads (the baseline).
- * 3. Warm-up: loadgen for WARMUP_S seconds; once the clients are gone the
- *    counts must be back (S6) and VmRSS is read: the reference.
+ * 3. Warm-up: ROUNDS (default 2) runs of loadgen for WARMUP_S seconds;
+ *    after each, once the clients are gone, the counts must be back (S6)
+ *    and VmRSS is read: the largest is the reference.
  * 4. The run: loadgen for SECONDS seconds with CONCURRENT connections, each
  *    doing rounds of random bytes (fixed seed), some ending with a reset or
  *    a close without reading (S5). Every echoed byte is checked (S1, S2).
@@ -67,7 +68,7 @@ static const char soak_rules_fork[] = SOAK_RULES_COMMON
 
 struct cfg {
     const char *server, *shim, *loadgen, *workdir, *name;
-    int seconds, warmup, concurrent, fork_rules, rss_info_only;
+    int seconds, warmup, warm_rounds, concurrent, fork_rules, rss_info_only;
     unsigned long seed;
 };
 
@@ -205,7 +206,7 @@ static void count_faults(const char *log, long *all, long *ending, char *kinds, 
 static int usage(void)
 {
     fprintf(stderr, "usage: soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] "
-                    "[-c CONCURRENT] [-S SEED] [-F] [-R]\n");
+                    "[-W ROUNDS] [-c CONCURRENT] [-S SEED] [-F] [-R]\n");
     return 2;
 }
 
@@ -213,7 +214,7 @@ static int parse(int argc, char **argv, struct cfg *c)
 {
     if (argc < 5)
         return usage();
-    *c = (struct cfg){argv[1], argv[2], argv[3], argv[4], NULL, 60, 3, 1000, 0, 0, 1};
+    *c = (struct cfg){argv[1], argv[2], argv[3], argv[4], NULL, 60, 3, 2, 1000, 0, 0, 1};
     const char *slash = strrchr(c->server, '/');
     c->name = slash ? slash + 1 : c->server;
     for (int i = 5; i < argc; i += 2) {
@@ -235,6 +236,8 @@ static int parse(int argc, char **argv, struct cfg *c)
             c->seconds = (int)v;
         else if (strcmp(argv[i], "-w") == 0 && v > 0)
             c->warmup = (int)v;
+        else if (strcmp(argv[i], "-W") == 0 && v > 0)
+            c->warm_rounds = (int)v;
         else if (strcmp(argv[i], "-c") == 0 && v > 0)
             c->concurrent = (int)v;
         else if (strcmp(argv[i], "-S") == 0)
@@ -291,22 +294,33 @@ int main(int argc, char **argv)
     }
     int fds0 = proc_count_fds(pid), thr0 = proc_count_threads(pid);
     long rss_start = vm_rss_kb(pid);
-    printf("soak: %s pid %d port %d, %d connections, %d s (+%d s warm-up), seed %lu\n",
-           c.name, (int)pid, port, c.concurrent, c.seconds, c.warmup, c.seed);
+    printf("soak: %s pid %d port %d, %d connections, %d s (+%d x %d s warm-up), seed %lu\n",
+           c.name, (int)pid, port, c.concurrent, c.seconds, c.warm_rounds, c.warmup, c.seed);
     printf("soak: baseline: %d descriptors, %d threads, VmRSS %ld kB\n", fds0, thr0, rss_start);
 
-    struct lg_stats warm, run;
+    struct lg_stats warm, run, w;
     int fds, thr, zomb;
     long long t0 = now_ms();
-    int lrc = run_loadgen(&c, port, c.warmup, c.seed + 1000, lgout, &warm);
-    if (lrc != 0)
-        fail("%s: warm-up load failed (loadgen status %d)", c.name, lrc);
-    if (wait_baseline(pid, fds0, thr0, 2000, &fds, &thr, &zomb) < 0)
-        fail("%s: S6 after warm-up: %d descriptors (baseline %d), %d threads (%d), %d zombies",
-             c.name, fds, fds0, thr, thr0, zomb);
-    long rss_warm = vm_rss_kb(pid);
+    long rss_warm = 0;
+    memset(&warm, 0, sizeof warm);
+    for (int round = 0; round < c.warm_rounds; round++) {
+        int lrc = run_loadgen(&c, port, c.warmup, c.seed + 1000 + (unsigned long)round, lgout, &w);
+        if (lrc != 0)
+            fail("%s: warm-up load failed (loadgen status %d)", c.name, lrc);
+        warm.early += w.early;
+        warm.errors += w.errors;
+        if (wait_baseline(pid, fds0, thr0, 2000, &fds, &thr, &zomb) < 0)
+            fail("%s: S6 after warm-up: %d descriptors (baseline %d), %d threads (%d), %d zombies",
+                 c.name, fds, fds0, thr, thr0, zomb);
+        /* glibc keeps exited threads' stacks (up to 40 MB) and per-thread
+         * arenas, so one sample varies by a few hundred kB: the reference
+         * is the largest after the warm-up rounds. */
+        long r = vm_rss_kb(pid);
+        if (r > rss_warm)
+            rss_warm = r;
+    }
 
-    lrc = run_loadgen(&c, port, c.seconds, c.seed, lgout, &run);
+    int lrc = run_loadgen(&c, port, c.seconds, c.seed, lgout, &run);
     if (lrc != 0)
         fail("%s: load failed: loadgen status %d, %ld errors", c.name, lrc, run.errors);
     long long t_end = now_ms();
