@@ -15,8 +15,8 @@ run_one() {   # $1: a C file; writes $out/<name>.row
   f=$1; n=$(basename "$f" .c)
   [ "$f" = wrap/wrap.c ] && n=ours-wrap.c
   want=$(sed -n '1s/.*MUTANT breaks: *\([^*]*\)\*\/.*/\1/p' "$f" | tr -s ' ')
-  # a mutant that hangs fails its test after 10 s; a correct file gets 30
-  WRAP_SRC="$f" OUTDIR="$out/$n" WRAP_QUIET=1 WRAP_TIMEOUT=$([ -n "$want" ] && echo 10 || echo 30) \
+  # a mutant that hangs fails its test after 10 s; a correct file gets 60
+  WRAP_SRC="$f" OUTDIR="$out/$n" WRAP_QUIET=1 WRAP_TIMEOUT=$([ -n "$want" ] && echo 10 || echo 60) \
     sh "$here/check-wrap.sh" >"$out/$n.table" 2>"$out/$n.err"
   rc=$?
   failed=$(awk '$2 == "FAIL" {printf "%s ", $1}' "$out/$n.table")

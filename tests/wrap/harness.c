@@ -181,7 +181,7 @@ int wrap_run_tests(const char *file, const struct CMUnitTest *tests, size_t n)
 {
     const char *only = getenv("WRAP_ONLY");
     const char *rpath = getenv("WRAP_RESULTS");
-    int timeout = env_int("WRAP_TIMEOUT", 20), failed = 0;
+    int timeout = env_int("WRAP_TIMEOUT", 60), failed = 0;
     int results = -1;   /* a bare descriptor: no heap block for the
                            children to inherit (Valgrind counts those) */
 

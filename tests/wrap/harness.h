@@ -6,7 +6,8 @@
  * Environment:
  *   WRAP_RESULTS=FILE  append one line per test: "name PASS" or
  *                      "name FAIL reason" (read by scripts/check-wrap.sh)
- *   WRAP_TIMEOUT=S     seconds per test (default 20)
+ *   WRAP_TIMEOUT=S     seconds per test (default 60; tests guard their own
+ *                      blocking calls with shorter limits)
  *   WRAP_ONLY=PREFIX   run only the tests whose name starts with PREFIX
  *   WRAP_VERBOSE=1     print the whole output of failing tests
  *   WRAP_SLOW=1        (Valgrind, coverage) smaller iteration counts

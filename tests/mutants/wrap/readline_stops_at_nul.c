@@ -3,12 +3,12 @@
 /* wrap.c: the course's wrappers, hardened to meet wrap-contract.md.
  *
  * Readline keeps a read-ahead buffer per descriptor (struct rl_state),
- * allocated on first use and found through rl_table: 256 buckets, each a
- * short list under its own mutex, held only while a list is walked or
- * changed. Descriptors 0..255 never share a bucket, and a read() is never
- * made under a lock, so threads on different descriptors do not contend (T1).
- * The same descriptor from two threads at once is not supported (as with
- * the course's code and with stdio without locking).
+ * allocated on first use. It is found without a lock for descriptors below
+ * RL_DIRECT (one atomic slot each), and through 256 buckets of short lists,
+ * each under its own mutex held only while the list is walked or changed,
+ * above. A read() is never made under a lock, so threads on different
+ * descriptors do not contend (T1). The same descriptor used by two threads
+ * at once is not supported (as with the course's code).
  * Close drops the state before close() (CL1); once every descriptor went
  * through Close no block is held (M1).
  */
@@ -17,12 +17,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define RL_BUCKETS 256u
+#define RL_DIRECT  1024     /* descriptors with a lock-free slot */
+#define RL_BUCKETS 256u     /* lists for the others */
 #define RL_CAP     16384u   /* first buffer size; grows for longer lines */
 
 /* One descriptor's read-ahead: bytes [pos, len) of data are the next bytes
@@ -43,6 +45,19 @@ static struct rl_bucket rl_table[RL_BUCKETS] = {
     [0 ... RL_BUCKETS - 1] = { PTHREAD_MUTEX_INITIALIZER, NULL }
 };
 
+/* Slot fd holds fd's state. Only the thread using fd stores into it (Readline
+ * creating the state, Close taking it out), so acquire/release suffices. */
+static _Atomic(struct rl_state *) rl_direct[RL_DIRECT];
+
+static struct rl_state *rl_new(int fd)
+{
+    struct rl_state *s = calloc(1, sizeof *s);
+
+    if (s != NULL)
+        s->fd = fd;
+    return s;
+}
+
 static struct rl_bucket *rl_bucket_of(int fd)
 {
     return &rl_table[(unsigned)fd % RL_BUCKETS];
@@ -52,31 +67,37 @@ static struct rl_bucket *rl_bucket_of(int fd)
  * none (NULL with errno ENOMEM if that fails). */
 static struct rl_state *rl_get(int fd, int create)
 {
-    struct rl_bucket *b = rl_bucket_of(fd);
+    struct rl_bucket *b;
     struct rl_state *s;
 
+    if (fd >= 0 && fd < RL_DIRECT) {
+        s = atomic_load_explicit(&rl_direct[fd], memory_order_acquire);
+        if (s == NULL && create && (s = rl_new(fd)) != NULL)
+            atomic_store_explicit(&rl_direct[fd], s, memory_order_release);
+        return s;
+    }
+    b = rl_bucket_of(fd);
     pthread_mutex_lock(&b->lock);
     for (s = b->head; s != NULL && s->fd != fd; s = s->next)
         ;
-    if (s == NULL && create) {
-        s = calloc(1, sizeof *s);
-        if (s != NULL) {
-            s->fd = fd;
-            s->next = b->head;
-            b->head = s;
-        }
+    if (s == NULL && create && (s = rl_new(fd)) != NULL) {
+        s->next = b->head;
+        b->head = s;
     }
     pthread_mutex_unlock(&b->lock);
     return s;
 }
 
-/* Unlinks and frees fd's state, if any. errno is left as it was. */
-static void rl_drop(int fd)
+/* Unlinks fd's state, if any, and returns it. */
+static struct rl_state *rl_unlink(int fd)
 {
-    struct rl_bucket *b = rl_bucket_of(fd);
+    struct rl_bucket *b;
     struct rl_state **pp, *s;
-    int saved = errno;
 
+    if (fd >= 0 && fd < RL_DIRECT)
+        return atomic_exchange_explicit(&rl_direct[fd], NULL,
+                                        memory_order_acq_rel);
+    b = rl_bucket_of(fd);
     pthread_mutex_lock(&b->lock);
     for (pp = &b->head; *pp != NULL && (*pp)->fd != fd; pp = &(*pp)->next)
         ;
@@ -84,6 +105,15 @@ static void rl_drop(int fd)
     if (s != NULL)
         *pp = s->next;
     pthread_mutex_unlock(&b->lock);
+    return s;
+}
+
+/* Unlinks and frees fd's state, if any. errno is left as it was. */
+static void rl_drop(int fd)
+{
+    struct rl_state *s = rl_unlink(fd);
+    int saved = errno;
+
     if (s != NULL) {
         free(s->data);
         free(s);
@@ -193,7 +223,7 @@ void perr_exit(const char *s)
 {
     int e = errno;
 
-    fprintf(stderr, "%s: %s\n", s ? s : "error", strerror(e));
+    fprintf(stderr, "%s: %s\n", s, strerror(e));
     exit(1);
 }
 
@@ -236,15 +266,12 @@ static int connect_wait(int fd)
     do {
         r = poll(&pfd, 1, -1);
     } while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return -1;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        return -1;
-    if (err != 0) {
-        errno = err;
-        return -1;
+    if (r >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0) {
+        if (err == 0)
+            return 0;
+        errno = err;                /* the attempt's own failure */
     }
-    return 0;
+    return -1;
 }
 
 int Connect(int fd, const struct sockaddr *sa, socklen_t salen)
