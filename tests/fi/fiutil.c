@@ -87,6 +87,7 @@ int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        setpgid(0, 0);          /* a timeout kills the command's children too */
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(po[1], 1);
@@ -124,6 +125,7 @@ int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec >= timeout_s) {
+            kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             killed = 1;
             break;

@@ -24,7 +24,8 @@ int fiu_connect(const struct sockaddr_in *addr);
 
 /* Runs ARGV with the extra environment ENV (NAME=VALUE..., NULL-ended,
  * "-NAME" unsets), stdin from /dev/null, stdout and stderr captured into
- * OUT and ERR (NUL-terminated, truncated); killed after TIMEOUT_S seconds.
+ * OUT and ERR (NUL-terminated, truncated); killed after TIMEOUT_S seconds
+ * with everything it started (its own process group).
  * Returns the wait status, or -1 when it had to be killed. */
 int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
             char *err, size_t errlen, int timeout_s);
