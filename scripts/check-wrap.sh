@@ -98,13 +98,13 @@ echo "$CLAUSES" | tr ' ' '\n' | grep . | awk -v res="$results" -v name="$name" -
       if (st == "FAIL") bad[c]++
     }
     printf "== check-wrap: %s\n", name
-    printf "%-5s %-5s %s\n", "claus", "result", ""
+    printf "%-6s %-6s %s\n", "clause", "result", "(tests, or why it failed)"
   }
   {
     c = $1; total++
-    if (!(c in n)) { printf "%-5s FAIL  no test ran for this clause\n", c; fails++ }
-    else if (c in bad) { printf "%-5s FAIL  %s\n", c, substr(why[c], 1, 160); fails++ }
-    else { printf "%-5s PASS  (%d tests)\n", c, n[c] }
+    if (!(c in n)) { printf "%-6s FAIL   no test ran for this clause\n", c; fails++ }
+    else if (c in bad) { printf "%-6s FAIL   %s\n", c, substr(why[c], 1, 160); fails++ }
+    else { printf "%-6s PASS   (%d tests)\n", c, n[c] }
   }
   END {
     printf "total: %d clauses, %d pass, %d fail (%d s)\n", total, total - fails, fails, secs
