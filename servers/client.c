@@ -159,12 +159,8 @@ int main(int argc, char **argv)
     int sfd = dial(prog, host, argv[optind]);
     if (sfd < 0)
         return 1;
-    int fl = fcntl(sfd, F_GETFL);
-    if (fl < 0 || fcntl(sfd, F_SETFL, fl | O_NONBLOCK) < 0) {
-        perror("fcntl");
-        Close(sfd);
-        return 1;
-    }
+    if (fcntl(sfd, F_SETFL, O_NONBLOCK) < 0) /* a socket has no other status flag */
+        perr_exit("fcntl");
     int st = pump(prog, sfd);
     Close(sfd);
     return st;

@@ -138,14 +138,13 @@ int serve(int lfd, const struct server_opts *o, const struct serve_ops *ops)
             { .fd = lfd, .events = room ? POLLIN : 0 },
         };
         int r = poll(p, room ? 2 : 1, -1);
-        if (r < 0) {
-            if (errno != EINTR)
-                return -1;
-            continue;
+        if (r < 0 && errno != EINTR) {
+            perror("poll");
+            return -1;
         }
-        if (p[0].revents)
+        if (r > 0 && p[0].revents)
             drain_wake();
-        if (room && !stop_requested && (p[1].revents & (POLLIN | POLLERR)))
+        if (r > 0 && room && !stop_requested && (p[1].revents & (POLLIN | POLLERR)))
             accept_one(lfd, o, ops);
     }
     return 0;

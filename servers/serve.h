@@ -28,7 +28,7 @@ void serve_child_reset(void);
 /* S0, S3, S4, S7: accepts on LFD and hands clients to OPS until SIGTERM or
  * SIGINT; over the cap, clients wait in the backlog; EMFILE and other
  * accept failures back off briefly and go on. Returns 0 once stopped,
- * -1 with errno if poll() itself fails. */
+ * -1 with a message if poll() itself fails. */
 int serve(int lfd, const struct server_opts *o, const struct serve_ops *ops);
 
 #endif

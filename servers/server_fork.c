@@ -52,10 +52,8 @@ static int fork_start(void *ctx, int cfd, const struct server_opts *o)
     forked = forked + 1;
     pid_t pid = fork();
     if (pid < 0) {
-        int saved = errno;
         forked = forked - 1;
-        Close(cfd);
-        errno = saved;
+        Close(cfd); /* a successful close leaves fork's errno */
         return -1;
     }
     if (pid == 0) {
@@ -93,8 +91,6 @@ int main(int argc, char **argv)
 
     struct serve_ops ops = { .ctx = NULL, .active = fork_active, .start = fork_start };
     st = serve(listen_fd, &o, &ops);
-    if (st < 0)
-        perror("server_fork: poll");
     Close(listen_fd);
     return st < 0 ? 1 : 0;
 }

@@ -31,6 +31,7 @@ struct slots {
     int active;
     int idle_ms;
     int verbose;
+    pthread_attr_t attr; /* detached, STACK_SIZE */
 };
 
 static struct slots slots = {
@@ -38,18 +39,23 @@ static struct slots slots = {
     .idle = PTHREAD_COND_INITIALIZER,
 };
 
+/* Frees a slot: wakes the accept loop (it may wait at the cap) and drain(). */
+static void slot_release(struct slots *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (--s->active == 0)
+        pthread_cond_broadcast(&s->idle);
+    pthread_mutex_unlock(&s->mu);
+    serve_wake();
+}
+
 static void *client_thread(void *arg)
 {
     int cfd = (int)(intptr_t)arg;
     echo_connection(cfd, slots.idle_ms);
     if (slots.verbose)
         fprintf(stderr, "fd %d done\n", cfd);
-
-    pthread_mutex_lock(&slots.mu);
-    if (--slots.active == 0)
-        pthread_cond_broadcast(&slots.idle);
-    pthread_mutex_unlock(&slots.mu);
-    serve_wake();
+    slot_release(&slots);
     return NULL;
 }
 
@@ -65,25 +71,15 @@ static int thread_active(void *ctx)
 static int thread_start(void *ctx, int cfd, const struct server_opts *o)
 {
     struct slots *s = ctx;
-    pthread_attr_t attr;
     pthread_t tid;
     (void)o;
 
     pthread_mutex_lock(&s->mu);
     s->active++;
     pthread_mutex_unlock(&s->mu);
-
-    int err = pthread_attr_init(&attr);
-    if (err == 0) {
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, STACK_SIZE);
-        err = pthread_create(&tid, &attr, client_thread, (void *)(intptr_t)cfd);
-        pthread_attr_destroy(&attr);
-    }
+    int err = pthread_create(&tid, &s->attr, client_thread, (void *)(intptr_t)cfd);
     if (err != 0) {
-        pthread_mutex_lock(&s->mu);
-        s->active--;
-        pthread_mutex_unlock(&s->mu);
+        slot_release(s);
         Close(cfd);
         errno = err;
         return -1;
@@ -122,12 +118,14 @@ int main(int argc, char **argv)
     /* Set before the first thread exists, read-only afterwards. */
     slots.idle_ms = o.idle_s * 1000;
     slots.verbose = o.verbose;
+    pthread_attr_init(&slots.attr);
+    pthread_attr_setdetachstate(&slots.attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&slots.attr, STACK_SIZE);
 
     struct serve_ops ops = { .ctx = &slots, .active = thread_active, .start = thread_start };
     st = serve(lfd, &o, &ops);
-    if (st < 0)
-        perror("server_thread: poll");
     Close(lfd);
     drain(&slots);
+    pthread_attr_destroy(&slots.attr);
     return st < 0 ? 1 : 0;
 }
