@@ -36,7 +36,7 @@ static double stream_echo(int port)
     long long t0 = now_ms(), end = t0 + STREAM_MS;
     size_t sent = 0, got = 0;
     while (now_ms() < end) {
-        struct pollfd p = { .fd = fd, .events = POLLIN | (sent - got < 4 * CHUNK ? POLLOUT : 0) };
+        struct pollfd p = { .fd = fd, .events = POLLIN | (sent - got < 64 * CHUNK ? POLLOUT : 0) };
         if (poll(&p, 1, 100) <= 0)
             continue;
         if (p.revents & POLLIN) {
