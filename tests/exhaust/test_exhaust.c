@@ -336,6 +336,8 @@ static void A2_real_emfile_until_limit_restored(void **state)
     long long t0 = now_ms();
     int r = poll(&p, 1, 300);
     long spent = cpu_ms(f->pid) - cpu0, wall = now_ms() - t0;
+    if (r != 0 && !proc_alive(f->pid))
+        fail_msg("A2: the server died when accept() failed with EMFILE");
     if (r != 0)
         fail_msg("the server answered with RLIMIT_NOFILE at %d: no EMFILE happened", lowest);
     if (spent * 4 > wall)

@@ -91,6 +91,22 @@ static void fail(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* Fails and exits at once if the server is gone (crashed, exited). */
+static void assert_alive(pid_t pid, const char *name, const char *when)
+{
+    int status;
+    char buf[64];
+    if (proc_alive(pid))
+        return;
+    if (proc_wait(pid, 1000, &status) == 0)
+        fail("%s: the server %s %s (S4/S5: it must survive)", name,
+             proc_status_str(status, buf, sizeof buf), when);
+    else
+        fail("%s: the server is gone %s", name, when);
+    printf("soak: %s: FAILED\n", name);
+    exit(1);
+}
+
 static long vm_rss_kb(pid_t pid)
 {
     char path[64], line[256];
@@ -305,6 +321,7 @@ int main(int argc, char **argv)
     memset(&warm, 0, sizeof warm);
     for (int round = 0; round < c.warm_rounds; round++) {
         int lrc = run_loadgen(&c, port, c.warmup, c.seed + 1000 + (unsigned long)round, lgout, &w);
+        assert_alive(pid, c.name, "during the warm-up");
         if (lrc != 0)
             fail("%s: warm-up load failed (loadgen status %d)", c.name, lrc);
         warm.early += w.early;
@@ -321,6 +338,7 @@ int main(int argc, char **argv)
     }
 
     int lrc = run_loadgen(&c, port, c.seconds, c.seed, lgout, &run);
+    assert_alive(pid, c.name, "during the run");
     if (lrc != 0)
         fail("%s: load failed: loadgen status %d, %ld errors", c.name, lrc, run.errors);
     long long t_end = now_ms();
