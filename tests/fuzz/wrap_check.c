@@ -4,8 +4,8 @@
  * How faults reach wrap.c without the shim: wrap.o is compiled as usual and
  * then copied with `objcopy --redefine-sym read=fuzz_read ...` (see
  * tests/reliability.mk), so only wrap.o's own calls to read, write, close,
- * accept, connect, poll, getsockopt and malloc/calloc/realloc/free come here; libFuzzer, the sanitizers and this
- * file keep the real ones. The shim cannot be used inside libFuzzer (it would
+ * accept, connect, poll, getsockopt and malloc/calloc/realloc/free come
+ * here; libFuzzer, the sanitizers and this file keep the real ones. The shim cannot be used inside libFuzzer (it would
  * hook the fuzzer's own I/O), and a macro (-Dread=...) would also rename the
  * declarations in <unistd.h>; renaming symbols in the object leaves the
  * source untouched, so any wrap.c can be fuzzed the same way.
@@ -27,8 +27,10 @@
  *   Linux does), 6 EIO (released too), else 0.
  * accept() and connect() on a third descriptor: see accept_errs and
  * connect_errs (connect's EINTR takes one more byte: how the attempt ends).
- * Each operation is one byte (kind in the low 3 bits, descriptor in bit 3)
- * and a one-byte size argument (kind 5: bit 0 picks Accept or Connect).
+ * Each operation is one byte (kind in the low 3 bits: 0 Readline, 1 Readn,
+ * 2 Read, 3 Writen, 4 Close and a new connection on the same number,
+ * 5 Accept/Connect (bit 0 of the argument), 6 Write, 7 Readline with a long
+ * maxlen; descriptor in bit 3) and a one-byte size argument.
  */
 #include "wrap_check.h"
 
