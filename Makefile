@@ -42,7 +42,7 @@ SHIM_ENV = LD_PRELOAD=$(abspath $(FI_SO)) ASAN_OPTIONS=verify_asan_link_order=0:
 
 # Memcheck as `make valgrind` runs it; fragments prefix their binaries.
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-           --error-exitcode=1 --track-fds=no
+           --error-exitcode=1 --track-fds=no --fair-sched=yes
 
 # Filled by the fragments.
 ALL_BIN     :=
