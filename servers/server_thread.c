@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,10 +75,20 @@ static int thread_start(void *ctx, int cfd, const struct server_opts *o)
     pthread_t tid;
     (void)o;
 
+    /* Connection threads start with SIGTERM/SIGINT blocked, so the stop
+     * handler always runs in the accept loop's thread, the one that reads
+     * its flag (a sig_atomic_t is only safe within one thread). */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+
     pthread_mutex_lock(&s->mu);
     s->active++;
     pthread_mutex_unlock(&s->mu);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
     int err = pthread_create(&tid, &s->attr, client_thread, (void *)(intptr_t)cfd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0) {
         slot_release(s);
         Close(cfd);
