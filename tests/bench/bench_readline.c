@@ -231,14 +231,32 @@ static double run(const struct reader *rd, int tcp, size_t total, long *lines)
 
 /* ---- Readn/Writen vs read/write, 64 KiB chunks ---- */
 
-static double copy_run(size_t total, int wrapped)
+/* The same work as Readn without the library: read() until the chunk is
+ * full or the stream ends. The baseline for the wrapper's own cost. */
+static ssize_t read_full(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r <= 0)
+            return got ? (ssize_t)got : r;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+enum copy_mode { BARE_ONE_READ, WRAPPED, BARE_FULL_CHUNKS };
+
+static double copy_run(size_t total, enum copy_mode mode)
 {
     static char buf[65536];
     pid_t pid;
-    int fd = open_stream(0, total, sizeof buf, wrapped, &pid);
+    int fd = open_stream(0, total, sizeof buf, mode == WRAPPED, &pid);
     double t0 = now();
     for (;;) {
-        ssize_t r = wrapped ? Readn(fd, buf, sizeof buf) : read(fd, buf, sizeof buf);
+        ssize_t r = mode == WRAPPED ? Readn(fd, buf, sizeof buf)
+                  : mode == BARE_FULL_CHUNKS ? read_full(fd, buf, sizeof buf)
+                  : read(fd, buf, sizeof buf);
         if (r <= 0)
             break;
     }
@@ -293,21 +311,27 @@ int main(int argc, char **argv)
     }
 
     size_t ctot = total * 4;
-    double bare = 1e30, wrapped = 1e30;
-    for (int k = 0; k < 9; k++) {       /* alternate: drift hits both alike */
-        double b = k % 2 ? copy_run(ctot, 0) : 1e30;
-        double w = copy_run(ctot, 1);
-        if (k % 2 == 0)
-            b = copy_run(ctot, 0);
-        if (b < bare)
-            bare = b;
-        if (w < wrapped)
-            wrapped = w;
+    double best[3] = { 1e30, 1e30, 1e30 };
+    for (int k = 0; k < 9; k++) {       /* rotate the order: drift hits all alike */
+        for (int j = 0; j < 3; j++) {
+            enum copy_mode m = (enum copy_mode)((j + k) % 3);
+            double x = copy_run(ctot, m);
+            if (x < best[m])
+                best[m] = x;
+        }
     }
     printf("pipe, %zu MiB in 64 KiB chunks, best of 9 (run-to-run noise here "
            "is several %%):\n", ctot >> 20);
-    printf("  write+read   %8.3f s  %7.0f MiB/s\n", bare, (double)(ctot >> 20) / bare);
-    printf("  Writen+Readn %8.3f s  %7.0f MiB/s  (%+.1f%% time vs bare)\n",
-           wrapped, (double)(ctot >> 20) / wrapped, (wrapped / bare - 1) * 100);
+    printf("  write+read (one read per chunk, short or not) %8.3f s  %7.0f MiB/s\n",
+           best[BARE_ONE_READ], (double)(ctot >> 20) / best[BARE_ONE_READ]);
+    printf("  write+read loops filling each chunk           %8.3f s  %7.0f MiB/s\n",
+           best[BARE_FULL_CHUNKS], (double)(ctot >> 20) / best[BARE_FULL_CHUNKS]);
+    printf("  Writen+Readn                                  %8.3f s  %7.0f MiB/s\n",
+           best[WRAPPED], (double)(ctot >> 20) / best[WRAPPED]);
+    printf("  Readn/Writen cost: %+.1f%% time vs the same loops without the "
+           "library (goal: within 2%%),\n  %+.1f%% vs one bare read per chunk "
+           "(which may return less than 64 KiB: not the same work)\n",
+           (best[WRAPPED] / best[BARE_FULL_CHUNKS] - 1) * 100,
+           (best[WRAPPED] / best[BARE_ONE_READ] - 1) * 100);
     return 0;
 }
