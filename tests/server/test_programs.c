@@ -306,7 +306,7 @@ static void S7_sigterm_with_client_connected(void **state)
 
 /* ---- client ---- */
 
-static void C1_client_echoes_stdin(void **state)
+static void client_echoes_stdin(void **state)
 {
     (void)state;
     char in[] = "/tmp/test-programs-in-XXXXXX", ps[16];
@@ -332,7 +332,7 @@ static void C1_client_echoes_stdin(void **state)
     }
 }
 
-static void C2_client_no_server_status_1(void **state)
+static void client_no_server_status_1(void **state)
 {
     (void)state;
     char ps[16];
@@ -345,7 +345,7 @@ static void C2_client_no_server_status_1(void **state)
     assert_int_equal(run(argv2, NULL, 10000), 1);
 }
 
-static void C3_client_bad_usage(void **state)
+static void client_bad_usage(void **state)
 {
     (void)state;
     char *a1[] = { (char *)client, NULL };
@@ -369,7 +369,7 @@ static void C3_client_bad_usage(void **state)
 }
 
 /* The server closes before the end of input: status 1 and a message. */
-static void C4_client_server_closes_early(void **state)
+static void client_server_closes_early(void **state)
 {
     (void)state;
     static const char *const args[] = { "-t", "1", NULL };
@@ -404,7 +404,7 @@ static void C4_client_server_closes_early(void **state)
 }
 
 /* The client's own failures: status 1 and a message naming what failed. */
-static void C5_client_stdout_error(void **state)
+static void client_stdout_error(void **state)
 {
     (void)state;
     char in[] = "/tmp/test-programs-in-XXXXXX", ps[16];
@@ -420,7 +420,7 @@ static void C5_client_stdout_error(void **state)
     assert_true(output_has("standard output"));
 }
 
-static void C6_client_stdin_error(void **state)
+static void client_stdin_error(void **state)
 {
     (void)state;
     char ps[16];
@@ -432,7 +432,7 @@ static void C6_client_stdin_error(void **state)
 }
 
 /* A server that resets the connection mid-stream. */
-static void C7_client_reset_by_server(void **state)
+static void client_reset_by_server(void **state)
 {
     (void)state;
     char in[] = "/tmp/test-programs-in-XXXXXX", ps[16];
@@ -501,13 +501,13 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(S0_ipv6_bind_and_log, teardown),
         cmocka_unit_test_teardown(S4_accept_emfile_backs_off, teardown),
         cmocka_unit_test_teardown(S7_sigterm_with_client_connected, teardown),
-        cmocka_unit_test_teardown(C1_client_echoes_stdin, teardown),
-        cmocka_unit_test_teardown(C2_client_no_server_status_1, teardown),
-        cmocka_unit_test_teardown(C3_client_bad_usage, teardown),
-        cmocka_unit_test_teardown(C4_client_server_closes_early, teardown),
-        cmocka_unit_test_teardown(C5_client_stdout_error, teardown),
-        cmocka_unit_test_teardown(C6_client_stdin_error, teardown),
-        cmocka_unit_test_teardown(C7_client_reset_by_server, teardown),
+        cmocka_unit_test_teardown(client_echoes_stdin, teardown),
+        cmocka_unit_test_teardown(client_no_server_status_1, teardown),
+        cmocka_unit_test_teardown(client_bad_usage, teardown),
+        cmocka_unit_test_teardown(client_server_closes_early, teardown),
+        cmocka_unit_test_teardown(client_stdout_error, teardown),
+        cmocka_unit_test_teardown(client_stdin_error, teardown),
+        cmocka_unit_test_teardown(client_reset_by_server, teardown),
     };
     return cmocka_run_group_tests_name(server, tests, NULL, NULL);
 }
