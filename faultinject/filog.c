@@ -2,6 +2,7 @@
 #include "filog.h"
 
 #include "errnames.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static char log_path[PATH_MAX];
@@ -38,7 +40,7 @@ size_t fi_fault_text(const struct fi_rule *r, char *buf)
     static const char *const words[] = {
         [FI_F_SHORT] = "short=", [FI_F_EINTR] = "eintr", [FI_F_EAGAIN] = "eagain",
         [FI_F_RESET] = "reset", [FI_F_EOF] = "eof", [FI_F_ERROR] = "error=",
-        [FI_F_DELAY] = "delay=",
+        [FI_F_DELAY] = "delay=", [FI_F_STALL] = "stall",
     };
     size_t len = 0, cap = 48;
     buf[0] = '\0';
@@ -81,25 +83,64 @@ int fi_log_init(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-void fi_log_injection(enum fi_call call, int fd, const struct fi_rule *r, uint64_t k)
+static void put_i64(char *buf, size_t *len, size_t cap, long long v)
+{
+    if (v < 0) {
+        put(buf, len, cap, "-");
+        put_u64(buf, len, cap, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(buf, len, cap, (uint64_t)v);
+    }
+}
+
+/* CLOCK_MONOTONIC as SECONDS.NANOSECONDS. */
+static void put_time(char *buf, size_t *len, size_t cap)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char frac[10];
+    long ns = ts.tv_nsec;
+    for (int i = 8; i >= 0; i--, ns /= 10)
+        frac[i] = (char)('0' + ns % 10);
+    frac[9] = '\0';
+    put_u64(buf, len, cap, (uint64_t)ts.tv_sec);
+    put(buf, len, cap, ".");
+    put(buf, len, cap, frac);
+}
+
+void fi_log_injection(const struct fi_logrec *rec)
 {
     if (log_path[0] == '\0')
         return;
     int saved = errno;
-    char line[160], fault[48];
+    char line[320], fault[48];
     size_t len = 0, cap = sizeof line;
     put_u64(line, &len, cap, (uint64_t)getpid());
     put(line, &len, cap, " ");
     put_u64(line, &len, cap, (uint64_t)syscall(SYS_gettid));
     put(line, &len, cap, " ");
-    put(line, &len, cap, fi_call_name(call));
+    put(line, &len, cap, fi_call_name(rec->call));
     put(line, &len, cap, " ");
-    put_u64(line, &len, cap, (uint64_t)(unsigned)fd);
+    put_i64(line, &len, cap, rec->fd);
     put(line, &len, cap, " ");
-    fi_fault_text(r, fault);
+    fi_fault_text(rec->r, fault);
     put(line, &len, cap, fault);
     put(line, &len, cap, " n=");
-    put_u64(line, &len, cap, k);
+    put_u64(line, &len, cap, rec->k);
+    put(line, &len, cap, " rule=");
+    put_u64(line, &len, cap, (uint64_t)rec->rule + 1);
+    put(line, &len, cap, " t=");
+    put_time(line, &len, cap);
+    if (rec->data) {
+        put(line, &len, cap, " asked=");
+        put_i64(line, &len, cap, rec->asked);
+        put(line, &len, cap, " ret=");
+        put_i64(line, &len, cap, rec->ret);
+    }
+    put(line, &len, cap, " c=");
+    put_u64(line, &len, cap, rec->callno);
+    put(line, &len, cap, " proc=");
+    put(line, &len, cap, fi_proc_path());
     put(line, &len, cap, "\n");
     /* Raw system calls: the shim's own write/close must not be injected. */
     int lfd = (int)syscall(SYS_openat, AT_FDCWD, log_path,

@@ -1,4 +1,7 @@
-/* filog.h: the injection log of faultinject.md ("pid tid call fd fault n=K").
+/* filog.h: the injection log of faultinject.md (Log):
+ *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH
+ * c= is the call's number on that descriptor (replay.h), proc= the fork
+ * path (proc.h); --replay needs nothing else.
  *
  * One line per injection, written with a single write() on a descriptor
  * opened O_APPEND for that line alone, so lines from threads and forked
@@ -14,8 +17,21 @@
  * it can be opened for appending. 0, or -1 with a message in ERR. */
 int fi_log_init(const char *path, char *err, size_t errlen);
 
-/* Appends "pid tid CALL FD FAULT n=K\n" if a log was set up. */
-void fi_log_injection(enum fi_call call, int fd, const struct fi_rule *r, uint64_t k);
+/* One injection, as the shim knows it once the call has returned. */
+struct fi_logrec {
+    enum fi_call call;
+    int fd;
+    const struct fi_rule *r;   /* the fault (and its value) that fired */
+    int rule;                  /* the rule's index, from 0 (logged from 1) */
+    uint64_t k;                /* the call's number for that rule */
+    uint64_t callno;           /* the call's number on that descriptor */
+    int data;                  /* a data call: asked= and ret= follow */
+    long long asked;           /* bytes the program asked to move */
+    long long ret;             /* what the program got back (-1: error) */
+};
+
+/* Appends the line for REC if a log was set up. */
+void fi_log_injection(const struct fi_logrec *rec);
 
 /* Formats R's fault as the log writes it ("short=3", "error=EPIPE", ...)
  * into BUF (at least 48 bytes); returns its length. */

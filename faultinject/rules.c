@@ -4,20 +4,24 @@
 
 #include "errnames.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const char *const call_names[FI_C_COUNT] = {
-    "read", "readv", "recv", "recvfrom", "recvmsg",
-    "write", "writev", "send", "sendto", "sendmsg",
+    "read", "readv", "recv", "recvfrom", "recvmsg", "recvmmsg", "splice",
+    "write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "splice",
     "accept", "accept4", "connect", "close",
+    "poll", "select", "epoll_wait",
 };
 
-#define CALLS_WANT "read readv recv recvfrom recvmsg write writev send sendto " \
-                   "sendmsg accept accept4 connect close rd wr"
-#define FAULTS_WANT "short[=N], eintr, eagain, reset, eof, error=NAME, delay=MS"
-#define OPTIONS_WANT "when=, p=, after=, fd=, per=fd"
+#define CALLS_WANT "read readv recv recvfrom recvmsg recvmmsg write writev send " \
+                   "sendto sendmsg sendmmsg sendfile splice accept accept4 connect " \
+                   "close poll select epoll_wait rd wr wait"
+#define FAULTS_WANT "short[=N], eintr, eagain, reset, eof, stall, error=NAME, delay=MS"
+#define OPTIONS_WANT "when=, p=, after=, fd=, per=fd, peer=, local="
 
 /* A piece of the input: [s, s+len). */
 struct span {
@@ -94,9 +98,11 @@ static int parse_calls(const struct ctx *c, struct span sp, unsigned *mask)
             bit = FI_RD_MASK;
         else if (span_is(name, "wr"))
             bit = FI_WR_MASK;
-        for (int i = 0; i < FI_C_COUNT && bit == 0; i++)
+        else if (span_is(name, "wait"))
+            bit = FI_WAIT_MASK;
+        for (int i = 0; i < FI_C_COUNT; i++)      /* "splice" names two families */
             if (span_is(name, call_names[i]))
-                bit = 1u << i;
+                bit |= 1u << i;
         if (bit == 0) {
             if (name.len == 0)
                 return fail(c, "empty call name (want %s)", CALLS_WANT);
@@ -117,7 +123,7 @@ static int parse_fault(const struct ctx *c, struct span sp, struct fi_rule *r)
     uint64_t n;
     static const struct { const char *w; enum fi_fault f; } plain[] = {
         { "eintr", FI_F_EINTR }, { "eagain", FI_F_EAGAIN },
-        { "reset", FI_F_RESET }, { "eof", FI_F_EOF },
+        { "reset", FI_F_RESET }, { "eof", FI_F_EOF }, { "stall", FI_F_STALL },
     };
     r->arg = 0;
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
@@ -238,14 +244,68 @@ static int parse_prob(const struct ctx *c, struct span val, struct fi_rule *r)
     return 0;
 }
 
+/* [ADDR][:PORT]: 1.2.3.4, 1.2.3.4:80, :80, [::1], [::1]:80. */
+static int parse_addrsel(struct span val, struct fi_addrsel *sel)
+{
+    char text[64];
+    struct span port = { NULL, 0 };
+    size_t alen = val.len;
+    sel->on = 1;
+    sel->family = 0;
+    sel->port = -1;
+    if (val.len > 0 && val.s[0] == '[') {
+        const char *close = memchr(val.s, ']', val.len);
+        if (close == NULL)
+            return -1;
+        size_t n = (size_t)(close - val.s) - 1;
+        if (n == 0 || n >= sizeof text)
+            return -1;
+        memcpy(text, val.s + 1, n);
+        text[n] = '\0';
+        if (inet_pton(AF_INET6, text, sel->addr) != 1)
+            return -1;
+        sel->family = AF_INET6;
+        size_t used = n + 2;
+        if (used < val.len) {
+            if (val.s[used] != ':')
+                return -1;
+            port = (struct span){ val.s + used + 1, val.len - used - 1 };
+        }
+    } else {
+        const char *colon = memchr(val.s, ':', val.len);
+        if (colon != NULL) {
+            alen = (size_t)(colon - val.s);
+            port = (struct span){ colon + 1, val.len - alen - 1 };
+        }
+        if (alen > 0) {
+            if (alen >= sizeof text)
+                return -1;
+            memcpy(text, val.s, alen);
+            text[alen] = '\0';
+            if (inet_pton(AF_INET, text, sel->addr) != 1)
+                return -1;
+            sel->family = AF_INET;
+        } else if (colon == NULL) {
+            return -1;
+        }
+    }
+    if (port.s != NULL) {
+        uint64_t n;
+        if (parse_u64(port, 65535, &n) < 0)
+            return -1;
+        sel->port = (int)n;
+    }
+    return sel->family != 0 || sel->port >= 0 ? 0 : -1;
+}
+
 static int parse_option(const struct ctx *c, struct span sp, struct fi_rule *r,
                         unsigned *seen)
 {
     struct span val;
     struct span key = split(sp, '=', &val);
-    static const char *const keys[] = { "when", "p", "after", "fd", "per" };
+    static const char *const keys[] = { "when", "p", "after", "fd", "per", "peer", "local" };
     int k = -1;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 7; i++)
         if (span_is(key, keys[i]))
             k = i;
     if (k < 0) {
@@ -260,7 +320,8 @@ static int parse_option(const struct ctx *c, struct span sp, struct fi_rule *r,
     if (val.s == NULL || val.len == 0)
         return fail(c, "option '%s' needs a value (e.g. %s)", keys[k],
                     (const char *const[]){ "when=3", "p=0.3", "after=65536",
-                                           "fd=any", "per=fd" }[k]);
+                                           "fd=any", "per=fd", "peer=127.0.0.1:6379",
+                                           "local=:8080" }[k]);
     uint64_t n;
     switch (k) {
     case 0:
@@ -287,26 +348,49 @@ static int parse_option(const struct ctx *c, struct span sp, struct fi_rule *r,
             return fail(c, "fd=%.*s: want sock, pipe, any or a descriptor number",
                         (int)val.len, val.s);
         return 0;
-    default:
+    case 4:
         if (!span_is(val, "fd"))
             return fail(c, "per=%.*s: only per=fd is known", (int)val.len, val.s);
         r->per_fd = 1;
         return 0;
+    default:
+        if (parse_addrsel(val, k == 5 ? &r->peer : &r->local) < 0)
+            return fail(c, "%s=%.*s: want [ADDR][:PORT], ADDR IPv4 or [IPv6], PORT 0..65535 "
+                        "(e.g. %s=127.0.0.1:6379, %s=:8080, %s=[::1]:80)", keys[k],
+                        (int)val.len, val.s, keys[k], keys[k], keys[k]);
+        return 0;
     }
 }
 
-/* The fault must make sense for every call the rule names. */
+/* The fault and options must make sense for every call the rule names. */
 static int check_fault_fits(const struct ctx *c, const struct fi_rule *r)
 {
+    static const char *const fault_names[] = {
+        [FI_F_SHORT] = "short", [FI_F_EINTR] = "eintr", [FI_F_EAGAIN] = "eagain",
+        [FI_F_RESET] = "reset", [FI_F_EOF] = "eof", [FI_F_ERROR] = "error",
+        [FI_F_DELAY] = "delay", [FI_F_STALL] = "stall",
+    };
     unsigned data = FI_RD_MASK | FI_WR_MASK;
-    const char *what = r->fault == FI_F_SHORT ? "short"
-                     : r->fault == FI_F_RESET ? "reset"
-                     : r->fault == FI_F_EOF ? "eof" : NULL;
-    unsigned bad = what != NULL ? r->calls & ~data : 0;
-    if (bad == 0)
+    int stream_only = r->fault == FI_F_SHORT || r->fault == FI_F_RESET ||
+                      r->fault == FI_F_EOF || r->fault == FI_F_STALL;
+    unsigned bad = stream_only ? r->calls & ~data : 0;
+    if (bad != 0)
+        return fail(c, "fault '%s' does not apply to %s (only to read-like and "
+                    "write-like calls)", fault_names[r->fault], call_names[__builtin_ctz(bad)]);
+    unsigned waits = r->calls & FI_WAIT_MASK;
+    if (waits == 0)
         return 0;
-    return fail(c, "fault '%s' does not apply to %s (only to read-like and "
-                "write-like calls)", what, call_names[__builtin_ctz(bad)]);
+    const char *wname = call_names[__builtin_ctz(waits)];
+    if (r->fault == FI_F_EAGAIN)
+        return fail(c, "fault 'eagain' does not apply to %s (a readiness wait takes "
+                    "eintr, error=NAME or delay=MS)", wname);
+    const char *opt = r->fdsel != FI_FD_SOCK ? "fd=" : r->peer.on ? "peer="
+                    : r->local.on ? "local=" : r->has_after ? "after="
+                    : r->per_fd ? "per=" : NULL;
+    if (opt != NULL)
+        return fail(c, "option '%s' does not apply to %s (a rule on a readiness wait "
+                    "matches every wait call)", opt, wname);
+    return 0;
 }
 
 static int parse_rule(const struct ctx *c, struct fi_rule *r)
@@ -404,30 +488,63 @@ const char *fi_call_name(enum fi_call c)
     return call_names[c];
 }
 
+int fi_addrsel_matches(const struct fi_addrsel *sel, int family, const unsigned char *addr,
+                       int port)
+{
+    static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    if (!sel->on)
+        return 1;
+    if (family != AF_INET && family != AF_INET6)
+        return 0;                           /* unix sockets have no address or port */
+    if (sel->port >= 0 && sel->port != port)
+        return 0;
+    if (sel->family == 0)
+        return 1;
+    if (sel->family == family)
+        return memcmp(sel->addr, addr, family == AF_INET ? 4 : 16) == 0;
+    /* An IPv4 rule on a dual-stack IPv6 socket: ::ffff:a.b.c.d. */
+    return sel->family == AF_INET && family == AF_INET6 &&
+           memcmp(addr, v4mapped, 12) == 0 && memcmp(addr + 12, sel->addr, 4) == 0;
+}
+
 const char fi_rules_help[] =
 "RULE is CALLS:FAULT[:OPTION]...; several rules are separated by ';' (spaces\n"
 "around ';' allowed) or given as several -e. The first rule that fires wins.\n"
 "CALLS (comma-separated):\n"
-"  read readv recv recvfrom recvmsg   read-like calls   e.g. read,recv:short=1\n"
-"  write writev send sendto sendmsg   write-like calls  e.g. send:eagain\n"
-"  accept accept4 connect close                         e.g. accept:error=ECONNABORTED\n"
+"  read readv recv recvfrom recvmsg recvmmsg   read-like   e.g. read,recv:short=1\n"
+"  write writev send sendto sendmsg sendmmsg sendfile\n"
+"                                              write-like  e.g. send:eagain\n"
+"  splice      read-like on a socket it reads, write-like on one it writes\n"
+"  accept accept4 connect close                e.g. accept:error=ECONNABORTED\n"
+"  poll select epoll_wait   readiness waits (ppoll, pselect, epoll_pwait[2] too)\n"
+"                                              e.g. epoll_wait:eintr:p=0.3\n"
 "  rd  every read-like call   e.g. rd:eintr\n"
 "  wr  every write-like call  e.g. wr:short=7\n"
-"  (__read_chk, __recv_chk, __recvfrom_chk count as read, recv, recvfrom)\n"
+"  wait  every readiness wait e.g. wait:eintr:p=0.3\n"
+"  (__read_chk, __recv_chk, __recvfrom_chk, __poll_chk count as the plain call)\n"
 "FAULT:\n"
 "  short[=N]     the call moves at most N bytes (default 1)  e.g. read:short=3\n"
 "  eintr         fail with EINTR, no call made               e.g. rd:eintr\n"
 "                (connect: the attempt goes on; close: the fd is closed)\n"
-"  eagain        fail with EAGAIN, no call made              e.g. recv:eagain\n"
+"  eagain        fail with EAGAIN, no call made, only where the kernel could:\n"
+"                non-blocking fd, MSG_DONTWAIT, or SO_RCVTIMEO/SO_SNDTIMEO set\n"
+"                                                            e.g. recv:eagain\n"
 "  reset         ECONNRESET, then reads give 0, writes EPIPE e.g. wr:reset\n"
 "  eof           reads give 0 from then on                   e.g. read:eof:when=2\n"
+"  stall         the peer goes silent on that fd: reads (or writes) wait or\n"
+"                say EAGAIN, waits never report it ready     e.g. recv:stall:when=3\n"
 "  error=NAME    fail with any errno.h name                  e.g. connect:error=ECONNREFUSED\n"
 "  delay=MS      sleep MS milliseconds, then make the call   e.g. rd:delay=100\n"
+"  (short, reset, eof, stall never fire on datagram, seqpacket or raw sockets;\n"
+"   a readiness wait takes only eintr, error=NAME, delay=MS)\n"
 "OPTION:\n"
 "  when=FIRST[..LAST][+STEP]  matching calls to fire on, from 1 (as strace)\n"
 "                e.g. when=3 (only 3), when=3+ (3 and later), when=2..6+2 (2, 4, 6)\n"
 "  p=PROB        fire with probability PROB (0..1), see --seed  e.g. rd:eintr:p=0.3\n"
 "  after=BYTES   fire only once BYTES moved through the fd    e.g. wr:reset:after=65536\n"
 "  fd=sock|pipe|any|N  which descriptors (default sock)       e.g. read:short=1:fd=any\n"
+"  peer=[ADDR][:PORT]  only sockets whose remote end is that  e.g. rd:reset:peer=:6379\n"
+"  local=[ADDR][:PORT] only sockets whose local end is that   e.g. wr:short:local=:8080\n"
+"                (IPv6 in brackets: peer=[::1]:8080)\n"
 "  per=fd        count when= per descriptor                   e.g. read:eintr:when=1:per=fd\n"
 "No when= and no p=: fire on every matching call.\n";

@@ -9,18 +9,23 @@
  *   RULES  := RULE (';' RULE)*            (an empty RULES means no rule)
  *   RULE   := CALLS ':' FAULT (':' OPTION)*
  *   CALLS  := NAME (',' NAME)*            NAME: read readv recv recvfrom
- *             recvmsg write writev send sendto sendmsg accept accept4
- *             connect close, rd (every read-like), wr (every write-like)
+ *             recvmsg recvmmsg write writev send sendto sendmsg sendmmsg
+ *             sendfile splice accept accept4 connect close poll select
+ *             epoll_wait, rd (every read-like), wr (every write-like),
+ *             wait (every readiness wait)
  *   FAULT  := short | short=N (1..2^31-1) | eintr | eagain | reset | eof
- *             | error=ENAME (any errno.h name) | delay=MS (0..3600000)
+ *             | stall | error=ENAME (any errno.h name) | delay=MS (0..3600000)
  *   OPTION := when=FIRST[..LAST][+[STEP]]  (1 <= FIRST <= LAST, STEP >= 1,
  *                                           strace's -e inject syntax)
  *             | p=PROB    (decimal 0..1, e.g. 0.3, 1, .25, no exponent)
  *             | after=BYTES (0..2^62) | fd=sock|pipe|any|N (N 0..2^31-1)
- *             | per=fd
+ *             | per=fd | peer=[ADDR][:PORT] | local=[ADDR][:PORT]
+ *               (ADDR: IPv4 dotted, or IPv6 in brackets; PORT 0..65535)
  * Each option at most once per rule. short is refused on accept, accept4,
- * connect and close; reset and eof only on read-like and write-like calls.
- * Numbers are decimal digits only (no sign, no spaces, no overflow).
+ * connect and close; reset, eof and stall only on read-like and write-like
+ * calls. A rule naming a readiness wait takes only eintr, error= and delay=,
+ * and no fd=, peer=, local=, after= or per=. Numbers are decimal digits
+ * only (no sign, no spaces, no overflow).
  */
 #ifndef FI_RULES_H
 #define FI_RULES_H
@@ -31,21 +36,41 @@
 #define FI_MAX_RULES 16
 
 /* Call families; a rule's `calls` is a bitmask of 1u << FI_C_*. */
+/* splice is one name with two families: FI_C_SPLICE_IN when it reads
+ * from a socket (read-like), FI_C_SPLICE_OUT when it writes to one
+ * (write-like); both are spelled "splice". poll covers ppoll, select
+ * covers pselect, epoll_wait covers epoll_pwait and epoll_pwait2. */
 enum fi_call {
-    FI_C_READ, FI_C_READV, FI_C_RECV, FI_C_RECVFROM, FI_C_RECVMSG,
-    FI_C_WRITE, FI_C_WRITEV, FI_C_SEND, FI_C_SENDTO, FI_C_SENDMSG,
+    FI_C_READ, FI_C_READV, FI_C_RECV, FI_C_RECVFROM, FI_C_RECVMSG, FI_C_RECVMMSG,
+    FI_C_SPLICE_IN,
+    FI_C_WRITE, FI_C_WRITEV, FI_C_SEND, FI_C_SENDTO, FI_C_SENDMSG, FI_C_SENDMMSG,
+    FI_C_SENDFILE, FI_C_SPLICE_OUT,
     FI_C_ACCEPT, FI_C_ACCEPT4, FI_C_CONNECT, FI_C_CLOSE,
+    FI_C_POLL, FI_C_SELECT, FI_C_EPOLL_WAIT,
     FI_C_COUNT
 };
-#define FI_RD_MASK ((1u << FI_C_READ) | (1u << FI_C_READV) | (1u << FI_C_RECV) | \
-                    (1u << FI_C_RECVFROM) | (1u << FI_C_RECVMSG))
-#define FI_WR_MASK ((1u << FI_C_WRITE) | (1u << FI_C_WRITEV) | (1u << FI_C_SEND) | \
-                    (1u << FI_C_SENDTO) | (1u << FI_C_SENDMSG))
+#define FI_BIT(c) (1u << (c))
+#define FI_RD_MASK (FI_BIT(FI_C_READ) | FI_BIT(FI_C_READV) | FI_BIT(FI_C_RECV) | \
+                    FI_BIT(FI_C_RECVFROM) | FI_BIT(FI_C_RECVMSG) |                \
+                    FI_BIT(FI_C_RECVMMSG) | FI_BIT(FI_C_SPLICE_IN))
+#define FI_WR_MASK (FI_BIT(FI_C_WRITE) | FI_BIT(FI_C_WRITEV) | FI_BIT(FI_C_SEND) | \
+                    FI_BIT(FI_C_SENDTO) | FI_BIT(FI_C_SENDMSG) |                   \
+                    FI_BIT(FI_C_SENDMMSG) | FI_BIT(FI_C_SENDFILE) |                \
+                    FI_BIT(FI_C_SPLICE_OUT))
+#define FI_WAIT_MASK (FI_BIT(FI_C_POLL) | FI_BIT(FI_C_SELECT) | FI_BIT(FI_C_EPOLL_WAIT))
 
 enum fi_fault { FI_F_SHORT, FI_F_EINTR, FI_F_EAGAIN, FI_F_RESET, FI_F_EOF,
-                FI_F_ERROR, FI_F_DELAY };
+                FI_F_ERROR, FI_F_DELAY, FI_F_STALL };
 
 enum fi_fdsel { FI_FD_SOCK, FI_FD_PIPE, FI_FD_ANY, FI_FD_NUM };
+
+/* peer= / local=: which end of a socket a rule is aimed at. */
+struct fi_addrsel {
+    int on;                  /* the option was given */
+    int family;              /* 0: any address; AF_INET or AF_INET6 */
+    unsigned char addr[16];  /* network order: 4 bytes for AF_INET */
+    int port;                /* -1: any port; else 0..65535 */
+};
 
 struct fi_rule {
     unsigned calls;          /* bitmask of 1u << FI_C_* */
@@ -61,6 +86,8 @@ struct fi_rule {
     enum fi_fdsel fdsel;
     int fdnum;               /* for FI_FD_NUM */
     int per_fd;
+    struct fi_addrsel peer;  /* peer=: the remote end */
+    struct fi_addrsel local; /* local=: the local end */
 };
 
 struct fi_ruleset {
@@ -85,8 +112,15 @@ int fi_number_parse(const char *what, const char *text, uint64_t min, uint64_t m
 /* Whether a rule with `when` fires on its call number K (K >= 1). */
 int fi_when_matches(const struct fi_rule *r, uint64_t k);
 
-/* The call's name as rules and the log spell it: "read", "accept4", ... */
+/* The call's name as rules and the log spell it: "read", "accept4", ...
+ * (both splice families: "splice"). */
 const char *fi_call_name(enum fi_call c);
+
+/* Whether address FAMILY/ADDR (4 or 16 bytes, network order) with PORT
+ * (host order) is what SEL names; an IPv4 selector also matches the
+ * IPv4-mapped IPv6 form (::ffff:a.b.c.d) of a dual-stack socket. */
+int fi_addrsel_matches(const struct fi_addrsel *sel, int family, const unsigned char *addr,
+                       int port);
 
 /* The help text's rule reference (every word with an example), for faultrun. */
 extern const char fi_rules_help[];

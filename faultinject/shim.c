@@ -249,12 +249,13 @@ static ssize_t slow_io(const struct io *io)
     /* After reset or eof the kernel answers, whatever the rules say; the
      * call still counts so that no rule's schedule shifts. */
     int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading);
-    int fire = fi_engine_decide(io->call, io->fd, kind, !kernel_says, &r, &k) >= 0;
+    int rule = fi_engine_decide(io->call, io->fd, kind, !kernel_says, &r, &k);
     if (kernel_says)
         return reading ? at_eof(io) : fail_epipe(io);
-    if (!fire)
+    if (rule < 0)
         return moved(io, real_io(io, SIZE_MAX));
-    fi_log_injection(io->call, io->fd, &r, k);
+    fi_log_injection(&(struct fi_logrec){ .call = io->call, .fd = io->fd, .r = &r,
+                                          .rule = rule, .k = k });
     switch (r.fault) {
     case FI_F_SHORT:
         return moved(io, real_io(io, (size_t)r.arg));
@@ -285,11 +286,12 @@ static int decide_other(enum fi_call call, int fd, struct fi_rule *r)
     int saved = errno;
     enum fi_fdkind kind;
     uint64_t k;
-    int fire = look_at(fd, &kind) == 0 && fi_engine_decide(call, fd, kind, 1, r, &k) >= 0;
+    int rule = look_at(fd, &kind) == 0 ? fi_engine_decide(call, fd, kind, 1, r, &k) : -1;
     errno = saved;
-    if (!fire)
+    if (rule < 0)
         return -1;
-    fi_log_injection(call, fd, r, k);
+    fi_log_injection(&(struct fi_logrec){ .call = call, .fd = fd, .r = r, .rule = rule,
+                                          .k = k });
     if (r->fault == FI_F_DELAY) {
         sleep_ms(r->arg);
         return -1;                      /* then the real call */

@@ -142,7 +142,7 @@ static void check_rule(const char *text, const struct fi_rule *r)
                              (1u << FI_C_CONNECT) | (1u << FI_C_CLOSE);
     if (r->calls == 0 || (r->calls & ~all))
         bad(text, "accepted a rule with calls mask %s", "out of range");
-    if ((int)r->fault < FI_F_SHORT || r->fault > FI_F_DELAY)
+    if ((int)r->fault < FI_F_SHORT || r->fault > FI_F_STALL)
         bad(text, "accepted a rule with %s", "an unknown fault");
     if (r->fault == FI_F_SHORT && (r->arg < 1 || (r->calls & noshort)))
         bad(text, "accepted %s", "short with N < 1 or on accept/connect/close");

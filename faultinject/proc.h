@@ -1,0 +1,23 @@
+/* proc.h: this process's place in the run (faultinject.md, Deterministic).
+ *
+ * Owner: proc.c. COMMAND is fork path "0"; the Nth child its parent forked
+ * is PARENT.N ("0.3", "0.3.1"). A forked child draws p= from a stream
+ * derived from the seed and its fork path, so children differ from each
+ * other and a rerun that forks alike draws alike. Async-signal-safe.
+ */
+#ifndef FI_PROC_H
+#define FI_PROC_H
+
+#include <stdint.h>
+
+/* The value the engine mixes into every p= draw of this process
+ * (0 for COMMAND itself). */
+uint64_t fi_proc_stream(void);
+
+/* This process's fork path, e.g. "0.2" (for the log and --replay). */
+const char *fi_proc_path(void);
+
+/* Called in the child right after fork (pthread_atfork child handler). */
+void fi_proc_after_fork(void);
+
+#endif

@@ -1,0 +1,29 @@
+/* replay.h: --replay LOG on the shim's side (faultinject.md, Replay).
+ *
+ * Owner: replay.c. Under FAULTINJECT_REPLAY the recorded faults replace
+ * the rules: a fault is injected exactly at a recorded point, that is the
+ * same process (fork path), descriptor, call and call number (the count of
+ * that call on that descriptor number in that process, from 1, as the log's
+ * c= field records it). Lock-free, async-signal-safe.
+ */
+#ifndef FI_REPLAY_H
+#define FI_REPLAY_H
+
+#include <stdint.h>
+
+#include "rules.h"
+
+/* Nonzero while a replay is active. */
+int fi_replay_active(void);
+
+/* The calls (1u << FI_C_*) that recorded faults name: the engine's mask
+ * while replaying. */
+unsigned fi_replay_mask(void);
+
+/* Whether a recorded fault is due for CALL on FD with call number CALLNO;
+ * if so, fills *R with it (fault and value; no options) and *RULE with the
+ * rule index it was recorded under (0-based), and returns 1. Else 0. */
+int fi_replay_decide(enum fi_call call, int fd, uint64_t callno, struct fi_rule *r,
+                     int *rule);
+
+#endif
