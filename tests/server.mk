@@ -26,7 +26,9 @@ ALT_SERVER   := $(BUILD)/tests/server/alt_poll_server
 
 $(BUILD)/tests/server/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS) -Iservers -Iwrap -Ifaultinject
 
-$(SERVER_SUITE): $(BUILD)/tests/server/test_servers.o $(BUILD)/tests/server/harness.o $(TEST_SUPPORT_LIB)
+SERVER_SUITE_OBJS := $(addprefix $(BUILD)/tests/server/,test_servers.o suite.o harness.o verdict.o \
+                       clauses_basic.o clauses_faults.o clauses_end.o)
+$(SERVER_SUITE): $(SERVER_SUITE_OBJS) $(TEST_SUPPORT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
@@ -35,6 +37,20 @@ $(SERVER_SUITE): $(BUILD)/tests/server/test_servers.o $(BUILD)/tests/server/harn
 $(ALT_SERVER): $(BUILD)/tests/server/alt_poll_server.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# Course-style servers (tests/server/course/): written the way the course
+# shows, hard-coded port 9527 and all; the suite's own test asserts their
+# exact verdict tables.
+COURSE_FORK   := $(BUILD)/tests/server/course/course_fork
+COURSE_THREAD := $(BUILD)/tests/server/course/course_thread
+$(COURSE_FORK): $(BUILD)/tests/server/course/course_fork.o $(BUILD)/tests/server/course/wrap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(COURSE_THREAD): $(BUILD)/tests/server/course/course_thread.o $(BUILD)/tests/server/course/wrap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(BUILD)/tests/server/course/%.o: ALL_CFLAGS += -Itests/server/course
+ALL_BIN += $(COURSE_FORK) $(COURSE_THREAD)
 
 # Our programs beyond the contract: command line, -m cap, the client.
 PROGRAMS_TEST := $(BUILD)/tests/server/test_programs
