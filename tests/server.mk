@@ -64,9 +64,9 @@ ALL_BIN += $(TEST_SUPPORT_LIB) $(SERVER_SUITE) $(ALT_SERVER) $(PROGRAMS_TEST)
 SERVER_SUITE_ENV := $(if $(SANITIZE),SERVER_SUITE_NO_VALGRIND=1) \
                     ASAN_OPTIONS=detect_leaks=1
 
-.PHONY: check-server server-test server-tsan server-valgrind mutants-server server-bench
+.PHONY: check-server server-test server-verdicts server-tsan server-valgrind mutants-server server-bench
 CHECK_RUN    += check-server
-TEST_RUN     += server-test
+TEST_RUN     += server-test server-verdicts
 TSAN_RUN     += server-tsan
 VALGRIND_RUN += server-valgrind
 MUTANTS_RUN  += mutants-server
@@ -88,6 +88,16 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 	  $(PROGRAMS_TEST) $$s $(CLIENT) $(abspath $(FI_SO)) || fail="$$fail $$s(programs)"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "check-server FAILED:$$fail"; exit 1; fi
+
+# The suite's own test: the exact verdict tables of the course-style fork
+# and thread servers (hard-coded port, judged unedited), row by row, and
+# no temporary directory left behind.
+server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD)
+	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD); do \
+	  tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
+	    tests/server/course/$$(basename $$s).expected || fail="$$fail $$s"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "server-verdicts FAILED:$$fail"; exit 1; fi
 
 # SANITIZE=thread: the thread server, TSan-built, through the whole suite.
 # A TSan report makes the server exit 66 at the end (S7 rows fail) and

@@ -174,7 +174,15 @@ static int socket_inodes(pid_t pid, unsigned long *ino, int max)
 
 /* Listening TCP sockets in PID's network namespace, from
  * /proc/PID/net/tcp{,6}: their inodes and ports. */
+static int listeners_q(pid_t pid, unsigned long *ino, int *ports, unsigned *rxq, int max);
+
 static int listeners(pid_t pid, unsigned long *ino, int *ports, int max)
+{
+    return listeners_q(pid, ino, ports, NULL, max);
+}
+
+/* ... and RXQ: for a listener, the connections waiting in its accept queue. */
+static int listeners_q(pid_t pid, unsigned long *ino, int *ports, unsigned *rxq, int max)
 {
     int n = 0;
     for (int v = 0; v < 2; v++) {
@@ -185,14 +193,17 @@ static int listeners(pid_t pid, unsigned long *ino, int *ports, int max)
             continue;
         while (fgets(line, sizeof line, f) && n < max) {
             char local[64];
-            unsigned st;
+            unsigned st, tx, rx;
             unsigned long inode;
             /* sl local rem st tx:rx tr:when retr uid timeout inode */
-            if (sscanf(line, " %*s %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) != 3)
+            if (sscanf(line, " %*s %63s %*s %x %x:%x %*s %*s %*s %*s %lu", local, &st, &tx, &rx,
+                       &inode) != 5)
                 continue;
             char *colon = strrchr(local, ':');
             if (st != TCP_ST_LISTEN || colon == NULL)
                 continue;
+            if (rxq)
+                rxq[n] = rx;
             ino[n] = inode;
             ports[n++] = (int)strtol(colon + 1, NULL, 16);
         }
@@ -215,6 +226,28 @@ static int listening_ports(pid_t pid, int *ports, int max)
                 break;
             }
     return n;
+}
+
+int server_wait_accepted(const struct server *s, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        unsigned long ino[MAX_INODES];
+        int ports[MAX_INODES];
+        unsigned rxq[MAX_INODES];
+        unsigned waiting = 0;
+        int n = listeners_q(s->pid, ino, ports, rxq, MAX_INODES);
+        for (int i = 0; i < n; i++)
+            if (ports[i] == s->port)
+                waiting += rxq[i];
+        if (n > 0 && waiting == 0)
+            return 0;
+        if (ms_left(deadline) == 0 || !proc_alive(s->pid)) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        poll(NULL, 0, 2);
+    }
 }
 
 /* Waits for S to listen: on the port it was given, else on its own. */

@@ -58,6 +58,10 @@ struct server *harness_current(void);
 int server_start(struct server *s, const char *rules, const char *const *args,
                  const char *const *wrapper, int wait_ms, char *why, size_t whylen);
 
+/* Waits up to TIMEOUT_MS until no connection waits in the accept queue of
+ * the server's listener (it called accept() for every one). 0, or -1. */
+int server_wait_accepted(const struct server *s, int timeout_ms);
+
 /* Stops (SIGTERM, then SIGKILL after 1 s) and reaps the server, removes its logs. */
 void server_stop(struct server *s);
 

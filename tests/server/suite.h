@@ -61,6 +61,11 @@ void suite_not_judged(const char *test, const char *fmt, ...)
  * test ends. */
 void suite_require_alive(const char *test);
 
+/* For a test whose own checks are done: 1 if the server lives; else its
+ * death is charged (SIGPIPE to S5, anything else to the test's clause)
+ * and 0, the test going on to record its own verdict. */
+int suite_charge_death(const char *test);
+
 /* All of C[0..N) got their exact echo (CLAUSE fails otherwise; a dead
  * server is charged first by suite_require_alive). */
 void suite_require_exact(const char *clause, const char *test, struct echo_conn *c, int n);

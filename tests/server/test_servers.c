@@ -104,6 +104,7 @@ int main(int argc, char **argv)
         return 2;
     }
     atexit(harness_cleanup);
+    fprintf(stderr, "test_servers: temporary files in %s (removed at exit)\n", cfg.tmpdir);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGALRM, on_fatal);
     signal(SIGINT, on_fatal);
