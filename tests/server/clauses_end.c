@@ -81,7 +81,7 @@ void S6_no_leaks(void **state)
     suite_conns(c, 40, 1, 200000, 50);
     for (int i = 0; i < 40; i += 8)
         c[i].mode = EM_SILENT;
-    if (!verdict_failed("S1")) /* else a hung echo would only cost time */
+    if (!verdict_failed("S1") && !verdict_failed("S2")) /* else they would only wait */
         echo_run(c, 40, srv.port, RUN_MS);
     suite_require_alive(__func__);
     if (server_check_leaks(&srv, why, sizeof why) < 0)
@@ -103,8 +103,8 @@ static void stop_with(const char *test, int sig)
              sigabbrev_np(sig));
     suite_feed(f, "exit status 0 within 2 s");
     suite_conns(&c, 1, 1000, 1000, 60);
-    if (verdict_failed("S1"))
-        c.mode = EM_SILENT, c.len = 0; /* connect and close: its echo is S1's and fails */
+    if (verdict_failed("S1") || verdict_failed("S2"))
+        c.mode = EM_SILENT, c.len = 0; /* connect and close: echo and end fail elsewhere */
     echo_run(&c, 1, srv.port, 5000);
     /* "with no client connected": wait for the connection to be gone */
     server_check_leaks(&srv, why, sizeof why);
@@ -200,9 +200,9 @@ void S7_valgrind_clean(void **state)
     struct echo_conn c[4];
     suite_conns(c, 4, 1000, 100000, 70);
     c[3].mode = EM_SILENT;
-    if (verdict_failed("S1"))
+    if (verdict_failed("S1") || verdict_failed("S2"))
         for (int i = 0; i < 3; i++)
-            c[i].mode = EM_SILENT, c[i].len = 0; /* their echo is S1's and fails */
+            c[i].mode = EM_SILENT, c[i].len = 0; /* echo and end fail elsewhere */
     echo_run(c, 4, srv.port, 20000);
     /* with no client connected: every child gone */
     long long deadline = now_ms() + 10000;
@@ -279,8 +279,16 @@ void S8_idle_timeout(void **state)
     else if (!(c[1].end == EE_CLOSED || c[1].end == EE_RESET || c[1].end == EE_EOF))
         suite_fail("S8", __func__, "connection that stopped reading still open %lld ms after its "
                    "last byte moved (%s)", c[1].t_end - c[1].t_last_io, echo_end_str(c[1].end));
-    if (echo_check_exact(&c[2], why, sizeof why) < 0)
+    /* S8 asks only that the active connection is not cut while it sends;
+     * its bytes are S1's and S4's, its end S2's. */
+    if (c[2].sent < c[2].len || (c[2].got < c[2].len && c[2].first_bad == (size_t)-1 &&
+                                 (c[2].end == EE_EOF || c[2].end == EE_RESET))) {
+        echo_check_exact(&c[2], why, sizeof why);
         suite_fail("S8", __func__, "active connection (a byte every 250 ms) cut: %s", why);
+    }
+    if (echo_check_exact(&c[2], why, sizeof why) < 0)
+        verdict_note("S8", __func__, "the active connection's echo was not exact (not S8's "
+                                     "concern: see S1, S2, S4)");
     suite_s6_after(__func__);
     verdict_pass("S8", __func__);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,9 @@ struct suite_cfg cfg;
 enum { MAX_ARGS = 16, S6_MS = 2000, MAX_INODES = 64, MAX_PORTS = 8 };
 
 static struct server *current;
+
+static int children_of(pid_t pid, pid_t *out, int n, int max);
+static void kill_descendants(pid_t pid);
 static int run_no;
 
 struct server *harness_current(void)
@@ -98,6 +102,8 @@ static int fresh_netns(char *why, size_t whylen)
 
 int harness_init(char *why, size_t whylen)
 {
+    /* Orphans of a server killed mid-test come to us, to be reaped. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     snprintf(cfg.tmpdir, sizeof cfg.tmpdir, "/tmp/check-server-XXXXXX");
     if (mkdtemp(cfg.tmpdir) == NULL) {
         snprintf(why, whylen, "mkdtemp %s: %s", cfg.tmpdir, strerror(errno));
@@ -139,8 +145,10 @@ static void remove_tree(const char *dir)
 
 void harness_cleanup(void)
 {
-    if (current && current->pid > 0 && !current->exited)
+    if (current && current->pid > 0 && !current->exited) {
+        kill_descendants(current->pid);
         kill(current->pid, SIGKILL);
+    }
     if (cfg.tmpdir[0])
         remove_tree(cfg.tmpdir);
     cfg.tmpdir[0] = '\0';
@@ -406,14 +414,45 @@ const char *server_status_str(struct server *s)
     return proc_status_str(s->status, buf, sizeof buf);
 }
 
+/* Every descendant of PID, killed; then every orphan that came to us
+ * (this process is a child subreaper) reaped, so a server killed while
+ * its children still served leaves nothing behind. */
+static void kill_descendants(pid_t pid)
+{
+    pid_t procs[1024];
+    int np = 0;
+    if (pid > 0)
+        np = children_of(pid, procs, 0, 1024);
+    for (int i = 0; i < np && np < 1024; i++)
+        np = children_of(procs[i], procs, np, 1024);
+    for (int i = 0; i < np; i++)
+        kill(procs[i], SIGKILL);
+}
+
+static void reap_orphans(void)
+{
+    long long deadline = now_ms() + 1000;
+    for (;;) {
+        pid_t r = waitpid(-1, NULL, WNOHANG);
+        if (r > 0)
+            continue;
+        if (r < 0 || ms_left(deadline) == 0)
+            return; /* ECHILD: none left */
+        poll(NULL, 0, 2);
+    }
+}
+
 void server_stop(struct server *s)
 {
+    if (s->pid > 0 && !s->exited)
+        kill_descendants(s->pid);
     /* SIGTERM first, so that a coverage build writes its data at exit;
      * SIGKILL if it does not stop within 1 s. */
     if (s->pid > 0 && !s->exited)
         proc_stop(s->pid, SIGTERM, 1000, NULL);
     s->exited = 1;
     s->pid = -1;
+    reap_orphans();
     if (s->log[0])
         unlink(s->log);
     if (s->out[0])

@@ -156,6 +156,7 @@ int main(int argc, char **argv)
         snprintf(pats, sizeof pats, "%s", only && *only ? only : "*");
         for (char *p = strtok_r(pats, ",", &save); p; p = strtok_r(NULL, ",", &save))
             if (fnmatch(p, tests[i].name, 0) == 0) {
+                verdict_select(tests[i].name);
                 chosen[nchosen++] = tests[i];
                 break;
             }

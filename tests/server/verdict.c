@@ -36,7 +36,7 @@ struct entry {
     char *text;
 };
 static struct row {
-    int touched, passed, hung;
+    int touched, passed, hung, selected;
     int n;
     struct entry e[MAX_ENTRIES];
 } rows[NCLAUSE];
@@ -74,6 +74,20 @@ static int count(int i, enum kind k)
     for (int j = 0; j < rows[i].n; j++)
         n += rows[i].e[j].kind == k;
     return n;
+}
+
+void verdict_select(const char *clause)
+{
+    int i = index_of(clause);
+    if (i >= 0)
+        rows[i].selected = 1;
+}
+
+/* Shown: a row a selected test belongs to, or one charged a failure by
+ * another test (a death it caused). */
+static int shown(int i)
+{
+    return rows[i].touched && (rows[i].selected || count(i, K_FAIL) > 0);
 }
 
 void verdict_touch(const char *clause)
@@ -163,7 +177,7 @@ static const char *state(int i)
 
 static int bad(int i)
 {
-    return rows[i].touched && strcmp(state(i), "PASS") != 0;
+    return shown(i) && strcmp(state(i), "PASS") != 0;
 }
 
 /* Indents every line after the first of TEXT by SIX spaces (already so). */
@@ -174,7 +188,7 @@ int verdict_table(const char *server)
            "namespace: " : "  (no network namespace)", cfg.netns ? cfg.netns : "",
            cfg.netns ? ")" : "");
     for (int i = 0; i < NCLAUSE; i++) {
-        if (!rows[i].touched)
+        if (!shown(i))
             continue;
         nbad += bad(i);
         printf("  %-3s %-10s %s\n", ids[i], state(i), names[i]);
@@ -263,7 +277,7 @@ int verdict_report(const char *spec, const char *server)
     }
     int n = 0, nbad = 0;
     for (int i = 0; i < NCLAUSE; i++)
-        if (rows[i].touched) {
+        if (shown(i)) {
             n++;
             nbad += bad(i);
         }
@@ -272,7 +286,7 @@ int verdict_report(const char *spec, const char *server)
         xml_escaped(f, server);
         fprintf(f, "\" tests=\"%d\" failures=\"%d\">\n", n, nbad);
         for (int i = 0; i < NCLAUSE; i++) {
-            if (!rows[i].touched)
+            if (!shown(i))
                 continue;
             fprintf(f, "  <testcase classname=\"check-server\" name=\"%s %s\">\n", ids[i], names[i]);
             if (bad(i)) {
@@ -295,7 +309,7 @@ int verdict_report(const char *spec, const char *server)
         fprintf(f, "TAP version 13\n1..%d\n", n);
         int k = 0;
         for (int i = 0; i < NCLAUSE; i++) {
-            if (!rows[i].touched)
+            if (!shown(i))
                 continue;
             fprintf(f, "%s %d - %s %s%s%s\n", bad(i) ? "not ok" : "ok", ++k, ids[i], names[i],
                     bad(i) ? " # " : "", bad(i) ? state(i) : "");

@@ -26,6 +26,10 @@ int verdict_judged_not(const char *clause);
 void verdict_mark_hung(const char *clause);
 int verdict_hung(const char *clause);
 
+/* A test of CLAUSE was selected (SERVER_SUITE_ONLY): its row is shown;
+ * other rows only when another test charged them a failure. */
+void verdict_select(const char *clause);
+
 /* The test ran (its row is shown even if it recorded nothing). */
 void verdict_touch(const char *clause);
 
