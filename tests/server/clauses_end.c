@@ -84,6 +84,7 @@ void S6_no_leaks(void **state)
     if (!verdict_failed("S1") && !verdict_failed("S2")) /* else they would only wait */
         echo_run(c, 40, srv.port, RUN_MS);
     suite_require_alive(__func__);
+    suite_require_listening(__func__);
     if (server_check_leaks(&srv, why, sizeof why) < 0)
         suite_fail("S6", __func__, "%s (before the first client: %d fds, %d threads; with %d "
                    "clients: %d fds, %d threads, %d children)",
@@ -266,6 +267,7 @@ void S8_idle_timeout(void **state)
                    c[0].t_end - c[0].t_start, echo_end_str(c[0].end));
     }
     suite_require_alive(__func__);
+    suite_require_listening(__func__);
     if (!(c[0].end == EE_EOF || c[0].end == EE_RESET || c[0].end == EE_CLOSED))
         suite_fail("S8", __func__, "silent connection still open %lld ms after connecting (%s)",
                    c[0].t_end - c[0].t_start, echo_end_str(c[0].end));

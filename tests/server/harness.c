@@ -284,6 +284,16 @@ static int wait_listen(struct server *s, int wait_ms)
     }
 }
 
+int server_listening(const struct server *s)
+{
+    int ports[MAX_PORTS];
+    int n = s->pid > 0 ? listening_ports(s->pid, ports, MAX_PORTS) : 0;
+    for (int i = 0; i < n; i++)
+        if (ports[i] == s->port)
+            return 1;
+    return 0;
+}
+
 static int shim_mapped(pid_t pid)
 {
     if (cfg.shim == NULL)

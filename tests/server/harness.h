@@ -62,6 +62,9 @@ int server_start(struct server *s, const char *rules, const char *const *args,
  * the server's listener (it called accept() for every one). 0, or -1. */
 int server_wait_accepted(const struct server *s, int timeout_ms);
 
+/* 1 if the server still has its listening socket on s->port. */
+int server_listening(const struct server *s);
+
 /* Stops (SIGTERM, then SIGKILL after 1 s) and reaps the server, removes its logs. */
 void server_stop(struct server *s);
 

@@ -5,6 +5,7 @@
 #include "procstat.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,11 @@ void suite_begin(const char *test, int needs_echo)
     if (needs_echo && strncmp(test, "S2", 2) != 0 && verdict_failed("S2"))
         suite_not_judged(test, "this test's clients read each echo to its end of stream, and "
                                "the server does not end connections (S2)");
+    if ((needs_echo & NEEDS_CONCURRENCY) && verdict_test_failed("S3_100_concurrent"))
+        suite_not_judged(test, "this test runs 100 connections at once, and the server does not "
+                               "serve them at once (S3)");
+    if ((needs_echo & NEEDS_CONCURRENCY) && verdict_test_failed("S3_stopped_listening"))
+        suite_not_judged(test, "the server stops listening after some connections (S3)");
     if (verdict_failed(test) && (cfg.fast || verdict_hung(test))) {
         fprintf(stderr, "  %.2s already failed%s: %s skipped\n", test,
                 cfg.fast ? "" : " by a hang", test);
@@ -123,6 +129,29 @@ void suite_start(const char *test, const char *rules, const char *const *args)
     suite_fail(test, test, "under the rules %s the server did not come up: %s%s", rules, why, lf);
 }
 
+int suite_require_listening(const char *test)
+{
+    if (!server_alive(&srv) || server_listening(&srv))
+        return 1;
+    /* A dying process closes its sockets before it can be reaped: give it
+     * a moment, a death is charged elsewhere. */
+    long long deadline = now_ms() + 300;
+    while (ms_left(deadline) > 0) {
+        if (!server_alive(&srv))
+            return 1;
+        poll(NULL, 0, 5);
+    }
+    if (server_listening(&srv))
+        return 1;
+    char f[600];
+    snprintf(f, sizeof f, "%s (during %s)", fed[0] ? fed : "-", test);
+    verdict_fail("S3", "S3_stopped_listening", f, "it keeps serving new connections",
+                 "the server no longer listens: it closed its listening socket");
+    if (strncmp(test, "S3", 2) != 0)
+        suite_not_judged(test, "the server stopped listening (charged to S3)");
+    end_test_failed("S3");
+}
+
 int suite_charge_death(const char *test)
 {
     if (server_alive(&srv))
@@ -179,6 +208,7 @@ void suite_require_exact(const char *clause, const char *test, struct echo_conn 
                 continue;
             }
             suite_require_alive(test);
+            suite_require_listening(test);
             suite_fail(clause, test, "connection %d of %d: %s", i + 1, n, why);
         }
 }
@@ -309,6 +339,8 @@ void suite_s6_after(const char *test)
         return;
     if (cfg.fast && verdict_failed("S6"))
         return;
+    if (server_alive(&srv) && !server_listening(&srv))
+        suite_require_listening(test);
     int leak = server_check_leaks(&srv, why, sizeof why) < 0;
     if (leak && !suite_charge_death(test))
         return; /* it died meanwhile: not a leak */

@@ -39,6 +39,7 @@ extern struct server srv;
  * cannot start (S0 failed) or, with NEEDS_ECHO, when the plain echo fails
  * (S1): those rows then could not say anything of their own. With --fast,
  * or once the clause failed by a hang, the clause's later tests are skipped. */
+enum { NEEDS_ECHO = 1, NEEDS_CONCURRENCY = 3 /* echo too */ };
 void suite_begin(const char *test, int needs_echo);
 
 /* What the test sends and what it expects back (one line each, shown with
@@ -60,6 +61,10 @@ void suite_not_judged(const char *test, const char *fmt, ...)
 /* If the server died: charged to the clause of its cause (see above), the
  * test ends. */
 void suite_require_alive(const char *test);
+
+/* If the server (alive) no longer listens: charged to S3 (it must keep
+ * serving new connections), the test ends. Else 1. */
+int suite_require_listening(const char *test);
 
 /* For a test whose own checks are done: 1 if the server lives; else its
  * death is charged (SIGPIPE to S5, anything else to the test's clause)

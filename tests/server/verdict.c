@@ -145,6 +145,15 @@ int verdict_failed(const char *clause)
     return i >= 0 && count(i, K_FAIL) > 0;
 }
 
+int verdict_test_failed(const char *test)
+{
+    int i = index_of(test);
+    for (int j = 0; i >= 0 && j < rows[i].n; j++)
+        if (rows[i].e[j].kind == K_FAIL && strcmp(rows[i].e[j].test, test) == 0)
+            return 1;
+    return 0;
+}
+
 int verdict_judged_not(const char *clause)
 {
     int i = index_of(clause);
