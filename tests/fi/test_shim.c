@@ -572,6 +572,67 @@ static void STATE_follows_dup_as_new_descriptor(void **state)
     close_pair(other);
 }
 
+/* A socket at number FD, closed by CLOSE_IT, then a pipe at the same
+ * number: the shim must not take the pipe for the socket it saw there. */
+static void reused_as_pipe(void (*close_it)(int fd))
+{
+    int sv[2], p[2];
+    char b[4];
+    fiu_pair(sv);
+    assert_int_equal(dup2(sv[0], 900), 900);        /* above every other descriptor */
+    close(sv[0]);
+    sv[0] = 900;
+    set_rule("%s:eintr:when=1", "read");            /* the shim looks at sv[0] */
+    assert_int_equal(read(sv[0], b, 1), -1);
+    fi_clear();
+    int fd = sv[0];
+    close_it(fd);
+    /* The pipe comes from raw system calls the shim does not see: only
+     * the close path can have dropped what it knew of FD. */
+    assert_int_equal(syscall(SYS_pipe2, p, O_CLOEXEC), 0);
+    assert_int_equal(syscall(SYS_dup3, p[0], fd, O_CLOEXEC), fd);
+    close(p[0]);
+    p[0] = fd;
+    assert_int_equal(write(p[1], "ab", 2), 2);
+    set_rule("%s:eintr", "read");                    /* fd=sock: never a pipe */
+    assert_int_equal(read(p[0], b, 2), 2);
+    assert_int_equal(fi_fired(), 0);
+    fi_clear();
+    close(sv[1]);
+    close_pair(p);
+}
+
+static void close_by_close(int fd)
+{
+    assert_int_equal(close(fd), 0);     /* no rule names close: the fast path */
+}
+
+static void close_by_fclose(int fd)
+{
+    FILE *f = fdopen(fd, "r");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void close_by_close_range(int fd)
+{
+    assert_int_equal(close_range((unsigned)fd, (unsigned)fd, 0), 0);
+}
+
+static void close_by_closefrom(int fd)
+{
+    closefrom(fd);                  /* fd is the highest open descriptor */
+}
+
+static void STATE_every_close_path_drops_what_the_shim_knew(void **state)
+{
+    (void)state;
+    reused_as_pipe(close_by_close);
+    reused_as_pipe(close_by_fclose);
+    reused_as_pipe(close_by_close_range);
+    reused_as_pipe(close_by_closefrom);
+}
+
 /* ---- FAULT: delay ---------------------------------------------------- */
 
 static double now_ms(void)
@@ -1287,6 +1348,7 @@ int main(void)
         T(FAULT_eof_on_a_write_call_ends_later_reads),
         T(STATE_belongs_to_the_descriptor_not_the_number),
         T(STATE_follows_dup_as_new_descriptor),
+        T(STATE_every_close_path_drops_what_the_shim_knew),
         T(FAULT_delay_then_the_real_call),
         T(FAULT_delay_is_not_cut_short_by_a_signal),
         T(FAULT_accept_error_when_keeps_connections),
