@@ -5,6 +5,7 @@
  */
 #include "fdstate.h"
 #include "real.h"
+#include "shim.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,8 +30,6 @@ REAL(close_range, int, (unsigned, unsigned, int))
 REAL(closefrom, void, (int))
 REAL(epoll_create, int, (int))
 REAL(epoll_create1, int, (int))
-
-void fi_fdlife_resolve(void);
 
 void fi_fdlife_resolve(void)
 {
