@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -167,6 +168,11 @@ static void STALL_recv_with_timeout_waits_it_out_then_eagain_data_stays(void **s
     struct epoll_event ev = { .events = EPOLLIN };
     assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev), 0);
     assert_int_equal(epoll_wait(ep, &ev, 1, 100), 0);
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(sv[0], &rd);
+    struct timeval tv = { 0, 100000 };
+    assert_int_equal(select(sv[0] + 1, &rd, NULL, NULL, &tv), 0);
     /* The other direction still works. */
     assert_int_equal(write(sv[0], "zz", 2), 2);
     assert_int_equal(read(sv[1], b, 2), 2);
