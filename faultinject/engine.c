@@ -11,6 +11,7 @@
 
 _Atomic unsigned fi_rule_mask;
 _Atomic unsigned fi_state_flags;
+_Atomic unsigned fi_count_bytes;
 
 
 struct slot {
@@ -67,6 +68,7 @@ void fi_engine_set(const struct fi_ruleset *rs)
      * only while some rule needs it, so older counts would be partial). */
     if (after)
         fi_fd_reset_bytes();
+    atomic_store(&fi_count_bytes, after);
     last_gen = last_gen % 65535 + 1;
     s->gen = last_gen;
     atomic_store(&current, next);

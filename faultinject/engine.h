@@ -26,6 +26,9 @@ extern _Atomic unsigned fi_state_flags;
 #define FI_STATE_RULES      1u
 #define FI_STATE_STICKY_ONE 2u
 
+/* Nonzero while some rule uses after= (the data calls count bytes). */
+extern _Atomic unsigned fi_count_bytes;
+
 /* One call as the engine sees it. A rule is counted when it names CALL
  * and selects FD (fd=; waits match whatever they watch) and, when it has
  * peer=/local=, ENDS says yes. POSSIBLE is asked only for a rule that is

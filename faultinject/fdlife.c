@@ -1,10 +1,14 @@
 /* fdlife.c: where descriptors begin and end, as far as the shim can see
  * (fdstate.h): every call that hands out a descriptor or closes one
  * without going through close() is interposed only to drop the state
- * recorded for that number; none is ever injected.
+ * recorded for that number; none is ever injected. fdopen is watched too:
+ * a socket handed to stdio is reported to the run's summary (tally.h).
  */
 #include "fdstate.h"
+#include "io.h"
 #include "real.h"
+#include "shim.h"
+#include "tally.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +26,7 @@ REAL(pipe2, int, (int *, int))
 REAL(dup, int, (int))
 REAL(dup2, int, (int, int))
 REAL(dup3, int, (int, int, int))
+REAL(fdopen, FILE *, (int, const char *))
 REAL(fclose, int, (FILE *))
 REAL(pclose, int, (FILE *))
 REAL(closedir, int, (DIR *))
@@ -30,12 +35,10 @@ REAL(closefrom, void, (int))
 REAL(epoll_create, int, (int))
 REAL(epoll_create1, int, (int))
 
-void fi_fdlife_resolve(void);
-
 void fi_fdlife_resolve(void)
 {
     get_socket(); get_socketpair(); get_pipe(); get_pipe2();
-    get_dup(); get_dup2(); get_dup3(); get_fclose(); get_pclose(); get_closedir();
+    get_dup(); get_dup2(); get_dup3(); get_fdopen(); get_fclose(); get_pclose(); get_closedir();
     get_close_range(); get_closefrom(); get_epoll_create(); get_epoll_create1();
 }
 
@@ -99,6 +102,18 @@ EXPORT int epoll_create(int size)
 EXPORT int epoll_create1(int flags)
 {
     return fresh(get_epoll_create1()(flags));
+}
+
+/* A socket handed to stdio while rules are active: glibc's own reads and
+ * writes inside stdio are beyond the shim's reach; the summary says so. */
+EXPORT FILE *fdopen(int fd, const char *mode)
+{
+    FILE *f = get_fdopen()(fd, mode);
+    struct fi_fdinfo info;
+    if (f != NULL && atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0 &&
+        fi_look_at(fd, &info) == 0 && info.kind == FI_K_SOCK)
+        fi_tally_stdio_socket(fd);
+    return f;
 }
 
 /* The stream's descriptor, taken before the stream (and it) goes. */

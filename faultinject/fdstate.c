@@ -221,7 +221,7 @@ unsigned fi_fd_state_epoch(int fd)
 
 void fi_fd_add_bytes(int fd, uint64_t n)
 {
-    if (in_range(fd) && n > 0) {
+    if (in_range(fd) && n > 0 && atomic_load_explicit(&fi_count_bytes, RLX)) {
         mark_used(fd);
         atomic_fetch_add_explicit(&bytes_of[fd], n, RLX);
     }
@@ -259,7 +259,11 @@ uint64_t fi_fd_callno(enum fi_call call, int fd)
     if (!in_range(fd))
         return 0;
     mark_used(fd);
-    return atomic_fetch_add_explicit(&callno_of[call][fd], 1, RLX) + 1;
+    /* Not a locked add: calls of one family on one descriptor from two
+     * threads at once have no order to replay anyway. */
+    uint32_t n = atomic_load_explicit(&callno_of[call][fd], RLX) + 1;
+    atomic_store_explicit(&callno_of[call][fd], n, RLX);
+    return n;
 }
 
 int fi_fd_end(int fd, int which, struct fi_end *out)

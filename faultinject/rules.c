@@ -87,6 +87,30 @@ static struct span split(struct span sp, char c, struct span *tail)
     return head;
 }
 
+/* The next option of SP: up to the next ':', except that peer= and local=
+ * keep their own ':PORT' (and the colons of a bracketed IPv6 address). */
+static struct span split_option(struct span sp, struct span *tail)
+{
+    size_t i = 0;
+    int addr = (sp.len >= 5 && memcmp(sp.s, "peer=", 5) == 0) ? 5
+             : (sp.len >= 6 && memcmp(sp.s, "local=", 6) == 0) ? 6 : 0;
+    if (addr == 0)
+        return split(sp, ':', tail);
+    i = (size_t)addr;
+    if (i < sp.len && sp.s[i] == '[')
+        while (i < sp.len && sp.s[i] != ']')
+            i++;
+    while (i < sp.len && sp.s[i] != ':')
+        i++;
+    if (i + 1 < sp.len && sp.s[i] == ':' && sp.s[i + 1] >= '0' && sp.s[i + 1] <= '9')
+        for (i++; i < sp.len && sp.s[i] != ':'; i++)
+            ;
+    struct span head = { sp.s, i };
+    tail->s = i < sp.len ? sp.s + i + 1 : NULL;
+    tail->len = i < sp.len ? sp.len - i - 1 : 0;
+    return head;
+}
+
 static int parse_calls(const struct ctx *c, struct span sp, unsigned *mask)
 {
     *mask = 0;
@@ -408,7 +432,7 @@ static int parse_rule(const struct ctx *c, struct fi_rule *r)
         return -1;
     unsigned seen = 0;
     while (rest.s != NULL) {
-        struct span opt = split(rest, ':', &rest);
+        struct span opt = split_option(rest, &rest);
         if (parse_option(c, opt, r, &seen) < 0)
             return -1;
     }

@@ -55,8 +55,6 @@ REAL(__recv_chk, ssize_t, (int, void *, size_t, size_t, int))
 REAL(__recvfrom_chk, ssize_t, (int, void *, size_t, size_t, int, struct sockaddr *,
                                socklen_t *))
 
-void fi_fdlife_resolve(void);
-
 void fi_shim_resolve(void)
 {
     get_read(); get_readv(); get_recv(); get_recvfrom(); get_recvmsg();

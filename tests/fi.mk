@@ -1,17 +1,19 @@
 # tests/fi.mk: the fault injector's tests (cmocka), valgrind run and bench.
 # fi-test: test_rules (parser alone), test_noshim (no shim: ENOSYS),
-# test_shim, test_fortify, test_readiness (waits), test_xfer (sendfile,
+# test_shim_faults/_options/_promises (one per part of the spec; their
+# helpers in shimtest.c), test_fortify, test_readiness (waits), test_xfer (sendfile,
 # splice, mmsg, datagrams) and test_possible (eagain only where possible,
 # stall, peer=/local=) under $(SHIM_ENV), test_faultrun (the CLI).
 
 FI_TDIR := $(BUILD)/tests/fi
 FI_TEST_RULES   := $(FI_TDIR)/test_rules
-FI_TEST_SHIM    := $(FI_TDIR)/test_shim
+FI_TEST_SHIM    := $(FI_TDIR)/test_shim_faults $(FI_TDIR)/test_shim_options \
+                   $(FI_TDIR)/test_shim_promises
 FI_TEST_FORTIFY := $(FI_TDIR)/test_fortify
 FI_TEST_NOSHIM  := $(FI_TDIR)/test_noshim
 FI_TEST_RUN     := $(FI_TDIR)/test_faultrun
 FI_PROG         := $(FI_TDIR)/fi_prog
-# In-process shim tests beyond test_shim: one binary each, same recipe.
+# In-process shim tests beyond test_shim_*: one binary each, same recipe.
 FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_TEST_RUN) $(FI_PROG) $(FI_SHIM_MORE)
@@ -26,7 +28,7 @@ ALL_BIN += $(FI_TESTS)
 
 $(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $(FI_RULES_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
-$(FI_TEST_SHIM): $(FI_TDIR)/test_shim.o $(FI_TDIR)/fiutil.o
+$(FI_TEST_SHIM): %: %.o $(FI_TDIR)/shimtest.o $(FI_TDIR)/fiutil.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_FORTIFY): $(FI_TDIR)/test_fortify.o $(FI_TDIR)/fiutil.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
@@ -53,7 +55,8 @@ fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 	@fail=; \
 	$(FI_GUARD) $(FI_TEST_RULES) || fail="$$fail test_rules"; \
 	$(FI_GUARD) $(FI_TEST_NOSHIM) || fail="$$fail test_noshim"; \
-	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_SHIM) || fail="$$fail test_shim"; \
+	for t in $(FI_TEST_SHIM); do \
+	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_FORTIFY) || fail="$$fail test_fortify"; \
 	for t in $(FI_SHIM_MORE); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
@@ -65,7 +68,8 @@ fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 fi-valgrind: $(FI_TESTS) $(FI_SO)
 	@fail=; \
 	$(VALGRIND) $(FI_TEST_RULES) >/dev/null || fail="$$fail test_rules"; \
-	LD_PRELOAD=$(abspath $(FI_SO)) FI_UNDER_VALGRIND=1 $(VALGRIND) $(FI_TEST_SHIM) || fail="$$fail test_shim"; \
+	for t in $(FI_TEST_SHIM); do LD_PRELOAD=$(abspath $(FI_SO)) FI_UNDER_VALGRIND=1 \
+	    $(VALGRIND) $$t || fail="$$fail $$(basename $$t)"; done; \
 	LD_PRELOAD=$(abspath $(FI_SO)) $(VALGRIND) $(FI_TEST_FORTIFY) || fail="$$fail test_fortify"; \
 	for t in $(FI_SHIM_MORE); do LD_PRELOAD=$(abspath $(FI_SO)) FI_UNDER_VALGRIND=1 \
 	    $(VALGRIND) $$t || fail="$$fail $$(basename $$t)"; done; \
@@ -74,8 +78,9 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 # For `make SANITIZE=thread tsan`: the shim's threaded tests (test_readiness
 # runs an edge-triggered echo in threads through the interposed waits).
 fi-tsan: $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_SO)
-	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_SHIM)
-	$(SHIM_ENV) $(FI_GUARD) $(FI_TDIR)/test_readiness
+	@fail=; for t in $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness; do \
+	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
+	if [ -n "$$fail" ]; then echo "fi-tsan FAILED:$$fail"; exit 1; fi
 
 # make bench: not a test; prints ns per write+read pair and ratios to plain.
 FI_BENCH := $(BUILD)/tests/bench/bench_shim

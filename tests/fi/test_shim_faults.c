@@ -1,8 +1,7 @@
-/* test_shim.c: libfaultinject.so in process (run under $(SHIM_ENV)), rules
- * changed between tests with faultinject.h. Clause ids of faultinject.md:
- * FAULT_ (each fault on each call family), OPT_ (when, p, after, fd, per),
- * STATE_ (reset/eof belong to the descriptor), PROM_ (promises: faithful,
- * deterministic, idle, threads/fork/signals), CTL_ (in-process control). */
+/* test_shim_faults.c: libfaultinject.so in process (run under $(SHIM_ENV)),
+ * rules changed between tests with faultinject.h. Clause ids of
+ * faultinject.md: FAULT_ (each fault on each call family, and on accept,
+ * connect, close), STATE_ (reset/eof belong to the descriptor). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,185 +30,7 @@
 
 #include "faultinject.h"
 #include "fiutil.h"
-
-/* ---- one table entry per data call family ----------------------------- */
-
-struct fam {
-    const char *name;
-    int reads;
-    ssize_t (*op)(int fd, void *buf, size_t n, int flags);
-};
-
-static ssize_t op_read(int fd, void *b, size_t n, int fl)
-{
-    (void)fl;
-    return read(fd, b, n);
-}
-
-static ssize_t op_readv(int fd, void *b, size_t n, int fl)
-{
-    (void)fl;
-    struct iovec v[3] = { { b, n / 3 }, { (char *)b + n / 3, 0 }, { (char *)b + n / 3, n - n / 3 } };
-    return readv(fd, v, 3);
-}
-
-static ssize_t op_recv(int fd, void *b, size_t n, int fl)
-{
-    return recv(fd, b, n, fl);
-}
-
-static ssize_t op_recvfrom(int fd, void *b, size_t n, int fl)
-{
-    return recvfrom(fd, b, n, fl, NULL, NULL);
-}
-
-static ssize_t op_recvmsg(int fd, void *b, size_t n, int fl)
-{
-    struct iovec v[2] = { { b, n / 2 }, { (char *)b + n / 2, n - n / 2 } };
-    struct msghdr m = { .msg_iov = v, .msg_iovlen = 2 };
-    return recvmsg(fd, &m, fl);
-}
-
-static ssize_t op_write(int fd, void *b, size_t n, int fl)
-{
-    (void)fl;
-    return write(fd, b, n);
-}
-
-static ssize_t op_writev(int fd, void *b, size_t n, int fl)
-{
-    (void)fl;
-    struct iovec v[2] = { { b, 2 < n ? 2 : n }, { (char *)b + (2 < n ? 2 : n), n - (2 < n ? 2 : n) } };
-    return writev(fd, v, 2);
-}
-
-static ssize_t op_send(int fd, void *b, size_t n, int fl)
-{
-    return send(fd, b, n, fl);
-}
-
-static ssize_t op_sendto(int fd, void *b, size_t n, int fl)
-{
-    return sendto(fd, b, n, fl, NULL, 0);
-}
-
-static ssize_t op_sendmsg(int fd, void *b, size_t n, int fl)
-{
-    struct iovec v[3] = { { b, 1 }, { (char *)b + 1, 1 }, { (char *)b + 2, n - 2 } };
-    struct msghdr m = { .msg_iov = v, .msg_iovlen = 3 };
-    return sendmsg(fd, &m, fl);
-}
-
-static const struct fam fams[] = {
-    { "read", 1, op_read }, { "readv", 1, op_readv }, { "recv", 1, op_recv },
-    { "recvfrom", 1, op_recvfrom }, { "recvmsg", 1, op_recvmsg },
-    { "write", 0, op_write }, { "writev", 0, op_writev }, { "send", 0, op_send },
-    { "sendto", 0, op_sendto }, { "sendmsg", 0, op_sendmsg },
-};
-#define NFAMS (sizeof fams / sizeof fams[0])
-
-static volatile sig_atomic_t sigpipes;
-
-static void on_sigpipe(int sig)
-{
-    (void)sig;
-    sigpipes++;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    alarm(20);          /* a hang fails this test fast */
-    fi_clear();
-    sigpipes = 0;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_clear();
-    alarm(0);
-    return 0;
-}
-
-static void set_rule(const char *fmt, const char *name)
-{
-    char rule[256];
-    snprintf(rule, sizeof rule, fmt, name);
-    if (fi_set(rule) != 0)
-        fail_msg("fi_set(%s): %s", rule, fi_error());
-}
-
-static void fill(char *buf, size_t n, unsigned seed)
-{
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)fiu_byte(seed, i);
-}
-
-/* Puts the 10-byte pattern into SV[0]'s receive queue. */
-static void queue10(int sv[2], char *pat)
-{
-    fill(pat, 10, 1);
-    assert_int_equal(write(sv[1], pat, 10), 10);
-}
-
-/* Whatever is waiting on FD, without blocking. */
-static ssize_t take(int fd, char *buf, size_t n)
-{
-    ssize_t r = recv(fd, buf, n, MSG_DONTWAIT);
-    return r < 0 && errno == EAGAIN ? 0 : r;
-}
-
-/* eagain fires only where the kernel could say it: non-blocking mode. */
-static void nonblocking(int fd)
-{
-    assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
-}
-
-static void close_pair(int sv[2])
-{
-    close(sv[0]);
-    close(sv[1]);
-}
-
-/* ---- PROM: invisible when idle (runs first, before any descriptor state) -- */
-
-static void PROM_idle_every_call_gives_libcs_result(void **state)
-{
-    (void)state;
-    int sv[2], p[2];
-    char b[16] = { 0 };
-    struct sockaddr_in addr;
-    fiu_pair(sv);
-    fi_clear();
-    struct iovec v = { b, 4 };
-    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
-    assert_int_equal(writev(sv[1], &v, 1), 4);
-    assert_int_equal(readv(sv[0], &v, 1), 4);
-    assert_int_equal(send(sv[1], "abcd", 4, 0), 4);
-    assert_int_equal(recvfrom(sv[0], b, 4, 0, NULL, NULL), 4);
-    assert_int_equal(sendto(sv[1], "abcd", 4, 0, NULL, 0), 4);
-    assert_int_equal(recv(sv[0], b, 4, 0), 4);
-    assert_int_equal(sendmsg(sv[1], &m, 0), 4);
-    assert_int_equal(recvmsg(sv[0], &m, 0), 4);
-    int l = fiu_listen(&addr);
-    int c1 = fiu_connect(&addr), c2 = fiu_connect(&addr);
-    int a1 = accept(l, NULL, NULL), a2 = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-    assert_true(a1 >= 0 && a2 >= 0);
-    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-    int d1 = dup(p[0]), d2 = dup3(p[1], 100, O_CLOEXEC);
-    assert_true(d1 >= 0);
-    assert_int_equal(d2, 100);
-    assert_int_equal(write(d2, "z", 1), 1);
-    assert_int_equal(read(d1, b, 1), 1);
-    int fds[] = { d1, d2, p[0], p[1], a1, a2, c1, c2, l, sv[0], sv[1] };
-    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
-        assert_int_equal(close(fds[i]), 0);
-    assert_int_equal(close(fds[0]), -1);
-    assert_int_equal(errno, EBADF);
-    assert_int_equal(fi_fired(), 0);
-}
+#include "shimtest.h"
 
 /* ---- FAULT: short ------------------------------------------------------- */
 
@@ -572,6 +393,67 @@ static void STATE_follows_dup_as_new_descriptor(void **state)
     close_pair(other);
 }
 
+/* A socket at number FD, closed by CLOSE_IT, then a pipe at the same
+ * number: the shim must not take the pipe for the socket it saw there. */
+static void reused_as_pipe(void (*close_it)(int fd))
+{
+    int sv[2], p[2];
+    char b[4];
+    fiu_pair(sv);
+    assert_int_equal(dup2(sv[0], 900), 900);        /* above every other descriptor */
+    close(sv[0]);
+    sv[0] = 900;
+    set_rule("%s:eintr:when=1", "read");            /* the shim looks at sv[0] */
+    assert_int_equal(read(sv[0], b, 1), -1);
+    fi_clear();
+    int fd = sv[0];
+    close_it(fd);
+    /* The pipe comes from raw system calls the shim does not see: only
+     * the close path can have dropped what it knew of FD. */
+    assert_int_equal(syscall(SYS_pipe2, p, O_CLOEXEC), 0);
+    assert_int_equal(syscall(SYS_dup3, p[0], fd, O_CLOEXEC), fd);
+    close(p[0]);
+    p[0] = fd;
+    assert_int_equal(write(p[1], "ab", 2), 2);
+    set_rule("%s:eintr", "read");                    /* fd=sock: never a pipe */
+    assert_int_equal(read(p[0], b, 2), 2);
+    assert_int_equal(fi_fired(), 0);
+    fi_clear();
+    close(sv[1]);
+    close_pair(p);
+}
+
+static void close_by_close(int fd)
+{
+    assert_int_equal(close(fd), 0);     /* no rule names close: the fast path */
+}
+
+static void close_by_fclose(int fd)
+{
+    FILE *f = fdopen(fd, "r");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void close_by_close_range(int fd)
+{
+    assert_int_equal(close_range((unsigned)fd, (unsigned)fd, 0), 0);
+}
+
+static void close_by_closefrom(int fd)
+{
+    closefrom(fd);                  /* fd is the highest open descriptor */
+}
+
+static void STATE_every_close_path_drops_what_the_shim_knew(void **state)
+{
+    (void)state;
+    reused_as_pipe(close_by_close);
+    reused_as_pipe(close_by_fclose);
+    reused_as_pipe(close_by_close_range);
+    reused_as_pipe(close_by_closefrom);
+}
+
 /* ---- FAULT: delay ---------------------------------------------------- */
 
 static double now_ms(void)
@@ -796,482 +678,10 @@ static void FAULT_close_eintr_really_closes(void **state)
     close(sv[1]);
 }
 
-/* ---- OPT --------------------------------------------------------------- */
-
-/* Reads 1 byte NCALLS times; result[i] is 1 or -errno. */
-static void read_calls(int fd, int ncalls, int *result)
-{
-    for (int i = 0; i < ncalls; i++) {
-        char b;
-        ssize_t r = read(fd, &b, 1);
-        result[i] = r == 1 ? 1 : r == 0 ? 0 : -errno;
-    }
-}
-
-static void OPT_when_range_with_step(void **state)
-{
-    (void)state;
-    int sv[2], got[7];
-    char pat[10];
-    fiu_pair(sv);
-    nonblocking(sv[0]);
-    queue10(sv, pat);
-    set_rule("%s:eintr:when=2..4+2", "read");
-    read_calls(sv[0], 7, got);
-    int want[7] = { 1, -EINTR, 1, -EINTR, 1, 1, 1 };
-    assert_memory_equal(got, want, sizeof want);
-    set_rule("%s:eagain:when=3+", "read");
-    read_calls(sv[0], 4, got);
-    int want2[4] = { 1, 1, -EAGAIN, -EAGAIN };
-    assert_memory_equal(got, want2, sizeof want2);
-    set_rule("%s:eagain:when=1", "read");
-    read_calls(sv[0], 2, got);
-    int want3[2] = { -EAGAIN, 1 };
-    assert_memory_equal(got, want3, sizeof want3);
-    close_pair(sv);
-}
-
-static void OPT_rules_never_shift_each_other(void **state)
-{
-    (void)state;
-    int sv[2], got[5];
-    char pat[10];
-    fiu_pair(sv);
-    nonblocking(sv[0]);
-    queue10(sv, pat);
-    assert_int_equal(fi_set("read:eintr:when=2 ; read:eagain:when=2..3"), 0);
-    read_calls(sv[0], 5, got);
-    int want[5] = { 1, -EINTR, -EAGAIN, 1, 1 };
-    assert_memory_equal(got, want, sizeof want);
-    assert_int_equal(fi_fired(), 2);
-    assert_int_equal(fi_set("read:eagain;read:eintr"), 0);    /* first wins */
-    read_calls(sv[0], 1, got);
-    assert_int_equal(got[0], -EAGAIN);
-    close_pair(sv);
-}
-
-static void OPT_fd_default_spares_files_and_pipes(void **state)
-{
-    (void)state;
-    int sv[2], p[2];
-    char b[4];
-    fiu_pair(sv);
-    assert_int_equal(pipe(p), 0);
-    int z = open("/dev/zero", O_RDONLY);
-    set_rule("%s:eintr", "rd,wr,close");
-    assert_int_equal(write(p[1], "ab", 2), 2);
-    assert_int_equal(read(p[0], b, 2), 2);
-    assert_int_equal(read(z, b, 4), 4);
-    assert_int_equal(write(sv[1], "ab", 2), -1);
-    assert_int_equal(close(p[1]), 0);
-    set_rule("%s:eintr:fd=pipe", "rd,wr");
-    assert_int_equal(read(p[0], b, 2), -1);
-    assert_int_equal(errno, EINTR);
-    assert_int_equal(write(sv[1], "ab", 2), 2);
-    assert_int_equal(read(z, b, 4), 4);
-    set_rule("%s:eintr:fd=any", "read");
-    assert_int_equal(read(z, b, 4), -1);
-    assert_int_equal(errno, EINTR);
-    assert_int_equal(read(sv[0], b, 2), -1);
-    char rule[64];
-    snprintf(rule, sizeof rule, "read:eintr:fd=%d", z);
-    assert_int_equal(fi_set(rule), 0);
-    assert_int_equal(read(sv[0], b, 2), 2);
-    assert_int_equal(read(z, b, 4), -1);
-    assert_int_equal(errno, EINTR);
-    close(z);
-    close(p[0]);
-    close_pair(sv);
-}
-
-static void OPT_fd_counts_only_selected_descriptors(void **state)
-{
-    (void)state;
-    int sv[2], p[2];
-    char b[4];
-    fiu_pair(sv);
-    assert_int_equal(pipe(p), 0);
-    set_rule("%s:eintr:when=2", "read");
-    assert_int_equal(write(p[1], "ab", 2), 2);
-    assert_int_equal(read(p[0], b, 1), 1);      /* pipe: not counted */
-    assert_int_equal(write(sv[1], "ab", 2), 2);
-    assert_int_equal(read(sv[0], b, 1), 1);     /* call 1 */
-    assert_int_equal(read(p[0], b, 1), 1);
-    assert_int_equal(read(sv[0], b, 1), -1);    /* call 2 */
-    close(p[0]);
-    close(p[1]);
-    close_pair(sv);
-}
-
-static void OPT_after_bytes_through_the_descriptor(void **state)
-{
-    (void)state;
-    int sv[2];
-    char pat[20], b[20];
-    fiu_pair(sv);
-    fill(pat, 20, 7);
-    assert_int_equal(write(sv[1], pat, 20), 20);
-    set_rule("%s:eintr:after=10", "read");
-    assert_int_equal(read(sv[0], b, 4), 4);
-    assert_int_equal(read(sv[0], b + 4, 4), 4);
-    assert_int_equal(read(sv[0], b + 8, 4), 4);      /* 12 moved */
-    assert_int_equal(read(sv[0], b + 12, 8), -1);
-    assert_int_equal(errno, EINTR);
-    fi_clear();
-    assert_int_equal(read(sv[0], b + 12, 8), 8);
-    assert_memory_equal(b, pat, 20);
-    /* Writes and reads both count: 3 written + 3 read = 6. */
-    close_pair(sv);
-    fiu_pair(sv);
-    set_rule("%s:eintr:after=6", "write");
-    assert_int_equal(write(sv[0], "abc", 3), 3);
-    assert_int_equal(write(sv[1], "xyz", 3), 3);
-    assert_int_equal(read(sv[0], b, 3), 3);
-    assert_int_equal(write(sv[0], "d", 1), -1);
-    assert_int_equal(errno, EINTR);
-    close_pair(sv);
-}
-
-static void OPT_per_fd_counts_each_descriptor(void **state)
-{
-    (void)state;
-    int a[2], b[2];
-    char buf[4];
-    fiu_pair(a);
-    fiu_pair(b);
-    assert_int_equal(write(a[1], "1234", 4), 4);
-    assert_int_equal(write(b[1], "1234", 4), 4);
-    set_rule("%s:eintr:when=2:per=fd", "read");
-    assert_int_equal(read(a[0], buf, 1), 1);
-    assert_int_equal(read(b[0], buf, 1), 1);
-    assert_int_equal(read(a[0], buf, 1), -1);
-    assert_int_equal(read(b[0], buf, 1), -1);
-    assert_int_equal(read(a[0], buf, 1), 1);
-    set_rule("%s:eintr:when=2:per=fd", "read");  /* new rules: counts restart */
-    assert_int_equal(read(a[0], buf, 1), 1);
-    assert_int_equal(read(a[0], buf, 1), -1);
-    set_rule("%s:eintr:when=2", "read");         /* per process */
-    assert_int_equal(read(b[0], buf, 1), 1);
-    assert_int_equal(read(a[0], buf, 1), -1);
-    assert_int_equal(read(b[0], buf, 1), 1);
-    close_pair(a);
-    close_pair(b);
-}
-
-/* Fires pattern of `read:eintr:p=P` over N calls on a full socket. */
-static void p_pattern(const char *rule, int n, int *out)
-{
-    int sv[2];
-    char big[256] = { 0 };
-    fiu_pair(sv);
-    assert_int_equal(write(sv[1], big, sizeof big), (ssize_t)sizeof big);
-    assert_int_equal(fi_set(rule), 0);
-    read_calls(sv[0], n, out);
-    fi_clear();
-    close_pair(sv);
-}
-
-static void PROM_deterministic_p(void **state)
-{
-    (void)state;
-    int a[200], b[200], c[200];
-    p_pattern("read:eintr:p=0.5", 200, a);
-    p_pattern("read:eintr:p=0.5", 200, b);
-    assert_memory_equal(a, b, sizeof a);
-    int fired = 0;
-    for (int i = 0; i < 200; i++)
-        fired += a[i] == -EINTR;
-    assert_true(fired > 60 && fired < 140);
-    p_pattern("read:eagain:p=0; read:eintr:p=0.5", 200, c);   /* rule 2 draws anew */
-    int same = 1;
-    for (int i = 0; i < 200; i++)
-        same &= (a[i] == -EINTR) == (c[i] == -EINTR);
-    assert_false(same);
-    p_pattern("read:eintr:p=0", 50, a);
-    for (int i = 0; i < 50; i++)
-        assert_int_equal(a[i], 1);
-    p_pattern("read:eintr:p=1", 50, a);
-    for (int i = 0; i < 50; i++)
-        assert_int_equal(a[i], -EINTR);
-}
-
-static void PROM_fork_child_carries_on_counters(void **state)
-{
-    (void)state;
-    int sv[2], got[2];
-    char pat[10];
-    fiu_pair(sv);
-    queue10(sv, pat);
-    set_rule("%s:eintr:when=3", "read");
-    read_calls(sv[0], 2, got);
-    assert_int_equal(got[0], 1);
-    assert_int_equal(got[1], 1);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        read_calls(sv[0], 2, got);     /* its calls 3 and 4 */
-        _exit(got[0] == -EINTR && got[1] == 1 ? 0 : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    read_calls(sv[0], 2, got);         /* the parent's own calls 3 and 4 */
-    assert_int_equal(got[0], -EINTR);
-    assert_int_equal(got[1], 1);
-    close_pair(sv);
-}
-
-/* ---- PROM: threads ------------------------------------------------------ */
-
-struct stream {
-    int fd;
-    size_t len;
-    unsigned seed;
-    int ok;
-};
-
-static void *writer(void *arg)
-{
-    struct stream *s = arg;
-    char buf[1000];
-    size_t off = 0;
-    while (off < s->len) {
-        size_t n = s->len - off < sizeof buf ? s->len - off : sizeof buf;
-        for (size_t i = 0; i < n; i++)
-            buf[i] = (char)fiu_byte(s->seed, off + i);
-        size_t done = 0;
-        while (done < n) {
-            ssize_t r = write(s->fd, buf + done, n - done);
-            if (r < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (r <= 0)
-                return NULL;
-            done += (size_t)r;
-        }
-        off += n;
-    }
-    shutdown(s->fd, SHUT_WR);
-    s->ok = 1;
-    return NULL;
-}
-
-static void *reader(void *arg)
-{
-    struct stream *s = arg;
-    char buf[777];
-    size_t off = 0;
-    for (;;) {
-        ssize_t r = recv(s->fd, buf, sizeof buf, 0);
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (r < 0)
-            return NULL;
-        if (r == 0)
-            break;
-        for (ssize_t i = 0; i < r; i++)
-            if ((unsigned char)buf[i] != fiu_byte(s->seed, off + (size_t)i))
-                return NULL;
-        off += (size_t)r;
-    }
-    s->ok = off == s->len;
-    return NULL;
-}
-
-static void PROM_threads_lose_no_byte(void **state)
-{
-    (void)state;
-    enum { PAIRS = 4 };
-    size_t len = getenv("FI_UNDER_VALGRIND") ? 20000 : 200000;
-    int sv[PAIRS][2];
-    struct stream w[PAIRS], r[PAIRS];
-    pthread_t tw[PAIRS], tr[PAIRS];
-    assert_int_equal(fi_set("rd:short=7:p=0.3;wr:short=5:p=0.3;rd,wr:eintr:p=0.3;"
-                            "rd,wr:eagain:p=0.2"), 0);
-    for (int i = 0; i < PAIRS; i++) {
-        fiu_pair(sv[i]);
-        /* A timeout lets eagain fire on these blocking sockets. */
-        struct timeval tv = { 30, 0 };
-        assert_int_equal(setsockopt(sv[i][0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
-        assert_int_equal(setsockopt(sv[i][1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), 0);
-        w[i] = (struct stream){ sv[i][1], len, (unsigned)i + 10, 0 };
-        r[i] = (struct stream){ sv[i][0], len, (unsigned)i + 10, 0 };
-        assert_int_equal(pthread_create(&tw[i], NULL, writer, &w[i]), 0);
-        assert_int_equal(pthread_create(&tr[i], NULL, reader, &r[i]), 0);
-    }
-    for (int i = 0; i < PAIRS; i++) {
-        pthread_join(tw[i], NULL);
-        pthread_join(tr[i], NULL);
-    }
-    assert_true(fi_fired() > (long)(len / 100));
-    fi_clear();
-    for (int i = 0; i < PAIRS; i++) {
-        assert_true(w[i].ok);
-        assert_true(r[i].ok);
-        close_pair(sv[i]);
-    }
-}
-
-struct churn {
-    int fd;
-    _Atomic int stop;
-    _Atomic long calls;
-};
-
-static void *churner(void *arg)
-{
-    struct churn *c = arg;
-    char b[64] = { 0 };
-    while (!atomic_load(&c->stop)) {
-        ssize_t w = send(c->fd, b, sizeof b, MSG_DONTWAIT | MSG_NOSIGNAL);
-        ssize_t r = recv(c->fd, b, sizeof b, MSG_DONTWAIT);
-        (void)w;
-        (void)r;
-        c->calls++;
-    }
-    return NULL;
-}
-
-static void CTL_fi_set_while_other_threads_call(void **state)
-{
-    (void)state;
-    enum { N = 4 };
-    int sv[N][2];
-    pthread_t t[N];
-    struct churn c[N];
-    for (int i = 0; i < N; i++) {
-        fiu_pair(sv[i]);
-        c[i] = (struct churn){ .fd = sv[i][i % 2] };
-        assert_int_equal(pthread_create(&t[i], NULL, churner, &c[i]), 0);
-    }
-    static const char *const sets[] = { "rd:short=3;wr:eagain:p=0.5", "send:eintr:when=2+3",
-                                        "recv:short=1:per=fd", "" };
-    /* Until every thread has made many calls under changing rules. */
-    for (int i = 0, busy = 0; i < 2000 || !busy; i++) {
-        assert_int_equal(fi_set(sets[i % 4]), 0);
-        busy = 1;
-        for (int j = 0; j < N; j++)
-            busy &= atomic_load(&c[j].calls) > 200;
-    }
-    for (int i = 0; i < N; i++) {
-        atomic_store(&c[i].stop, 1);
-        pthread_join(t[i], NULL);
-        assert_true(c[i].calls > 0);
-        close_pair(sv[i]);
-    }
-}
-
-/* ---- PROM: signal handlers ----------------------------------------------- */
-
-static int handler_fd = -1;
-static volatile sig_atomic_t handled;
-
-static void on_usr1(int sig)
-{
-    (void)sig;
-    int saved = errno;
-    if (write(handler_fd, "s", 1) == 1)
-        handled++;
-    errno = saved;
-}
-
-static void *signaller(void *arg)
-{
-    pthread_t main_thread = *(pthread_t *)arg;
-    for (int i = 0; i < 200; i++) {
-        pthread_kill(main_thread, SIGUSR1);
-        sched_yield();
-    }
-    return NULL;
-}
-
-static void PROM_calls_from_signal_handlers(void **state)
-{
-    (void)state;
-    int sv[2], hs[2];
-    fiu_pair(sv);
-    fiu_pair(hs);
-    handler_fd = hs[1];
-    struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
-    sigaction(SIGUSR1, &sa, NULL);
-    assert_int_equal(fi_set("wr:short=1:p=0.5;rd:eintr:p=0.2"), 0);
-    pthread_t self = pthread_self(), t;
-    assert_int_equal(pthread_create(&t, NULL, signaller, &self), 0);
-    size_t moved = 0;
-    char b[64] = { 0 };
-    for (int i = 0; i < 3000; i++) {
-        ssize_t w = write(sv[1], b, sizeof b);
-        if (w > 0) {
-            ssize_t done = 0;
-            while (done < w) {
-                ssize_t r = read(sv[0], b, (size_t)(w - done));
-                if (r > 0)
-                    done += r;
-            }
-            moved += (size_t)w;
-        }
-    }
-    pthread_join(t, NULL);
-    fi_clear();
-    signal(SIGUSR1, SIG_DFL);
-    assert_true(moved > 0);
-    assert_true(handled > 0);
-    assert_int_equal(fiu_pending(hs[0]), (int)handled);
-    close_pair(sv);
-    close_pair(hs);
-}
-
-/* ---- PROM: idle, CTL ------------------------------------------------------ */
-
-static void PROM_idle_calls_go_straight_to_libc(void **state)
-{
-    (void)state;
-    int sv[2];
-    char b[4];
-    fiu_pair(sv);
-    assert_int_equal(fi_set("accept:eintr"), 0);     /* matches nothing here */
-    assert_int_equal(write(sv[1], "abcd", 4), 4);
-    assert_int_equal(read(sv[0], b, 4), 4);
-    assert_int_equal(read(-1, b, 4), -1);
-    assert_int_equal(errno, EBADF);
-    set_rule("%s:eintr", "rd");                      /* bad fd: libc's answer */
-    assert_int_equal(read(12345, b, 4), -1);
-    assert_int_equal(errno, EBADF);
-    assert_int_equal(fi_fired(), 0);
-    close_pair(sv);
-}
-
-static void CTL_fi_set_bad_rule_keeps_the_old_ones(void **state)
-{
-    (void)state;
-    int sv[2];
-    char b[4];
-    fiu_pair(sv);
-    assert_true(fi_active());
-    assert_int_equal(fi_set("read:eintr"), 0);
-    errno = 0;
-    assert_int_equal(fi_set("read:bogus"), -1);
-    assert_int_equal(errno, EINVAL);
-    assert_non_null(strstr(fi_error(), "rule 'read:bogus'"));
-    assert_non_null(strstr(fi_error(), "unknown fault 'bogus'"));
-    assert_int_equal(read(sv[0], b, 4), -1);
-    assert_int_equal(errno, EINTR);
-    assert_int_equal(fi_fired(), 1);
-    assert_int_equal(fi_set("read:eintr"), 0);       /* counters start again */
-    assert_int_equal(fi_fired(), 0);
-    assert_int_equal(fi_clear(), 0);
-    assert_int_equal(write(sv[1], "ab", 2), 2);
-    assert_int_equal(read(sv[0], b, 4), 2);
-    assert_int_equal(fi_fired(), 0);
-    close_pair(sv);
-}
-
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(PROM_idle_every_call_gives_libcs_result),
         T(FAULT_short_read_leaves_the_rest_in_the_kernel),
         T(FAULT_short_leaves_bad_arguments_to_the_kernel),
         T(FAULT_short_beyond_the_descriptor_table),
@@ -1287,6 +697,7 @@ int main(void)
         T(FAULT_eof_on_a_write_call_ends_later_reads),
         T(STATE_belongs_to_the_descriptor_not_the_number),
         T(STATE_follows_dup_as_new_descriptor),
+        T(STATE_every_close_path_drops_what_the_shim_knew),
         T(FAULT_delay_then_the_real_call),
         T(FAULT_delay_is_not_cut_short_by_a_signal),
         T(FAULT_accept_error_when_keeps_connections),
@@ -1296,22 +707,9 @@ int main(void)
         T(FAULT_connect_eintr_reports_an_immediate_failure),
         T(FAULT_connect_error_makes_no_attempt),
         T(FAULT_close_eintr_really_closes),
-        T(OPT_when_range_with_step),
-        T(OPT_rules_never_shift_each_other),
-        T(OPT_fd_default_spares_files_and_pipes),
-        T(OPT_fd_counts_only_selected_descriptors),
-        T(OPT_after_bytes_through_the_descriptor),
-        T(OPT_per_fd_counts_each_descriptor),
-        T(PROM_deterministic_p),
-        T(PROM_fork_child_carries_on_counters),
-        T(PROM_threads_lose_no_byte),
-        T(PROM_calls_from_signal_handlers),
-        T(CTL_fi_set_while_other_threads_call),
-        T(PROM_idle_calls_go_straight_to_libc),
-        T(CTL_fi_set_bad_rule_keeps_the_old_ones),
     };
     if (!fi_active()) {
-        fprintf(stderr, "test_shim: run me with LD_PRELOAD=libfaultinject.so\n");
+        fprintf(stderr, "test_shim_faults: run me with LD_PRELOAD=libfaultinject.so\n");
         return 1;
     }
     return cmocka_run_group_tests(tests, NULL, NULL);
