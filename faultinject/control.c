@@ -6,7 +6,9 @@
  */
 #include "engine.h"
 #include "filog.h"
+#include "replay.h"
 #include "rules.h"
+#include "run.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -57,6 +59,8 @@ static void fi_load(void)
 
     fi_shim_resolve();
     pthread_atfork(NULL, NULL, fi_engine_after_fork);
+    if (fi_run_init(err, sizeof err) < 0)     /* h9: run counters, fork path, replay */
+        die(err);
     if ((s = getenv("FAULTINJECT_SEED")) != NULL && fi_seed_parse(s, &seed, err, sizeof err) < 0)
         die(err);
     fi_engine_seed(seed);
@@ -69,8 +73,12 @@ static void fi_load(void)
         die("only '': empty program name");
     if (only != NULL && !program_is(only))
         return;                         /* spared: no rule in this process */
+    if (only != NULL)
+        fi_run_only_matched();          /* h9: for faultrun's --only warning */
     if (rs.n > 0)
         fi_engine_set(&rs);
+    if (fi_replay_active())             /* h9: the calls the replayed log names */
+        atomic_store(&fi_rule_mask, fi_replay_mask());
 }
 
 EXPORT int faultinject_set(const char *rules)
