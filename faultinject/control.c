@@ -9,6 +9,7 @@
 #include "proc.h"
 #include "replay.h"
 #include "rules.h"
+#include "run.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -66,6 +67,8 @@ static void fi_load(void)
 
     fi_shim_resolve();
     pthread_atfork(NULL, NULL, after_fork);
+    if (fi_run_init(err, sizeof err) < 0)     /* run counters, fork path, replay */
+        die(err);
     if ((s = getenv("FAULTINJECT_SEED")) != NULL && fi_seed_parse(s, &seed, err, sizeof err) < 0)
         die(err);
     fi_engine_seed(seed);
@@ -78,6 +81,8 @@ static void fi_load(void)
         die("only '': empty program name");
     if (only != NULL && !program_is(only))
         return;                         /* spared: no rule in this process */
+    if (only != NULL)
+        fi_run_only_matched();          /* for faultrun's --only warning */
     if (fi_replay_active())
         fi_engine_replay_mask(fi_replay_mask());    /* the recorded faults, not the rules */
     else if (rs.n > 0)
