@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
-# libcmocka-dev, valgrind, lcov. As root it runs apt-get; otherwise it stops
-# and prints the exact command. Arguments: which of cmocka, valgrind, lcov.
+# libcmocka-dev, valgrind, mandoc, lcov. As root it runs apt-get; otherwise it stops
+# and prints the exact command. Arguments: which of cmocka, valgrind, mandoc, lcov.
 set -u
 missing=
 for want in "$@"; do
   case "$want" in
     cmocka)   [ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev" ;;
     valgrind) command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind" ;;
+    mandoc)   command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc" ;;
     lcov)     command -v lcov >/dev/null 2>&1 && command -v genhtml >/dev/null 2>&1 \
                 || missing="$missing lcov" ;;
     *) echo "deps.sh: unknown dependency '$want'" >&2; exit 2 ;;

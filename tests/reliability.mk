@@ -8,7 +8,7 @@
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 30
 
-# The shared test helpers (tests/server.mk builds the library).
+# The shared test helpers (tests/support.mk builds the library).
 REL_SUPPORT := $(TEST_SUPPORT_LIB)
 LOADGEN     := $(BUILD)/tests/soak/loadgen
 SOAK_BIN    := $(BUILD)/tests/soak/soak
@@ -183,14 +183,14 @@ endif
 
 VALGRIND_RUN += helgrind-server drd-server
 
-# The replay must reject the wrap mutants (tests/mutants/wrap/) that break a
+# The replay must reject the wrap mutants (tests/mutants/wrap.manifest) that break a
 # clause it checks: proof that the fuzz checks and corpus are real.
 FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
                       input_name.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
 .PHONY: fuzz-mutants
-fuzz-mutants: $(FUZZ_REPLAY_OBJS)
-	@CC='$(CC)' CFLAGS='$(STD_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)' LDFLAGS='$(ALL_LDFLAGS)' \
+fuzz-mutants: $(FUZZ_REPLAY_OBJS) $(MUTANT_TOOL)
+	@MUTANT='$(abspath $(MUTANT_TOOL))' CC='$(CC)' CFLAGS='$(STD_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)' LDFLAGS='$(ALL_LDFLAGS)' \
 	  OUT=$(BUILD)/tests/fuzz/mutants OBJS='$(FUZZ_REPLAY_OBJS)' REDEF='$(FUZZ_REDEF)' \
-	  CORPUS=$(FUZZ_CORPUS)/fuzz_wrap sh tests/fuzz/replay_mutants.sh tests/mutants/wrap/*.c
+	  CORPUS=$(FUZZ_CORPUS)/fuzz_wrap sh tests/fuzz/replay_mutants.sh tests/mutants/wrap.manifest
 
 MUTANTS_RUN += fuzz-mutants

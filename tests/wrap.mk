@@ -1,10 +1,9 @@
-# tests/wrap.mk: the wrap conformance suite (tests/wrap/), its mutants
-# (tests/mutants/wrap/), Valgrind run and the Readline benchmark.
+# tests/wrap.mk: the wrap conformance suite (tests/wrap/), its Valgrind run
+# and the Readline benchmark (its mutants: tests/mutants.mk).
 #
 #   make check-wrap                    the suite against wrap/wrap.c
 #   make check-wrap WRAP_SRC=their.c   ... against any single C file
 #   make wrap-test                     the same as check-wrap on ours
-#   make mutants-wrap                  every mutant must fail its clause
 #   make wrap-valgrind, make wrap-bench
 
 WRAP_TEST_DIR  := $(BUILD)/tests/wrap
@@ -26,11 +25,10 @@ WRAP_CHECK_ENV = CC='$(CC)' CAND_CFLAGS='$(WRAP_CAND_CFLAGS)' \
 CHECK_RUN    += check-wrap
 TEST_RUN     += wrap-test
 VALGRIND_RUN += wrap-valgrind
-MUTANTS_RUN  += mutants-wrap
 BENCH_RUN    += wrap-bench
 TSAN_RUN     += wrap-test
 
-.PHONY: check-wrap wrap-test wrap-valgrind mutants-wrap wrap-bench wrap-test-objs
+.PHONY: check-wrap wrap-test wrap-valgrind wrap-bench wrap-test-objs
 
 wrap-test-objs: $(WRAP_TEST_OBJS)
 
@@ -53,10 +51,6 @@ wrap-valgrind: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
 	  WRAP_SRC= WRAP_SLOW=1 WRAP_TIMEOUT=300 \
 	  RUNNER='$(VALGRIND) --show-leak-kinds=all' \
 	  sh scripts/check-wrap.sh
-
-mutants-wrap: $(WRAP_TEST_OBJS) $(FI_SO) $(LIBWRAP)
-	@$(WRAP_CHECK_ENV) BUILDDIR='$(BUILD)/check-wrap' \
-	  sh scripts/check-wrap-mutants.sh tests/mutants/wrap/*.c tests/wrap/alt/*.c
 
 # ---- benchmark (not a test) ----
 WRAP_BENCH := $(BUILD)/tests/bench/bench_readline
