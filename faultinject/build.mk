@@ -3,6 +3,8 @@
 
 FI_SHIM_SRCS := faultinject/shim.c faultinject/control.c faultinject/engine.c \
                 faultinject/fdstate.c faultinject/filog.c faultinject/rules.c \
+                faultinject/fdlife.c faultinject/xfer.c faultinject/waits.c \
+                faultinject/epreg.c faultinject/blocking.c faultinject/sockends.c \
                 faultinject/errnames.c faultinject/tally.c faultinject/proc.c \
                 faultinject/replay.c
 FI_SHIM_OBJS := $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o)

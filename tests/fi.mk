@@ -1,6 +1,8 @@
 # tests/fi.mk: the fault injector's tests (cmocka), valgrind run and bench.
 # fi-test: test_rules (parser alone), test_noshim (no shim: ENOSYS),
-# test_shim and test_fortify (under $(SHIM_ENV)), test_faultrun (the CLI).
+# test_shim, test_fortify, test_readiness (waits), test_xfer (sendfile,
+# splice, mmsg, datagrams) and test_possible (eagain only where possible,
+# stall, peer=/local=) under $(SHIM_ENV), test_faultrun (the CLI).
 
 FI_TDIR := $(BUILD)/tests/fi
 FI_TEST_RULES   := $(FI_TDIR)/test_rules
@@ -9,8 +11,10 @@ FI_TEST_FORTIFY := $(FI_TDIR)/test_fortify
 FI_TEST_NOSHIM  := $(FI_TDIR)/test_noshim
 FI_TEST_RUN     := $(FI_TDIR)/test_faultrun
 FI_PROG         := $(FI_TDIR)/fi_prog
+# In-process shim tests beyond test_shim: one binary each, same recipe.
+FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
-            $(FI_TEST_RUN) $(FI_PROG)
+            $(FI_TEST_RUN) $(FI_PROG) $(FI_SHIM_MORE)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"'
@@ -25,6 +29,8 @@ $(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $(FI_RULES_OBJS)
 $(FI_TEST_SHIM): $(FI_TDIR)/test_shim.o $(FI_TDIR)/fiutil.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_FORTIFY): $(FI_TDIR)/test_fortify.o $(FI_TDIR)/fiutil.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FI_SHIM_MORE): %: %.o $(FI_TDIR)/fiutil.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
@@ -49,6 +55,8 @@ fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 	$(FI_GUARD) $(FI_TEST_NOSHIM) || fail="$$fail test_noshim"; \
 	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_SHIM) || fail="$$fail test_shim"; \
 	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_FORTIFY) || fail="$$fail test_fortify"; \
+	for t in $(FI_SHIM_MORE); do \
+	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	ASAN_OPTIONS=verify_asan_link_order=0 $(FI_GUARD) $(FI_TEST_RUN) || fail="$$fail test_faultrun"; \
 	if [ -n "$$fail" ]; then echo "fi-test FAILED:$$fail"; exit 1; fi; echo "fi-test: all passed"
 
@@ -59,11 +67,15 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 	$(VALGRIND) $(FI_TEST_RULES) >/dev/null || fail="$$fail test_rules"; \
 	LD_PRELOAD=$(abspath $(FI_SO)) FI_UNDER_VALGRIND=1 $(VALGRIND) $(FI_TEST_SHIM) || fail="$$fail test_shim"; \
 	LD_PRELOAD=$(abspath $(FI_SO)) $(VALGRIND) $(FI_TEST_FORTIFY) || fail="$$fail test_fortify"; \
+	for t in $(FI_SHIM_MORE); do LD_PRELOAD=$(abspath $(FI_SO)) FI_UNDER_VALGRIND=1 \
+	    $(VALGRIND) $$t || fail="$$fail $$(basename $$t)"; done; \
 	if [ -n "$$fail" ]; then echo "fi-valgrind FAILED:$$fail"; exit 1; fi; echo "fi-valgrind: clean"
 
-# For `make SANITIZE=thread tsan`: the shim's threaded tests.
-fi-tsan: $(FI_TEST_SHIM) $(FI_SO)
+# For `make SANITIZE=thread tsan`: the shim's threaded tests (test_readiness
+# runs an edge-triggered echo in threads through the interposed waits).
+fi-tsan: $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_SO)
 	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_SHIM)
+	$(SHIM_ENV) $(FI_GUARD) $(FI_TDIR)/test_readiness
 
 # make bench: not a test; prints ns per write+read pair and ratios to plain.
 FI_BENCH := $(BUILD)/tests/bench/bench_shim

@@ -161,6 +161,12 @@ static ssize_t take(int fd, char *buf, size_t n)
     return r < 0 && errno == EAGAIN ? 0 : r;
 }
 
+/* eagain fires only where the kernel could say it: non-blocking mode. */
+static void nonblocking(int fd)
+{
+    assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+}
+
 static void close_pair(int sv[2])
 {
     close(sv[0]);
@@ -327,6 +333,8 @@ static void fault_fails_without_call(const char *fault, int want)
         char rule[64];
         snprintf(rule, sizeof rule, "%s:%s", fams[f].name, fault);
         assert_int_equal(fi_set(rule), 0);
+        if (want == EAGAIN)
+            nonblocking(sv[0]);
         if (fams[f].reads) {
             queue10(sv, pat);
             errno = 0;
@@ -663,6 +671,7 @@ static void FAULT_accept4_eintr_eagain_delay(void **state)
     assert_int_equal(accept4(l, NULL, NULL, SOCK_CLOEXEC), -1);
     assert_int_equal(errno, EINTR);
     set_rule("%s:eagain", "accept,accept4");
+    nonblocking(l);
     assert_int_equal(accept4(l, NULL, NULL, SOCK_CLOEXEC), -1);
     assert_int_equal(errno, EAGAIN);
     assert_int_equal(accept(l, NULL, NULL), -1);
@@ -768,6 +777,7 @@ static void FAULT_close_eintr_really_closes(void **state)
         int sv[2];
         fiu_pair(sv);
         set_rule(i == 0 ? "close:%s" : i == 1 ? "close:%s" : "close:%s", faults[i]);
+        nonblocking(sv[0]);             /* eagain: only where possible */
         assert_int_equal(close(sv[0]), -1);
         assert_int_equal(errno, errs[i]);
         assert_int_equal(fcntl(sv[0], F_GETFD), -1);
@@ -804,6 +814,7 @@ static void OPT_when_range_with_step(void **state)
     int sv[2], got[7];
     char pat[10];
     fiu_pair(sv);
+    nonblocking(sv[0]);
     queue10(sv, pat);
     set_rule("%s:eintr:when=2..4+2", "read");
     read_calls(sv[0], 7, got);
@@ -826,6 +837,7 @@ static void OPT_rules_never_shift_each_other(void **state)
     int sv[2], got[5];
     char pat[10];
     fiu_pair(sv);
+    nonblocking(sv[0]);
     queue10(sv, pat);
     assert_int_equal(fi_set("read:eintr:when=2 ; read:eagain:when=2..3"), 0);
     read_calls(sv[0], 5, got);
@@ -1079,6 +1091,10 @@ static void PROM_threads_lose_no_byte(void **state)
                             "rd,wr:eagain:p=0.2"), 0);
     for (int i = 0; i < PAIRS; i++) {
         fiu_pair(sv[i]);
+        /* A timeout lets eagain fire on these blocking sockets. */
+        struct timeval tv = { 30, 0 };
+        assert_int_equal(setsockopt(sv[i][0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+        assert_int_equal(setsockopt(sv[i][1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), 0);
         w[i] = (struct stream){ sv[i][1], len, (unsigned)i + 10, 0 };
         r[i] = (struct stream){ sv[i][0], len, (unsigned)i + 10, 0 };
         assert_int_equal(pthread_create(&tw[i], NULL, writer, &w[i]), 0);
