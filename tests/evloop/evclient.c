@@ -122,7 +122,7 @@ int ev_run(struct ev_conn *conns, int n, int port, int deadline_ms, unsigned lon
             if (next_deadline < 0 || c->deadline < next_deadline)
                 next_deadline = c->deadline;
             short ev = POLLIN;
-            if (!c->connected || c->sent < c->len)
+            if (!c->connected || (c->sent < c->len && !(c->lockstep && c->got < c->sent)))
                 ev |= POLLOUT;
             p[np] = (struct pollfd){.fd = c->fd, .events = ev};
             idx[np++] = i;
@@ -149,7 +149,8 @@ int ev_run(struct ev_conn *conns, int n, int port, int deadline_ms, unsigned lon
             }
             if (re & (POLLIN | POLLERR | POLLHUP))
                 do_recv(c);
-            if (c->fd >= 0 && (re & POLLOUT) && c->sent < c->len)
+            if (c->fd >= 0 && (re & POLLOUT) && c->sent < c->len &&
+                !(c->lockstep && c->got < c->sent))
                 do_send(c, &rng);
         }
     }

@@ -3,7 +3,8 @@
  * its own deadline. One poll() loop, non-blocking sockets, no threads.
  *
  * Each connection sends its DATA in chunks of random size (from SEED) while
- * reading the echo as it comes, half-closes once all is sent, and must then
+ * reading the echo as it comes (with LOCKSTEP: sends the next chunk only once
+ * the echo of the last one is back), half-closes once all is sent, and must then
  * read the whole echo (a-z as A-Z, every other byte unchanged) followed by
  * end of stream, before its deadline. */
 #ifndef EVLOOP_EVCLIENT_H
@@ -15,6 +16,7 @@ struct ev_conn {
     /* in */
     const unsigned char *data;
     size_t len;
+    int lockstep;       /* one chunk in flight at a time */
     /* out */
     size_t sent, got;
     size_t first_bad;   /* offset of the first wrong byte, or (size_t)-1 */

@@ -9,8 +9,9 @@
  * evclient.c), and passes only when
  *  - every connection got its exact echo and end of stream before its own
  *    deadline (a stranded connection fails as "stalled");
- *  - the shim's log shows the rule's fault injected on the calls it names
- *    (a case where nothing fired tested nothing, and fails);
+ *  - the shim's log shows the rule's fault injected on the calls it names,
+ *    at least MIN_FIRED times (a case where nothing fired tested nothing,
+ *    and fails);
  *  - the server is alive at the end and exits 0 on SIGTERM.
  * A first case runs evserver without the shim: if that fails, the server is
  * wrong, not the shim.
@@ -42,6 +43,7 @@ enum {
     MAX_LEN = 400 * 1024,
     CONN_DEADLINE_MS = 20000, /* generous under load; a stranded connection never ends */
     START_MS = 10000,
+    MIN_FIRED = 10,           /* a case where (almost) nothing fired tested nothing */
 };
 #define SEED 20260801ULL
 
@@ -152,6 +154,10 @@ static void echo_under(const char *name, const char *rules, const char *const *c
         c[i].len = MIN_LEN + (size_t)(next_rand(&rng) % (MAX_LEN - MIN_LEN));
         size_t off = (size_t)(next_rand(&rng) % (MAX_LEN - c[i].len + 1));
         c[i].data = data + off;
+        /* Half of them wait for each echo before sending more: nothing new
+         * arrives to raise an edge that would rescue a stranded connection,
+         * and the server waits often (wait:eintr has waits to hit). */
+        c[i].lockstep = i % 2;
         total += c[i].len;
     }
     long long t0 = now_ms();
@@ -185,9 +191,9 @@ static void echo_under(const char *name, const char *rules, const char *const *c
     if (stopped < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("%s: evserver did not exit 0 on SIGTERM: %s", name,
                  stopped < 0 ? "still running" : proc_status_str(status, sbuf, sizeof sbuf));
-    if (rules && f.matching == 0)
-        fail_msg("%s: no %s fault was injected (log %s has %ld lines): the case tested nothing",
-                 name, fault, log, f.lines);
+    if (rules && f.matching < MIN_FIRED)
+        fail_msg("%s: %ld %s faults injected (log %s has %ld lines), fewer than %d: "
+                 "the case tested (almost) nothing", name, f.matching, fault, log, f.lines, MIN_FIRED);
 }
 
 static void evserver_echoes_without_the_shim(void **state)
