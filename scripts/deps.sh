@@ -13,7 +13,8 @@ for want in "$@"; do
     lcov)     command -v lcov >/dev/null 2>&1 && command -v genhtml >/dev/null 2>&1 \
                 || missing="$missing lcov" ;;
     realworld)
-      command -v nginx >/dev/null 2>&1 || missing="$missing nginx-light"
+      # nginx lives in /usr/sbin, often not in a user's PATH
+      command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
       command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
       command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 \
         || missing="$missing redis-tools"

@@ -81,7 +81,7 @@ rw_put() {
 
 # rw_nginx RULE SENDFILE: one row of the table.
 rw_nginx() {
-  local rule=$1 sf=$2 tag d o f op fp note= n=0 ok=0 stalls=0 r
+  local rule=$1 sf=$2 tag d o f op fp note='' n=0 ok=0 stalls=0 r
   tag=$(echo "$rule-$sf" | tr -c 'a-z0-9\n' '_')
   d=$RW_TMP/nginx-$tag; o=$d/origin; f=$d/front
   mkdir -p "$o" "$f" "$d/res"

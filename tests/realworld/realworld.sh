@@ -28,6 +28,7 @@ RW_FAULTRUN=$(realpath "$1"); RW_LOADGEN=$(realpath "$2"); shift 2
 RW_RULES=${*:-rd:short:p=0.3 rd:eagain:p=0.3 wr:short:p=0.3 wr:eagain:p=0.3}
 RW_SEED=${RW_SEED:-20260801}
 here=$(dirname "$(realpath "$0")")
+PATH=$PATH:/usr/sbin:/sbin # nginx, ip
 
 for prog in "$RW_FAULTRUN" "$RW_LOADGEN"; do
   [ -x "$prog" ] || { echo "realworld: $prog is not an executable (make all first)" >&2; exit 2; }

@@ -45,7 +45,7 @@ rw_redis_bench() {
 
 # rw_redis RULE: one row of the table.
 rw_redis() {
-  local rule=$1 tag d port pid n=0 ok=0 stalls=0 note= r s end
+  local rule=$1 tag d port pid n=0 ok=0 stalls=0 note='' r s end
   tag=$(echo "$rule" | tr -c 'a-z0-9\n' '_')
   d=$RW_TMP/redis-$tag
   mkdir -p "$d/res"
