@@ -51,7 +51,7 @@ EOF
 rw_nginx_start() {
   local d=$1 port=$2 rule=$3
   "$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" --only nginx -e "$rule" -- \
-    nginx -c "$d/nginx.conf" -p "$d/" > "$d/nginx.out" 2>&1 &
+    nginx -e "$d/error.log" -c "$d/nginx.conf" -p "$d/" > "$d/nginx.out" 2>&1 &
   RW_LAST_PID=$!
   RW_PIDS="$RW_PIDS $RW_LAST_PID"
   rw_wait_http "http://127.0.0.1:$port/ping" "$RW_LAST_PID"
