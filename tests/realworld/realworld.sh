@@ -4,8 +4,8 @@
 #
 #   realworld.sh FAULTRUN LOADGEN [RULE...]
 #
-# For each rule (default: rd:short, rd:eagain, wr:short, wr:eagain, each at
-# p=0.3, seed $RW_SEED): nginx with sendfile on and off (nginx.sh) and
+# For each rule (default: rd:short, rd:eagain, wr:short, wr:eagain and
+# wait:eintr, each at p=0.3, seed $RW_SEED): nginx with sendfile on and off (nginx.sh) and
 # redis-server (redis.sh). A row passes when every transfer is byte-exact,
 # none stalls, the rule's fault was logged, and, with sendfile on and a wr:
 # rule, faults were logged on sendfile. Prints the table; exit 0 when every
@@ -25,7 +25,7 @@ if [ $# -lt 2 ]; then
   exit 2
 fi
 RW_FAULTRUN=$(realpath "$1"); RW_LOADGEN=$(realpath "$2"); shift 2
-RW_RULES=${*:-rd:short:p=0.3 rd:eagain:p=0.3 wr:short:p=0.3 wr:eagain:p=0.3}
+RW_RULES=${*:-rd:short:p=0.3 rd:eagain:p=0.3 wr:short:p=0.3 wr:eagain:p=0.3 wait:eintr:p=0.3}
 RW_SEED=${RW_SEED:-20260801}
 here=$(dirname "$(realpath "$0")")
 PATH=$PATH:/usr/sbin:/sbin # nginx, ip
