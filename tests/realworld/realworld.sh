@@ -38,6 +38,12 @@ for prog in nginx redis-server redis-cli redis-benchmark curl sha256sum timeout;
     echo "realworld: $prog not found; install it with: sudo sh scripts/deps.sh realworld" >&2; exit 2; }
 done
 
+# PUT goes through nginx's dav module (dav_methods PUT), which Debian's
+# nginx-light has; without it every PUT would be a 405.
+nginx -V 2>&1 | grep -q -- '--with-http_dav_module' || {
+  echo "realworld: $(command -v nginx) has no http_dav_module, which the PUTs need (Debian's nginx-light has it)" >&2
+  exit 2; }
+
 if [ -z "${RW_IN_NETNS:-}" ] && [ "${RW_NETNS:-yes}" != no ] && command -v unshare > /dev/null && unshare -n true 2> /dev/null; then
   RW_IN_NETNS=1 exec unshare -n "$BASH" "$0" "$RW_FAULTRUN" "$RW_LOADGEN" "$@"
 fi
