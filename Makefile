@@ -64,7 +64,8 @@ INSTALL_RUN :=
 UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
-        soak fuzz tsan install uninstall clean deps deps-test deps-coverage
+        soak fuzz tsan install uninstall clean deps deps-test deps-coverage \
+        realworld
 .DEFAULT_GOAL := all
 
 include faultinject/build.mk
@@ -77,6 +78,8 @@ include tests/server.mk
 include tests/reliability.mk
 include tests/mutants.mk
 include man/build.mk
+include tests/evloop.mk
+include tests/realworld.mk
 
 # README's example of a real bug that faultrun finds.
 DEMO := $(BUILD)/demo/oneread

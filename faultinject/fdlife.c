@@ -8,6 +8,7 @@
 #include "io.h"
 #include "real.h"
 #include "shim.h"
+#include "replay.h"
 #include "tally.h"
 
 #include <dirent.h>
@@ -110,7 +111,8 @@ EXPORT FILE *fdopen(int fd, const char *mode)
 {
     FILE *f = get_fdopen()(fd, mode);
     struct fi_fdinfo info;
-    if (f != NULL && atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0 &&
+    if (f != NULL && (atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0 ||
+                      fi_replay_active()) &&
         fi_look_at(fd, &info) == 0 && info.kind == FI_K_SOCK)
         fi_tally_stdio_socket(fd);
     return f;

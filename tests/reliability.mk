@@ -1,6 +1,8 @@
 # tests/reliability.mk: soak, fuzzing, resource exhaustion, Helgrind.
 # Included by the root Makefile. Targets:
 #   make soak [SOAK_SECONDS=60]      1,000 connections per server under faults
+#                                    (server_fork, server_thread, and evserver: the
+#                                    edge-triggered event loop of tests/evloop.mk)
 #   make test                        includes soak-short, fuzz-replay, exhaust-test
 #   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules (clang)
 #   make helgrind                    the thread server under Helgrind and DRD (also in make valgrind)
@@ -24,9 +26,12 @@ $(SOAK_BIN): $(BUILD)/tests/soak/soak.o $(REL_SUPPORT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-.PHONY: soak-short soak-long soak-fork soak-thread rel-soak-deps
+.PHONY: soak-short soak-long soak-fork soak-thread soak-evserver rel-soak-deps
 
-rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
+# evserver: tests/evloop.mk builds it (included after this file, hence the path).
+SOAK_EVSERVER := $(BUILD)/tests/evloop/evserver
+
+rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD) $(SOAK_EVSERVER)
 	@mkdir -p $(SOAK_WORK)
 
 # soak_one SERVER,ARGS (-s seconds, -w/-W warm-up seconds/rounds, -c connections, -F the fork
@@ -44,6 +49,7 @@ soak-short: rel-soak-deps
 	@fail=; \
 	$(call soak_one,$(SERVER_FORK),-F -s 2 -w 1 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail thread"; \
+	$(call soak_one,$(SOAK_EVSERVER),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail evserver"; \
 	if [ -n "$$fail" ]; then echo "soak-short FAILED:$$fail"; exit 1; fi
 
 # `make soak`: SOAK_SECONDS per server.
@@ -51,12 +57,15 @@ soak-long: rel-soak-deps
 	@fail=; \
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail thread"; \
+	$(call soak_one,$(SOAK_EVSERVER),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail evserver"; \
 	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
 
 soak-fork: rel-soak-deps
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
 soak-thread: rel-soak-deps
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
+soak-evserver: rel-soak-deps
+	$(call soak_one,$(SOAK_EVSERVER),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
 
 TEST_RUN += soak-short
 SOAK_RUN += soak-long
