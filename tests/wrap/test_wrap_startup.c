@@ -109,7 +109,7 @@ static long bind_in_use(void *arg)
     (void)arg;
     struct sockaddr_storage sa;
     socklen_t len;
-    int l = tcp_listener(&sa, &len);
+    int l = fi_t_tcp_listener(&sa, &len);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     (void)l;
     errno = 0;
