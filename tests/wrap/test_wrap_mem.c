@@ -199,6 +199,7 @@ int __wrap_close(int fd)
 static void CL1_state_dropped_before_close(void **state)
 {
     (void)state;
+    fi_t_need_readline(0);
     int p[2];
     char buf[64];
 
@@ -330,6 +331,7 @@ static void M1_no_heap_after_threads_close(void **state)
 static void L6_allocation_failure_loses_nothing(void **state)
 {
     (void)state;
+    fi_t_need_readline(0);
     static char longl[40001], buf[50000];
 
     memset(longl, 'm', sizeof longl - 1);
@@ -377,6 +379,7 @@ static void L6_allocation_failure_loses_nothing(void **state)
 static void N4_errno_kept_when_memory_runs_out(void **state)
 {
     (void)state;
+    fi_t_need_readn();
     char buf[64];
 
     for (int k = 1; k <= 3; k++) {

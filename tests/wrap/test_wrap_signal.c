@@ -158,7 +158,7 @@ static void R2_real_signal_during_read(void **state)
     (void)state;
     int p[2];
     char buf[16];
-    struct job j = { .kind = J_READ, .buf = buf, .n = sizeof buf };
+    struct job j = { .kind = J_READ, .buf = buf, .n = 4 };  /* looping: R1 */
 
     fi_t_pair_unix(p);
     j.fd = p[0];
@@ -178,6 +178,7 @@ static void R2_real_signal_during_read(void **state)
 static void L5_real_signal_mid_line(void **state)
 {
     (void)state;
+    fi_t_need_readline(1);
     int p[2];
     char buf[64];
     struct job j = { .kind = J_READLINE, .buf = buf, .n = sizeof buf };
@@ -201,6 +202,7 @@ static void L5_real_signal_mid_line(void **state)
 static void N3_real_signal_mid_readn(void **state)
 {
     (void)state;
+    fi_t_need_readn();
     int p[2];
     char buf[10];
     struct job j = { .kind = J_READN, .buf = buf, .n = sizeof buf };
@@ -223,6 +225,7 @@ static void N3_real_signal_mid_readn(void **state)
 static void WN2_real_signal_while_buffer_full(void **state)
 {
     (void)state;
+    fi_t_need_writen();
     size_t n = 8u << 20;
     char *in = malloc(n), *out = malloc(n);
     int p[2];

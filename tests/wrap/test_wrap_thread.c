@@ -113,7 +113,7 @@ static void T1_threads_on_their_own_descriptors(void **state)
 {
     (void)state;
     run_workers(1, 2);
-    run_workers(THREADS, fi_t_slow_mode() ? 20 : 300);
+    run_workers(THREADS, fi_t_slow_mode() ? 20 : 100);
 }
 
 static void T1_threads_with_short_reads(void **state)
@@ -121,7 +121,7 @@ static void T1_threads_with_short_reads(void **state)
     (void)state;
     fi_t_faults("rd:short=7:fd=sock");
     run_workers(1, 2);
-    run_workers(THREADS, fi_t_slow_mode() ? 10 : 150);
+    run_workers(THREADS, fi_t_slow_mode() ? 10 : 50);
     fi_t_clear();
 }
 

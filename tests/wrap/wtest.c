@@ -303,3 +303,86 @@ int fi_t_under_valgrind(void)
     const char *p = getenv("LD_PRELOAD");
     return p && strstr(p, "vgpreload") != NULL;
 }
+
+/* ---- gates ---- */
+
+/* A fresh unix pair holding BYTES, with the shim splitting reads (or
+ * writes, for the Writen gate) into SPLIT bytes; no note, no fault counted:
+ * a gate is not the test. */
+static void gate_pair(int p[2], const char *bytes, size_t n, const char *rule)
+{
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, p) < 0)
+        fail_msg("socketpair: %s", strerror(errno));
+    fi_t_rcv_timeout(p[0], 3000);
+    if (n > 0 && write(p[1], bytes, n) != (ssize_t)n)
+        fail_msg("gate write: %s", strerror(errno));
+    if (rule != NULL) {
+        char r[128];
+        snprintf(r, sizeof r, rule, p[0]);
+        if (fi_active() && fi_set(r) != 0)
+            fail_msg("fi_set(\"%s\") refused: %s", r, fi_error());
+    }
+}
+
+static void gate_end(int p[2])
+{
+    if (fi_active())
+        fi_clear();
+    Close(p[0]);
+    close(p[1]);
+}
+
+void fi_t_need_readline(int split)
+{
+    int p[2];
+    char buf[64];
+    ssize_t r;
+
+    memset(buf, 'X', sizeof buf);
+    gate_pair(p, "abcdef\n", 7, split ? "rd:short=2:fd=%d" : NULL);
+    r = Readline(p[0], buf, sizeof buf);
+    gate_end(p);
+    if (r != 7 || memcmp(buf, "abcdef\n", 8) != 0)
+        not_judged("Readline gets \"abcdef\\n\"%s wrong (returned %zd, "
+                   "\"%s\"): that is %s's failure, and this test needs it",
+                   split ? " in 2-byte reads" : "", r,
+                   fi_t_esc(buf, r > 0 && r < 64 ? (size_t)r : 0),
+                   split ? "L1 or L7" : "L1");
+}
+
+void fi_t_need_readn(void)
+{
+    int p[2];
+    char buf[16];
+    ssize_t r;
+
+    gate_pair(p, "abcdef", 6, "rd:short=2:fd=%d");
+    r = Readn(p[0], buf, 6);
+    gate_end(p);
+    if (r != 6 || memcmp(buf, "abcdef", 6) != 0)
+        not_judged("Readn(6) of 6 bytes in 2-byte reads returned %zd: that "
+                   "is N1's failure, and this test needs it", r);
+}
+
+void fi_t_need_writen(void)
+{
+    int p[2];
+    char buf[16];
+    ssize_t r;
+
+    gate_pair(p, "", 0, NULL);
+    if (fi_active()) {
+        char rule[64];
+        snprintf(rule, sizeof rule, "wr:short=2:fd=%d", p[1]);
+        fi_set(rule);
+    }
+    r = Writen(p[1], "abcdef", 6);
+    if (fi_active())
+        fi_clear();
+    if (r == 6 && recv(p[0], buf, sizeof buf, MSG_DONTWAIT) != 6)
+        r = -2;
+    gate_end(p);
+    if (r != 6)
+        not_judged("Writen(6) in 2-byte writes returned %zd: that is WN1's "
+                   "failure, and this test needs it", r);
+}

@@ -74,6 +74,14 @@ const char *fi_t_esc(const void *buf, size_t n);
 /* fi_clear, keeping count of the faults that fired before: a test whose
  * faults never fired at all is NOT JUDGED (fi_t_after_test). */
 void fi_t_clear(void);
+/* Gates: a test of one clause that needs another clause's basics calls
+ * these first; if the basics fail, the test is NOT JUDGED (their own row
+ * FAILs), so one broken clause fails one row. Readline of one line (SPLIT:
+ * in 2-byte reads, L7); Readn of 6 bytes in 2-byte reads (N1); Writen of 6
+ * bytes in 2-byte writes (WN1). */
+void fi_t_need_readline(int split);
+void fi_t_need_readn(void);
+void fi_t_need_writen(void);
 /* "EAGAIN", or the number when the name is unknown; "0" for 0. */
 const char *fi_t_errname(int e);
 
