@@ -44,9 +44,11 @@ void wrap_exit(int status) __attribute__((noreturn));
 /* 1 if test NAME is selected by the list ONLY (see WRAP_ONLY above). */
 int fi_t_selected(const char *name, const char *only);
 
-/* Called in the test child once the test returned: writes "@@notjudged"
- * if the test set faults and none fired (wtest.c). */
-void fi_t_after_test(void);
+/* Called in the test child when the test ends (returned, about to time
+ * out, or exit() called): if it set faults and none fired, writes
+ * "@@notjudged" (PASSED) or "@@unfired" (it failed: that failure says
+ * nothing about the clause). In wtest.c. */
+void fi_t_after_test(int passed);
 
 #define WRAP_RUN(tests) wrap_run_tests(__FILE__, tests, sizeof(tests) / sizeof((tests)[0]))
 

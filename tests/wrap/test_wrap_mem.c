@@ -331,7 +331,7 @@ static void M1_no_heap_after_threads_close(void **state)
 static void L6_allocation_failure_loses_nothing(void **state)
 {
     (void)state;
-    fi_t_need_readline(0);
+    fi_t_need_readline(1);
     static char longl[40001], buf[50000];
 
     memset(longl, 'm', sizeof longl - 1);

@@ -94,7 +94,7 @@ static void R2_eintr_retried(void **state)
     fi_t_faults("rd:eintr:fd=%d:when=1..3", fds[0]);
     expect_ret(Read(fds[0], buf, 3), 3);    /* exactly: looping is R1's */
     expect_bytes(buf, "xyz", 3);
-    assert_int_equal(fi_fired(), 3);
+    expect_fired(3);
 }
 
 static void R2_eintr_retried_on_pipe(void **state)
@@ -179,7 +179,7 @@ static void W2_eintr_retried(void **state)
 
     fi_t_faults("wr:eintr:fd=%d:when=1..2", fds[1]);
     expect_ret(Write(fds[1], "hey", 3), 3);
-    assert_int_equal(fi_fired(), 2);
+    expect_fired(2);
     fi_t_clear();
     fi_t_read_all(fds[0], buf, 3);
     expect_bytes(buf, "hey", 3);

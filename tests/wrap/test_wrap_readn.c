@@ -221,12 +221,14 @@ static void N4_error_then_next_readn_gets_bytes(void **state)
     fi_t_need_readn();
     char out[32];
 
-    /* the next Readn, not Readline: how Readline goes on is L10's */
-    fi_t_write_all(fds[1], "abcdef\nrest\n", 12);
+    /* the next Readn, not Readline: how Readline goes on is L10's; only 4
+     * bytes there before the failure, however Readn reads */
+    fi_t_write_all(fds[1], "abcd", 4);
     fi_t_faults("rd:short=2:fd=%d:when=1..2;rd:error=ECONNRESET:fd=%d:when=3",
        fds[0], fds[0]);
     expect_err(Readn(fds[0], out, 10), ECONNRESET);
     fi_t_clear();
+    fi_t_write_all(fds[1], "ef\nrest\n", 8);
     expect_ret(Readn(fds[0], out, 12), 12);
     expect_bytes(out, "abcdef\nrest\n", 12);
 }

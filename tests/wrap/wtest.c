@@ -212,12 +212,12 @@ void fi_t_clear(void)
     fi_clear();
 }
 
-void fi_t_after_test(void)
+void fi_t_after_test(int passed)
 {
     if (faults_set && fired_before + fi_fired() == 0)
-        fi_t_note("notjudged", "the faults this test set never reached the "
-                  "candidate (none fired; last rules: %s): does it make the "
-                  "system calls itself, through libc?", last_rules);
+        fi_t_note(passed ? "notjudged" : "unfired", "the faults this test set "
+                  "never reached the candidate (none fired; last rules: %s): "
+                  "does it make its system calls through libc?", last_rules);
 }
 
 void fi_t_note(const char *tag, const char *fmt, ...)

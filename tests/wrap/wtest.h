@@ -85,6 +85,22 @@ void fi_t_need_writen(void);
 /* "EAGAIN", or the number when the name is unknown; "0" for 0. */
 const char *fi_t_errname(int e);
 
+/* The faults set last fired N times; none at all: NOT JUDGED (the calls
+ * never reached the shim), not FAIL. */
+#define expect_fired(n)                                                        \
+    do {                                                                       \
+        long f_ = fi_fired();                                                  \
+        if (f_ == 0)                                                           \
+            not_judged("none of the faults fired: the candidate's calls never "\
+                       "reached the shim (raw system calls, or no call?)");    \
+        if (f_ != (long)(n)) {                                                 \
+            fi_t_note("expected", "%ld fault(s) fired", (long)(n));            \
+            fi_t_note("got", "%ld fired", f_);                                 \
+            fail_msg("%ld faults fired, expected %ld: the call was made a "    \
+                     "different number of times", f_, (long)(n));              \
+        }                                                                      \
+    } while (0)
+
 /* Asserts RET == EXP, and errno == ERR when EXP == -1, with a clear message. */
 #define expect_ret(call, exp)                                                  \
     do {                                                                       \
