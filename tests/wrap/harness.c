@@ -339,13 +339,12 @@ static const char *verdict_of(const struct run *r, struct parsed *p, int timeout
     const char *v = "FAIL";
 
     why[0] = '\0';
-    if (p->unfired[0]) {        /* whatever happened, the faults did not */
+    if (r->timed_out) {         /* a hang fails, faults fired or not */
+        snprintf(why, sizeof why, "hung: no result after %d s (%s)%s", timeout,
+                 r->state, p->unfired[0] ? "; none of its faults fired" : "");
+    } else if (p->unfired[0]) { /* the failure is the faults' absence */
         v = "NOTJUDGED";
-        snprintf(why, sizeof why, "%s%.8000s", r->timed_out ? "it hung, but " :
-                 "it failed, but ", p->unfired);
-    } else if (r->timed_out) {
-        snprintf(why, sizeof why, "hung: no result after %d s (%s)", timeout,
-                 r->state);
+        snprintf(why, sizeof why, "it failed, but %.8000s", p->unfired);
     } else if (p->stub[0]) {
         v = "NOTJUDGED";
         snprintf(why, sizeof why, "it calls %s, which the candidate does not "
