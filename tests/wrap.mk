@@ -18,8 +18,20 @@ WRAP_TEST_SRCS := $(patsubst %,tests/wrap/test_wrap_%.c,$(WRAP_TESTS)) \
                   tests/wrap/harness.c tests/wrap/wtest.c
 WRAP_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
 
-# A candidate is compiled like our code but without -Werror.
-WRAP_CAND_CFLAGS = $(STD_FLAGS) -Wall -Wextra $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)
+# A candidate is compiled like our code but without -Werror (and without
+# coverage: only our own wrap.o is measured).
+WRAP_CAND_CFLAGS = $(STD_FLAGS) -Wall -Wextra $(CFLAGS) $(SAN_FLAGS)
+
+# Each test runs under its own deadline, all at once: a hang fails in 10 s.
+# Sanitized and coverage builds are slower: a longer deadline, fewer tests
+# at once (one test file at a time, 4 of its tests at once).
+ifneq ($(strip $(SANITIZE)$(COVERAGE)),)
+WRAP_TIMEOUT ?= 60
+WRAP_PACE     = WRAP_SERIAL=1 WRAP_JOBS=4
+else
+WRAP_TIMEOUT ?= 10
+WRAP_PACE     =
+endif
 # Forked test children leave by _exit after __gcov_dump (tests/wrap/harness.c),
 # which a --coverage link must then pull in.
 WRAP_LINK_FLAGS  = $(ALL_LDFLAGS) $(if $(COVERAGE),-Wl$(comma)-u$(comma)__gcov_dump)
@@ -30,7 +42,7 @@ wrap_cand_dir = $(BUILD)/check-wrap/$(subst /,_,$(subst .,_,$(patsubst /%,%,$(ab
 WRAP_CHECK_ENV = CC='$(CC)' CAND_CFLAGS='$(WRAP_CAND_CFLAGS)' \
   LINK_FLAGS='$(WRAP_LINK_FLAGS)' OBJDIR='$(WRAP_TEST_DIR)' SHIM='$(abspath $(FI_SO))' \
   WRAP_TESTS='$(WRAP_TESTS)' WRAP_HDR=wrap/wrap.h STUBS_SRC=tests/wrap/stubs.c \
-  WRAP_ONLY='$(WRAP_ONLY)' REPORT='$(REPORT)'
+  WRAP_ONLY='$(WRAP_ONLY)' REPORT='$(REPORT)' WRAP_TIMEOUT='$(WRAP_TIMEOUT)' $(WRAP_PACE)
 
 CHECK_RUN    += check-wrap
 TEST_RUN     += wrap-test wrap-selftest

@@ -5,12 +5,19 @@
  * hangs everywhere costs one deadline, not one per test.
  *
  * A test child reports through marker lines on its stderr ("@@tag text",
- * written by wtest.c): what it fed, the faults it set, what it expected and
- * got, why it could not judge. The parent turns them, the child's exit and
- * the child's other output (the candidate's own stderr) into one record
- * per test: "name<TAB>verdict<TAB>reason<TAB>fed<TAB>expected<TAB>got<TAB>
- * stderr", fields escaped (no tab or newline inside), verdict PASS, FAIL or
- * NOTJUDGED. scripts/check-wrap.sh reads them.
+ * written by wtest.c and stubs.c): what it fed, the faults it set, what it
+ * expected and got, why it could not judge, that its faults never fired,
+ * that it called a stub; an exit() in the child (the candidate's: the
+ * harness leaves by _exit) says "@@exit". The parent turns them, the
+ * child's end and its other output (the candidate's own stderr) into one
+ * record per test: "name<TAB>verdict<TAB>reason<TAB>fed<TAB>expected<TAB>
+ * got<TAB>stderr", fields escaped (no tab or newline inside), verdict PASS,
+ * FAIL or NOTJUDGED. scripts/check-wrap.sh reads them.
+ *
+ * Verdicts: a hang (no result by the deadline) or a crash FAILs; a test that
+ * was skipped (not_judged()), called a stub, or set faults none of which
+ * fired is NOTJUDGED, also when it failed (the failure then says nothing
+ * about its clause); else the test's own result.
  *
  * Environment:
  *   WRAP_RESULTS=FILE  append the records there
