@@ -5,20 +5,294 @@
 #include "procstat.h"
 #include "spawn.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 struct suite_cfg cfg;
 
-enum { MAX_ARGS = 16, S6_MS = 2000 };
+enum { MAX_ARGS = 16, S6_MS = 2000, MAX_INODES = 64, MAX_PORTS = 8 };
+
+static struct server *current;
+static int run_no;
+
+struct server *harness_current(void)
+{
+    return current;
+}
+
+/* ---- namespaces ---- */
+
+static int lo_up(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (r == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Root in a new user namespace, mapped to our own uid and gid. */
+static int enter_userns(void)
+{
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+        return -1;
+    char map[64];
+    write_file("/proc/self/setgroups", "deny");
+    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+    if (write_file("/proc/self/uid_map", map) < 0)
+        return -1;
+    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
+    return write_file("/proc/self/gid_map", map);
+}
+
+/* This thread (and what it forks from now on) into a fresh network
+ * namespace with lo up; the previous one goes away with its last process,
+ * TIME_WAIT sockets included. */
+static int fresh_netns(char *why, size_t whylen)
+{
+    if (cfg.netns == NULL)
+        return 0;
+    if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
+        snprintf(why, whylen, "cannot make a network namespace (%s): %s", cfg.netns,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int harness_init(char *why, size_t whylen)
+{
+    snprintf(cfg.tmpdir, sizeof cfg.tmpdir, "/tmp/check-server-XXXXXX");
+    if (mkdtemp(cfg.tmpdir) == NULL) {
+        snprintf(why, whylen, "mkdtemp %s: %s", cfg.tmpdir, strerror(errno));
+        cfg.tmpdir[0] = '\0';
+        return -1;
+    }
+    if (getenv("SERVER_SUITE_NO_NETNS") == NULL) {
+        if (unshare(CLONE_NEWNET) == 0 && lo_up() == 0)
+            cfg.netns = "net";
+        else if (enter_userns() == 0 && lo_up() == 0)
+            cfg.netns = "user+net";
+    }
+    if (cfg.netns == NULL)
+        fprintf(stderr, "note: no network namespace (neither CLONE_NEWNET as root nor a user "
+                        "namespace is allowed here): servers share this host's loopback, so a "
+                        "server with a hard-coded port may find it taken or in TIME_WAIT\n");
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_type == DT_DIR)
+            remove_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+void harness_cleanup(void)
+{
+    if (current && current->pid > 0 && !current->exited)
+        kill(current->pid, SIGKILL);
+    if (cfg.tmpdir[0])
+        remove_tree(cfg.tmpdir);
+    cfg.tmpdir[0] = '\0';
+}
+
+/* ---- where it listens ---- */
+
+/* Socket inodes among PID's descriptors. */
+static int socket_inodes(pid_t pid, unsigned long *ino, int max)
+{
+    char path[64], link[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        char fdpath[330];
+        snprintf(fdpath, sizeof fdpath, "%s/%s", path, e->d_name);
+        ssize_t len = readlink(fdpath, link, sizeof link - 1);
+        if (len <= 0)
+            continue;
+        link[len] = '\0';
+        if (sscanf(link, "socket:[%lu]", &ino[n]) == 1)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Listening TCP sockets in PID's network namespace, from
+ * /proc/PID/net/tcp{,6}: their inodes and ports. */
+static int listeners_q(pid_t pid, unsigned long *ino, int *ports, unsigned *rxq, int max);
+
+static int listeners(pid_t pid, unsigned long *ino, int *ports, int max)
+{
+    return listeners_q(pid, ino, ports, NULL, max);
+}
+
+/* ... and RXQ: for a listener, the connections waiting in its accept queue. */
+static int listeners_q(pid_t pid, unsigned long *ino, int *ports, unsigned *rxq, int max)
+{
+    int n = 0;
+    for (int v = 0; v < 2; v++) {
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, v ? "tcp6" : "tcp");
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof line, f) && n < max) {
+            char local[64];
+            unsigned st, tx, rx;
+            unsigned long inode;
+            /* sl local rem st tx:rx tr:when retr uid timeout inode */
+            if (sscanf(line, " %*s %63s %*s %x %x:%x %*s %*s %*s %*s %lu", local, &st, &tx, &rx,
+                       &inode) != 5)
+                continue;
+            char *colon = strrchr(local, ':');
+            if (st != TCP_ST_LISTEN || colon == NULL)
+                continue;
+            if (rxq)
+                rxq[n] = rx;
+            ino[n] = inode;
+            ports[n++] = (int)strtol(colon + 1, NULL, 16);
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+/* Ports of PID's own listening sockets (its descriptors matched by inode). */
+static int listening_ports(pid_t pid, int *ports, int max)
+{
+    unsigned long mine[MAX_INODES], lino[MAX_INODES];
+    int lport[MAX_INODES];
+    int nmine = socket_inodes(pid, mine, MAX_INODES), n = 0;
+    int nl = nmine ? listeners(pid, lino, lport, MAX_INODES) : 0;
+    for (int i = 0; i < nl && n < max; i++)
+        for (int k = 0; k < nmine; k++)
+            if (lino[i] == mine[k]) {
+                ports[n++] = lport[i];
+                break;
+            }
+    return n;
+}
+
+int server_wait_accepted(const struct server *s, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        unsigned long ino[MAX_INODES];
+        int ports[MAX_INODES];
+        unsigned rxq[MAX_INODES];
+        unsigned waiting = 0;
+        int n = listeners_q(s->pid, ino, ports, rxq, MAX_INODES);
+        for (int i = 0; i < n; i++)
+            if (ports[i] == s->port)
+                waiting += rxq[i];
+        if (n > 0 && waiting == 0)
+            return 0;
+        if (ms_left(deadline) == 0 || !proc_alive(s->pid)) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        poll(NULL, 0, 2);
+    }
+}
+
+/* Waits for S to listen: on the port it was given, else on its own. */
+static int wait_listen(struct server *s, int wait_ms)
+{
+    long long deadline = now_ms() + wait_ms;
+    for (;;) {
+        int ports[MAX_PORTS];
+        int n = listening_ports(s->pid, ports, MAX_PORTS);
+        if (n > 0) {
+            s->port = ports[0];
+            for (int i = 0; i < n; i++)
+                if (ports[i] == s->given_port)
+                    s->port = ports[i];
+            return 0;
+        }
+        if (!proc_alive(s->pid)) {
+            errno = ESRCH;
+            return -1;
+        }
+        if (ms_left(deadline) == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        poll(NULL, 0, 2);
+    }
+}
+
+static int shim_mapped(pid_t pid)
+{
+    if (cfg.shim == NULL)
+        return 0;
+    const char *base = strrchr(cfg.shim, '/');
+    base = base ? base + 1 : cfg.shim;
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, base) != NULL;
+    fclose(f);
+    return found;
+}
 
 /* Samples fds and threads until two samples 10 ms apart agree (at most
  * ~200 ms): the baseline of S6, taken before the first client. */
@@ -62,53 +336,51 @@ int server_start(struct server *s, const char *rules, const char *const *args,
 {
     memset(s, 0, sizeof *s);
     s->pid = -1;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        char portstr[16];
-        char *argv[MAX_ARGS + 3];
-        int n = 0;
-        s->port = net_free_port();
-        snprintf(portstr, sizeof portstr, "%d", s->port);
-        argv[n++] = (char *)cfg.server;
-        argv[n++] = portstr;
-        for (int i = 0; args && args[i] && n < MAX_ARGS; i++)
-            argv[n++] = (char *)args[i];
-        argv[n] = NULL;
+    current = s;
+    if (fresh_netns(why, whylen) < 0)
+        return -1;
+    char portstr[16];
+    char *argv[MAX_ARGS + 3];
+    int n = 0;
+    /* In a namespace of its own any port is free; without one, ask the kernel. */
+    s->given_port = cfg.netns ? 7000 : net_free_port();
+    snprintf(portstr, sizeof portstr, "%d", s->given_port);
+    argv[n++] = (char *)cfg.server;
+    argv[n++] = portstr;
+    for (int i = 0; args && args[i] && n < MAX_ARGS; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
 
-        struct spawn_opts o = { .wrapper = wrapper };
-        if (cfg.shim) {
-            snprintf(s->log, sizeof s->log, "/tmp/server-suite-%d-XXXXXX", (int)getpid());
-            int fd = mkstemp(s->log);
-            if (fd >= 0)
-                close(fd);
-            else
-                s->log[0] = '\0';
-            o.shim = cfg.shim;
-            o.rules = rules;
-            o.seed = 1;
-            o.log = s->log[0] ? s->log : NULL;
-        }
-        s->pid = spawn_program(argv, &o);
-        if (s->pid < 0) {
-            snprintf(why, whylen, "cannot start %s: %s", cfg.server, strerror(errno));
-            return -1;
-        }
-        long long t0 = now_ms();
-        if (net_wait_listen(s->port, wait_ms, s->pid) == 0) {
-            if (cfg.warmup)
-                warm_up(s);
-            baseline(s);
-            return 0;
-        }
-        if (server_alive(s)) {
-            snprintf(why, whylen, "not listening on 127.0.0.1:%d after %d ms", s->port, wait_ms);
-            server_stop(s);
-            return -1;
-        }
-        /* Exited: maybe someone took the port meanwhile; try another. */
+    run_no++;
+    snprintf(s->out, sizeof s->out, "%s/out.%d", cfg.tmpdir, run_no);
+    struct spawn_opts o = { .wrapper = wrapper, .out = s->out };
+    if (cfg.shim) {
+        snprintf(s->log, sizeof s->log, "%s/faults.%d", cfg.tmpdir, run_no);
+        o.shim = cfg.shim;
+        o.rules = rules;
+        o.seed = 1;
+        o.log = s->log;
+    }
+    s->pid = spawn_program(argv, &o);
+    if (s->pid < 0) {
+        snprintf(why, whylen, "cannot start %s: %s", cfg.server, strerror(errno));
+        return -1;
+    }
+    long long t0 = now_ms();
+    if (wait_listen(s, wait_ms) == 0) {
+        s->shim_loaded = shim_mapped(s->pid);
+        if (cfg.warmup)
+            warm_up(s);
+        baseline(s);
+        return 0;
+    }
+    if (server_alive(s))
+        snprintf(why, whylen, "not listening on any TCP port %d ms after it started (it was "
+                 "given port %d; no port of its own seen in /proc/%d/net/tcp either)",
+                 wait_ms, s->given_port, (int)s->pid);
+    else
         snprintf(why, whylen, "%s before listening (after %lld ms)", server_status_str(s),
                  now_ms() - t0);
-        server_stop(s);
-    }
     return -1;
 }
 
@@ -144,22 +416,232 @@ void server_stop(struct server *s)
     s->pid = -1;
     if (s->log[0])
         unlink(s->log);
+    if (s->out[0])
+        unlink(s->out);
     s->log[0] = '\0';
+    s->out[0] = '\0';
+    if (current == s)
+        current = NULL;
+}
+
+/* ---- its output ---- */
+
+/* A line is text when nearly all of it is printable: the server's own
+ * messages; lines of echoed binary data are left out of the tail. */
+static int is_text(const char *p, size_t n)
+{
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        ok += isprint((unsigned char)p[i]) || p[i] == '\t';
+    return n == 0 || ok * 10 >= n * 9;
+}
+
+static size_t put_escaped(char *buf, size_t used, size_t len, const char *p, size_t n)
+{
+    enum { WIDTH = 160 };
+    for (size_t i = 0; i < n && used + 8 < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (i == WIDTH) {
+            used += (size_t)snprintf(buf + used, len - used, "...");
+            break;
+        }
+        if (c == '\\')
+            used += (size_t)snprintf(buf + used, len - used, "\\\\");
+        else if (isprint(c))
+            buf[used++] = (char)c, buf[used] = '\0';
+        else
+            used += (size_t)snprintf(buf + used, len - used, "\\x%02x", c);
+    }
+    return used;
+}
+
+void server_log_tail(const struct server *s, int nlines, char *buf, size_t len)
+{
+    enum { TAIL = 65536 };
+    buf[0] = '\0';
+    if (s == NULL || !s->out[0] || len < 64)
+        return;
+    int fd = open(s->out, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    static char raw[TAIL];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > TAIL ? size - TAIL : 0;
+    ssize_t n = pread(fd, raw, TAIL, from);
+    close(fd);
+    if (n <= 0)
+        return;
+    /* Walk back over the lines: keep the last NLINES text lines. */
+    const char *keep[16];
+    size_t klen[16];
+    int nk = 0, binary = 0;
+    ssize_t end = n;
+    if (nlines > 16)
+        nlines = 16;
+    while (end > 0 && nk < nlines) {
+        ssize_t b = end;
+        while (b > 0 && raw[b - 1] != '\n')
+            b--;
+        if (b == 0 && from > 0)
+            break; /* a cut line */
+        size_t l = (size_t)(end - b);
+        if (l > 0 && is_text(raw + b, l)) {
+            keep[nk] = raw + b;
+            klen[nk++] = l;
+        } else if (l > 0) {
+            binary++;
+        }
+        end = b > 0 ? b - 1 : 0;
+    }
+    size_t used = 0;
+    for (int i = nk - 1; i >= 0 && used + 16 < len; i--) {
+        used += (size_t)snprintf(buf + used, len - used, "%s        | ", used ? "\n" : "");
+        used = put_escaped(buf, used, len, keep[i], klen[i]);
+    }
+    if (binary && used + 80 < len)
+        snprintf(buf + used, len - used, "%s        (and %d%s lines of binary data, not shown)",
+                 used ? "\n" : "", binary, end > 0 ? "+" : "");
+}
+
+/* ---- the shim's log ---- */
+
+void server_fault_log(const struct server *s, struct fault_log *fl)
+{
+    memset(fl, 0, sizeof *fl);
+    if (!s->log[0])
+        return;
+    FILE *f = fopen(s->log, "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        int pid, tid, fd, rule = 0;
+        char call[24], fault[40];
+        /* pid tid call fd fault n=K rule=I t=... [asked=N ret=R] ... */
+        if (sscanf(line, "%d %d %23s %d %39s", &pid, &tid, call, &fd, fault) != 5)
+            continue;
+        const char *r = strstr(line, " rule=");
+        if (r)
+            rule = atoi(r + 6) - 1;
+        /* a data call: the log says asked= (newer shims), or the call
+         * is one that moves bytes */
+        static const char *const movers[] = { "read", "readv", "recv", "recvfrom", "recvmsg",
+                                              "recvmmsg", "write", "writev", "send", "sendto",
+                                              "sendmsg", "sendmmsg", "sendfile", "splice" };
+        int data = strstr(line, " asked=") != NULL;
+        for (size_t m = 0; !data && m < sizeof movers / sizeof movers[0]; m++)
+            data = strcmp(call, movers[m]) == 0;
+        fl->total++;
+        if (rule >= 0 && rule < FL_RULES) {
+            fl->by_rule[rule]++;
+            fl->data_by_rule[rule] += data;
+        }
+        int k;
+        for (k = 0; k < fl->npids && fl->pids[k] != pid; k++)
+            ;
+        if (k == fl->npids && k < FL_PIDS)
+            fl->pids[fl->npids++] = pid;
+        if (k < FL_PIDS)
+            fl->data_by_pid[k] += data;
+        snprintf(fl->last_call, sizeof fl->last_call, "%s", call);
+        snprintf(fl->last_fault, sizeof fl->last_fault, "%s", fault);
+        fl->last_pid = pid;
+    }
+    fclose(f);
 }
 
 long server_faults(const struct server *s)
 {
-    if (!s->log[0])
-        return 0;
-    FILE *f = fopen(s->log, "r");
-    if (f == NULL)
-        return 0;
-    long n = 0;
-    int c;
-    while ((c = getc(f)) != EOF)
-        n += c == '\n';
-    fclose(f);
+    struct fault_log fl;
+    server_fault_log(s, &fl);
+    return fl.total;
+}
+
+/* ---- descriptors, children, leaks ---- */
+
+/* Children of PID (all threads), appended to OUT. */
+static int children_of(pid_t pid, pid_t *out, int n, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return n;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char cpath[330];
+        snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
+        FILE *f = fopen(cpath, "r");
+        if (f == NULL)
+            continue;
+        int c;
+        while (n < max && fscanf(f, "%d", &c) == 1)
+            out[n++] = c;
+        fclose(f);
+    }
+    closedir(d);
     return n;
+}
+
+int server_children(const struct server *s)
+{
+    return s->pid > 0 ? proc_count_descendants(s->pid) : 0;
+}
+
+int server_conn_nonblocking(const struct server *s)
+{
+    pid_t procs[256];
+    unsigned long lino[MAX_INODES];
+    int lport[MAX_INODES];
+    int np = 0, found = 0;
+    if (s->pid <= 0)
+        return -1;
+    int nl = listeners(s->pid, lino, lport, MAX_INODES);
+    procs[np++] = s->pid;
+    for (int i = 0; i < np && np < 256; i++)
+        np = children_of(procs[i], procs, np, 256);
+    for (int i = 0; i < np; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/fd", (int)procs[i]);
+        DIR *d = opendir(path);
+        if (d == NULL)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            char fdpath[330], link[64], info[330], line[128];
+            unsigned long ino;
+            snprintf(fdpath, sizeof fdpath, "%s/%s", path, e->d_name);
+            ssize_t len = readlink(fdpath, link, sizeof link - 1);
+            if (len <= 0)
+                continue;
+            link[len] = '\0';
+            if (sscanf(link, "socket:[%lu]", &ino) != 1)
+                continue;
+            int listening = 0;
+            for (int k = 0; k < nl; k++)
+                listening |= lino[k] == ino;
+            if (listening)
+                continue;
+            snprintf(info, sizeof info, "/proc/%d/fdinfo/%s", (int)procs[i], e->d_name);
+            FILE *f = fopen(info, "r");
+            if (f == NULL)
+                continue;
+            unsigned flags = 0;
+            while (fgets(line, sizeof line, f))
+                if (sscanf(line, "flags: %o", &flags) == 1)
+                    break;
+            fclose(f);
+            found = 1;
+            if (flags & O_NONBLOCK) {
+                closedir(d);
+                return 1;
+            }
+        }
+        closedir(d);
+    }
+    return found ? 0 : -1;
 }
 
 int server_check_leaks(struct server *s, char *why, size_t whylen)
@@ -189,88 +671,4 @@ int server_check_leaks(struct server *s, char *why, size_t whylen)
         snprintf(why, whylen, "%d threads 2 s after the last client, %d before the first", thr,
                  s->base_threads);
     return -1;
-}
-
-/* ---- clause table ---- */
-
-static const char *const clauses[] = { "S0", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8" };
-enum { NCLAUSE = sizeof clauses / sizeof clauses[0] };
-enum row_state { ROW_NONE, ROW_PASS, ROW_FAIL, ROW_SKIP };
-static struct {
-    enum row_state st;
-    char reason[240];
-} rows[NCLAUSE];
-
-static int clause_index(const char *c)
-{
-    for (int i = 0; i < NCLAUSE; i++)
-        if (strncmp(c, clauses[i], 2) == 0)
-            return i;
-    return -1;
-}
-
-void clause_pass(const char *clause)
-{
-    int i = clause_index(clause);
-    if (i >= 0 && (rows[i].st == ROW_NONE || rows[i].st == ROW_SKIP))
-        rows[i].st = ROW_PASS;
-}
-
-void clause_fail(const char *clause, const char *test, const char *fmt, ...)
-{
-    int i = clause_index(clause);
-    if (i < 0)
-        return;
-    char msg[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "  %s: %s\n", test, msg);
-    if (rows[i].st != ROW_FAIL) {
-        rows[i].st = ROW_FAIL;
-        snprintf(rows[i].reason, sizeof rows[i].reason, "%s: %s", test, msg);
-    }
-}
-
-void clause_skip(const char *clause, const char *reason)
-{
-    int i = clause_index(clause);
-    if (i >= 0 && rows[i].st == ROW_NONE) {
-        rows[i].st = ROW_SKIP;
-        snprintf(rows[i].reason, sizeof rows[i].reason, "%s", reason);
-    }
-}
-
-int clause_failed(const char *clause)
-{
-    int i = clause_index(clause);
-    return i >= 0 && rows[i].st == ROW_FAIL;
-}
-
-const char *clause_reason(const char *clause)
-{
-    int i = clause_index(clause);
-    return i >= 0 ? rows[i].reason : "";
-}
-
-int clause_table(const char *server, int filtered)
-{
-    static const char *const names[] = { "start", "echo", "end", "concurrency",
-                                         "faults that keep data", "faults that end a connection",
-                                         "no leaks", "stop", "idle" };
-    int failed = 0;
-    printf("\ncheck-server %s\n", server);
-    for (int i = 0; i < NCLAUSE; i++) {
-        const char *st = rows[i].st == ROW_PASS ? "PASS" : rows[i].st == ROW_FAIL ? "FAIL"
-                       : rows[i].st == ROW_SKIP || filtered ? "SKIP" : "FAIL";
-        if (rows[i].st == ROW_NONE)
-            snprintf(rows[i].reason, sizeof rows[i].reason, "%s",
-                     filtered ? "not run (SERVER_SUITE_ONLY)" : "not checked (an earlier step failed)");
-        failed += rows[i].st == ROW_FAIL || (rows[i].st == ROW_NONE && !filtered);
-        printf("  %-3s %-4s %-30s %s\n", clauses[i], st, names[i],
-               rows[i].st == ROW_PASS ? "" : rows[i].reason);
-    }
-    fflush(stdout);
-    return failed;
 }

@@ -1,0 +1,324 @@
+/* suite.c: the steps the server suite's tests are made of. */
+#include "suite.h"
+#include "clock.h"
+#include "netio.h"
+#include "procstat.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+unsigned char *pool;
+struct server srv;
+
+static long long t_begin;
+static char fed[512], expected[512];
+
+__attribute__((noreturn)) static void end_test_failed(const char *clause)
+{
+    if (now_ms() - t_begin > HANG_MS)
+        verdict_mark_hung(clause);
+    fail_msg("%.2s failed", clause);
+    abort(); /* not reached: fail_msg does not return */
+}
+
+void suite_fail(const char *clause, const char *test, const char *fmt, ...)
+{
+    char got[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(got, sizeof got, fmt, ap);
+    va_end(ap);
+    verdict_fail(clause, test, fed[0] ? fed : "-", expected[0] ? expected : "-", got);
+    end_test_failed(clause);
+}
+
+void suite_not_judged(const char *test, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    verdict_not_judged(test, test, msg);
+    skip();
+    abort(); /* not reached */
+}
+
+void suite_begin(const char *test, int needs_echo)
+{
+    verdict_touch(test);
+    t_begin = now_ms();
+    fed[0] = expected[0] = '\0';
+    if (strncmp(test, "S0", 2) != 0 && verdict_failed("S0"))
+        suite_not_judged(test, "the server does not start and serve (S0)");
+    if (needs_echo && verdict_failed("S1"))
+        suite_not_judged(test, "this test checks echoes byte for byte, and the plain echo "
+                               "already fails (S1)");
+    if (verdict_failed(test) && (cfg.fast || verdict_hung(test))) {
+        fprintf(stderr, "  %.2s already failed%s: %s skipped\n", test,
+                cfg.fast ? "" : " by a hang", test);
+        skip();
+    }
+}
+
+void suite_feed(const char *f, const char *e)
+{
+    snprintf(fed, sizeof fed, "%s", f);
+    snprintf(expected, sizeof expected, "%s", e);
+}
+
+const char *suite_join(const char *const *rules, int n, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " ; " : "", rules[i]);
+    return buf;
+}
+
+/* "; its last injected fault: accept error=EMFILE (process 123)" or "". */
+static const char *last_fault(char *buf, size_t len)
+{
+    struct fault_log fl;
+    server_fault_log(&srv, &fl);
+    buf[0] = '\0';
+    if (fl.total > 0)
+        snprintf(buf, len, "; the last fault injected before: %s %s (process %d)", fl.last_call,
+                 fl.last_fault, (int)fl.last_pid);
+    return buf;
+}
+
+void suite_start(const char *test, const char *rules, const char *const *args)
+{
+    char why[512], lf[160];
+    if (server_start(&srv, rules, args, NULL, 5000, why, sizeof why) == 0)
+        return;
+    if (rules == NULL || strncmp(test, "S0", 2) == 0) {
+        char f[512];
+        snprintf(f, sizeof f, "started as `%s %d`%s%s", cfg.server, srv.given_port,
+                 rules ? " under " : "", rules ? rules : "");
+        suite_feed(f, "a TCP socket listening within 5 s");
+        verdict_fail("S0", test, fed, expected, why);
+        if (strncmp(test, "S0", 2) != 0)
+            verdict_not_judged(test, test, "the server did not start (S0)");
+        end_test_failed("S0");
+    }
+    last_fault(lf, sizeof lf);
+    suite_fail(test, test, "under the rules %s the server did not come up: %s%s", rules, why, lf);
+}
+
+int suite_charge_death(const char *test)
+{
+    if (server_alive(&srv))
+        return 1;
+    if (WIFSIGNALED(srv.status) && WTERMSIG(srv.status) == SIGPIPE && strncmp(test, "S5", 2) != 0)
+        verdict_fail("S5", test, fed[0] ? fed : "-", "the server survives clients that go away",
+                     "the server was killed by SIGPIPE once a client had gone (ignore SIGPIPE "
+                     "or send with MSG_NOSIGNAL)");
+    else
+        verdict_fail(test, test, fed[0] ? fed : "-", expected[0] ? expected : "-",
+                     server_status_str(&srv));
+    return 0;
+}
+
+void suite_require_alive(const char *test)
+{
+    if (server_alive(&srv))
+        return;
+    char lf[160];
+    const char *st = server_status_str(&srv);
+    last_fault(lf, sizeof lf);
+    if (WIFSIGNALED(srv.status) && WTERMSIG(srv.status) == SIGPIPE && strncmp(test, "S5", 2) != 0) {
+        char e[1100];
+        snprintf(e, sizeof e, "%s (a peer that is gone must end only its own connection: "
+                              "ignore SIGPIPE or send with MSG_NOSIGNAL)", expected);
+        verdict_fail("S5", test, fed[0] ? fed : "-", e,
+                     "the server was killed by SIGPIPE: a write to a connection whose client "
+                     "had gone raised it");
+        suite_not_judged(test, "the server was killed by SIGPIPE before this test could judge "
+                               "(charged to S5)");
+    }
+    struct fault_log fl;
+    server_fault_log(&srv, &fl);
+    if (strncmp(test, "S4", 2) != 0 && fl.total > 0 && strncmp(fl.last_call, "accept", 6) == 0 &&
+        WIFEXITED(srv.status)) {
+        verdict_fail("S4", test, fed, "an accept error (EMFILE, ECONNABORTED, EINTR) is survived",
+                     lf + 2);
+        suite_not_judged(test, "the server exited after an injected accept error (charged to S4)");
+    }
+    if (WIFSIGNALED(srv.status) && WTERMSIG(srv.status) == SIGPIPE)
+        suite_fail(test, test, "the server was killed by SIGPIPE: a write to a connection whose "
+                               "client had gone raised it (ignore SIGPIPE, or MSG_NOSIGNAL)%s", lf);
+    suite_fail(test, test, "the server %s%s", st, lf);
+}
+
+void suite_require_exact(const char *clause, const char *test, struct echo_conn *c, int n)
+{
+    char why[512];
+    for (int i = 0; i < n; i++)
+        if (echo_check_exact(&c[i], why, sizeof why) < 0) {
+            suite_require_alive(test);
+            suite_fail(clause, test, "connection %d of %d: %s", i + 1, n, why);
+        }
+}
+
+void suite_require_new_served(const char *clause, const char *test)
+{
+    struct echo_conn c;
+    char why[512];
+    suite_require_alive(test);
+    suite_conns(&c, 1, 4096, 4096, 999);
+    echo_run(&c, 1, srv.port, 5000);
+    if (echo_check_exact(&c, why, sizeof why) < 0) {
+        suite_require_alive(test);
+        suite_fail(clause, test, "a new connection afterwards (4096 bytes): %s", why);
+    }
+}
+
+static int probe(struct server *s)
+{
+    int fd = net_connect(s->port, 2000);
+    if (fd < 0)
+        return -1;
+    char b = 'p';
+    size_t got = 0;
+    int r = -1;
+    /* once the server has it (and, if it forks, its child: the echo) */
+    if (server_wait_accepted(s, 2000) == 0) {
+        if (net_write_all(fd, &b, 1, 2000) == 1)
+            net_read_all(fd, &b, 1, &got, 2000);
+        r = server_conn_nonblocking(s);
+    }
+    close(fd);
+    return r;
+}
+
+static int blocking_cache = -2;
+
+int suite_probe_blocking(void)
+{
+    int r = probe(&srv);
+    blocking_cache = r < 0 ? -1 : !r;
+    return r;
+}
+
+int suite_server_blocking(void)
+{
+    if (blocking_cache != -2)
+        return blocking_cache;
+    struct server s;
+    char why[256];
+    int r = -1;
+    if (server_start(&s, NULL, NULL, NULL, 5000, why, sizeof why) == 0) {
+        r = probe(&s);
+        server_stop(&s);
+    }
+    blocking_cache = r < 0 ? -1 : !r;
+    return blocking_cache;
+}
+
+int suite_drop_eagain(const char *test, const char *const *rules, int n, const char **out)
+{
+    int m = 0, dropped = 0;
+    int blocking = 0;
+    for (int i = 0; i < n; i++)
+        if (strstr(rules[i], ":eagain"))
+            blocking = 1;
+    if (blocking)
+        blocking = suite_server_blocking() == 1;
+    for (int i = 0; i < n; i++) {
+        if (blocking && strstr(rules[i], ":eagain")) {
+            dropped++;
+            continue;
+        }
+        out[m++] = rules[i];
+    }
+    if (dropped)
+        verdict_note(test, test, "eagain not injected: every connection socket of the server is "
+                                 "blocking, where the kernel never says EAGAIN");
+    return m;
+}
+
+void suite_require_faults(const char *test, const char *const *rules, int n)
+{
+    struct fault_log fl;
+    if (cfg.shim == NULL)
+        suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
+    if (!srv.shim_loaded)
+        suite_not_judged(test, "the shim was not loaded into the server: LD_PRELOAD does not "
+                               "reach it (statically linked? set-user-ID?), so no fault reached it");
+    server_fault_log(&srv, &fl);
+    int forks = fl.npids > 1;
+    for (int i = 0; i < n && i < FL_RULES; i++) {
+        int data = strncmp(rules[i], RD, strlen(RD)) == 0 || strncmp(rules[i], WR, strlen(WR)) == 0;
+        int eagain = strstr(rules[i], ":eagain") != NULL;
+        long hits = data ? fl.data_by_rule[i] : fl.by_rule[i];
+        if (hits > 0)
+            continue;
+        if (eagain && suite_server_blocking() == 1) {
+            verdict_note(test, test, "eagain never fired: every connection socket of the server "
+                                     "is blocking, where the kernel never says EAGAIN");
+            continue;
+        }
+        suite_not_judged(test, "the rule `%s` never fired%s: its faults never reached the "
+                               "server (raw system calls, or calls the rule does not name?)",
+                         rules[i], data ? " on a data-carrying call" : "");
+    }
+    if (forks) {
+        /* A forking server: faults on data calls must reach its children. */
+        long in_children = 0;
+        for (int k = 0; k < fl.npids && k < FL_PIDS; k++)
+            if (fl.pids[k] != srv.pid)
+                in_children += fl.data_by_pid[k];
+        int want = 0;
+        for (int i = 0; i < n; i++)
+            want |= strncmp(rules[i], RD, strlen(RD)) == 0 || strncmp(rules[i], WR, strlen(WR)) == 0;
+        if (want && in_children == 0)
+            suite_not_judged(test, "no fault reached a data-carrying call in the server's "
+                                   "children");
+    }
+}
+
+void suite_s6_after(const char *test)
+{
+    char why[256];
+    if (!suite_charge_death(test))
+        return;
+    if (cfg.fast && verdict_failed("S6"))
+        return;
+    int leak = server_check_leaks(&srv, why, sizeof why) < 0;
+    if (leak && !suite_charge_death(test))
+        return; /* it died meanwhile: not a leak */
+    if (leak)
+        verdict_fail("S6", test, fed[0] ? fed : "-",
+                     "2 s after the last client: no zombies, descriptors and threads as before",
+                     why);
+    else
+        verdict_pass("S6", test);
+}
+
+const unsigned char *suite_slice(unsigned i, size_t len)
+{
+    size_t off = ((size_t)i * 7919u * 4096u) % (POOL - len);
+    return pool + off;
+}
+
+void suite_conns(struct echo_conn *c, int n, size_t minlen, size_t maxlen, unsigned seed)
+{
+    unsigned long long x = 0x1234567ull + seed;
+    memset(c, 0, (size_t)n * sizeof *c);
+    for (int i = 0; i < n; i++) {
+        unsigned char r[4];
+        net_fill_random(r, sizeof r, &x);
+        uint32_t v = (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16;
+        c[i].len = minlen + (maxlen > minlen ? v % (maxlen - minlen + 1) : 0);
+        c[i].data = suite_slice((unsigned)i + seed, c[i].len);
+        c[i].mode = EM_NORMAL;
+    }
+}
