@@ -6,8 +6,11 @@
  *   fr_prog forks N    forks N children one after another; each writes 32
  *                      bytes to its own socketpair and makes 32 one-byte
  *                      read()s (EINTR counted, not retried); exit 0
+ *   fr_prog spawn N    the same, but N children started one after another
+ *                      with posix_spawn (no fork handlers run in them)
  */
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,22 @@ static int forks(int n)
     return 0;
 }
 
+extern char **environ;
+
+static int spawns(const char *self, int n)
+{
+    char *args[] = { (char *)self, "child", NULL };
+    for (int i = 0; i < n; i++) {
+        pid_t pid;
+        int status;
+        if (posix_spawn(&pid, self, NULL, NULL, args, environ) != 0)
+            return 2;
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "raw") == 0)
@@ -88,6 +107,10 @@ int main(int argc, char **argv)
         return stdio();
     if (argc == 3 && strcmp(argv[1], "forks") == 0)
         return forks(atoi(argv[2]));
-    fprintf(stderr, "usage: fr_prog raw | stdio | forks N\n");
+    if (argc == 3 && strcmp(argv[1], "spawn") == 0)
+        return spawns(argv[0], atoi(argv[2]));
+    if (argc == 2 && strcmp(argv[1], "child") == 0)
+        return child();
+    fprintf(stderr, "usage: fr_prog raw | stdio | forks N | spawn N | child\n");
     return 2;
 }

@@ -106,6 +106,22 @@ static void REPLAY_points_in_forked_children(void **state)
     assert_non_null(strstr(pa, " proc=0.4\n"));
 }
 
+/* Children started without fork handlers (posix_spawn, as system() and
+ * many runtimes do) take their numbers from their parent when they load. */
+static void REPLAY_spawned_children_numbered_in_order(void **state)
+{
+    (void)state;
+    char log[PATH_MAX], text[65536];
+    fr_path(log, "spawn.log");
+    FR_RUN(FR_FAULTRUN, "-l", log, "-e", "read:eintr:when=1", "--", FR_PROG2, "spawn", "3");
+    fr_expect_exit(0);
+    assert_true(fiu_slurp(log, text, sizeof text) > 0);
+    assert_int_equal(fr_count(text, "\n"), 3);
+    assert_int_equal(fr_count(text, " proc=0.1\n"), 1);
+    assert_int_equal(fr_count(text, " proc=0.2\n"), 1);
+    assert_int_equal(fr_count(text, " proc=0.3\n"), 1);
+}
+
 static const char good[] =
     "4242 4242 read 5 short=100 n=1 rule=1 t=5821.000123456 asked=512 ret=100 c=1 proc=0\n";
 
@@ -176,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(REPLAY_every_other_line_deleted_injects_exactly_the_kept),
         cmocka_unit_test(REPLAY_points_in_forked_children),
+        cmocka_unit_test(REPLAY_spawned_children_numbered_in_order),
         cmocka_unit_test(REPLAY_bad_log_exits_2_naming_the_line),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
