@@ -145,7 +145,7 @@ static void NEVER_only_naming_no_process_warned(void **state)
     FR_RUN(FR_FAULTRUN, "--only", "fi_prog", "-e", "read:short=5", "--", "sh", "-c",
            FR_PROG " oneread");
     fr_expect_exit(1);
-    fr_expect_no_err("--only");
+    fr_expect_no_err("warning: --only");
 }
 
 static void NEVER_exit_status_and_signal_passed_on(void **state)
