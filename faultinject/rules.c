@@ -393,40 +393,6 @@ static int check_fault_fits(const struct ctx *c, const struct fi_rule *r)
     return 0;
 }
 
-static int starts_with(struct span sp, const char *word)
-{
-    size_t n = strlen(word);
-    return sp.len >= n && memcmp(sp.s, word, n) == 0;
-}
-
-/* The next option of SP, up to a ':' that separates options: not one
- * inside [IPv6], and not the ':PORT' of peer=ADDR:PORT / local=ADDR:PORT
- * (peer=:6379, peer=127.0.0.1:6379, peer=[::1]:8080). */
-static struct span split_option(struct span sp, struct span *tail)
-{
-    size_t i = 0;
-    int bracket = 0;
-    for (; i < sp.len; i++) {
-        if (sp.s[i] == '[')
-            bracket = 1;
-        else if (sp.s[i] == ']')
-            bracket = 0;
-        else if (sp.s[i] == ':' && !bracket)
-            break;
-    }
-    if (i < sp.len && (starts_with(sp, "peer=") || starts_with(sp, "local="))) {
-        size_t j = i + 1;
-        while (j < sp.len && sp.s[j] >= '0' && sp.s[j] <= '9')
-            j++;
-        if (j > i + 1 && (j == sp.len || sp.s[j] == ':'))
-            i = j;                          /* the port belongs to the value */
-    }
-    struct span head = { sp.s, i };
-    tail->s = i < sp.len ? sp.s + i + 1 : NULL;
-    tail->len = i < sp.len ? sp.len - i - 1 : 0;
-    return head;
-}
-
 static int parse_rule(const struct ctx *c, struct fi_rule *r)
 {
     struct span rest;
@@ -442,7 +408,7 @@ static int parse_rule(const struct ctx *c, struct fi_rule *r)
         return -1;
     unsigned seen = 0;
     while (rest.s != NULL) {
-        struct span opt = split_option(rest, &rest);
+        struct span opt = split(rest, ':', &rest);
         if (parse_option(c, opt, r, &seen) < 0)
             return -1;
     }
