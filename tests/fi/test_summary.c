@@ -61,8 +61,9 @@ static void NEVER_could_not_fire_counted(void **state)
 {
     (void)state;
     long m, inj, blk;
-    /* eagain on a blocking socketpair: counted, never fired. */
-    FR_RUN(FR_FAULTRUN, "-e", "read:eagain:when=1..2", "--", FR_PROG, "solo", "100");
+    /* eagain on a blocking socketpair: counted, never fired (two chunks
+     * of 512 bytes: two reads). */
+    FR_RUN(FR_FAULTRUN, "-e", "read:eagain:when=1..2", "--", FR_PROG, "solo", "1024");
     fr_expect_exit(0);
     rule_line(1, &m, &inj, &blk);
     assert_int_equal(inj, 0);
