@@ -1,6 +1,9 @@
 # The one Makefile (GNU make). Each part adds its own rules in a fragment
-# it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk)
-# and hooks them into the targets below by appending to the *_RUN lists.
+# it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk,
+# man/build.mk) and hooks them into the targets below by appending to the
+# *_RUN lists. A missing fragment is an error (include, not -include). The
+# names one fragment builds and another uses are set here, before any
+# fragment, so the fragments can be read in any order.
 #
 # Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
@@ -35,6 +38,9 @@ LIBWRAP   := $(BUILD)/wrap/libwrap.a
 SERVER_FORK   := $(BUILD)/servers/server_fork
 SERVER_THREAD := $(BUILD)/servers/server_thread
 CLIENT        := $(BUILD)/servers/client
+TEST_SUPPORT_LIB    := $(BUILD)/tests/support/libtestsupport.a
+TEST_SUPPORT_CFLAGS := -Itests/support
+MUTANT_TOOL   := $(BUILD)/tests/mutants/mutant
 
 # How a test binary is run under the shim. A sanitized test binary loads its
 # runtime after the preloaded shim, which ASan would otherwise refuse.
@@ -58,16 +64,22 @@ INSTALL_RUN :=
 UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
-        soak fuzz tsan install uninstall clean deps deps-test deps-coverage
+        soak fuzz tsan install uninstall clean deps deps-test deps-coverage \
+        realworld
 .DEFAULT_GOAL := all
 
--include faultinject/build.mk
--include wrap/build.mk
--include servers/build.mk
--include tests/fi.mk
--include tests/wrap.mk
--include tests/server.mk
--include tests/reliability.mk
+include faultinject/build.mk
+include wrap/build.mk
+include servers/build.mk
+include tests/support.mk
+include tests/fi.mk
+include tests/wrap.mk
+include tests/server.mk
+include tests/reliability.mk
+include tests/mutants.mk
+include man/build.mk
+include tests/evloop.mk
+include tests/realworld.mk
 
 # README's example of a real bug that faultrun finds.
 DEMO := $(BUILD)/demo/oneread
@@ -89,9 +101,9 @@ define run_each
 endef
 
 deps deps-test:
-	@sh scripts/deps.sh cmocka valgrind
+	@sh scripts/deps.sh cmocka valgrind mandoc
 deps-coverage:
-	@sh scripts/deps.sh cmocka valgrind lcov
+	@sh scripts/deps.sh cmocka valgrind mandoc lcov
 
 test: deps-test all
 	$(call run_each,$(TEST_RUN))

@@ -3,13 +3,19 @@
 
 FI_SHIM_SRCS := faultinject/shim.c faultinject/control.c faultinject/engine.c \
                 faultinject/fdstate.c faultinject/filog.c faultinject/rules.c \
+                faultinject/fdlife.c faultinject/xfer.c faultinject/waits.c \
+                faultinject/epreg.c faultinject/blocking.c faultinject/sockends.c \
                 faultinject/errnames.c faultinject/tally.c faultinject/proc.c \
-                faultinject/replay.c
+                faultinject/replay.c faultinject/run.c faultinject/logparse.c \
+                faultinject/summary.c
 FI_SHIM_OBJS := $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o)
 FI_RUN_OBJS  := $(BUILD)/faultinject/faultrun.o $(BUILD)/faultinject/sweep.o \
-                $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
-# The parser alone (rules.h), for tests and fuzzers.
+                $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o \
+                $(addprefix $(BUILD)/faultinject/,launch.o elfcheck.o logparse.o \
+                  summary.o tally.o)
+# The parser alone (rules.h), for tests and fuzzers; the log parser with it.
 FI_RULES_OBJS := $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+FI_LOGPARSE_OBJS := $(BUILD)/faultinject/logparse.o $(FI_RULES_OBJS)
 
 # Shim objects go into a shared library that exports only the interposed
 # calls and faultinject_*; rules.o and errnames.o are shared with faultrun.

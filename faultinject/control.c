@@ -6,7 +6,10 @@
  */
 #include "engine.h"
 #include "filog.h"
+#include "proc.h"
+#include "replay.h"
 #include "rules.h"
+#include "run.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -47,6 +50,13 @@ static int program_is(const char *name)
     return slash != NULL && strcmp(slash + 1, name) == 0;
 }
 
+/* In the child of a fork: its own p= stream, no other thread deciding. */
+static void after_fork(void)
+{
+    fi_engine_after_fork();
+    fi_proc_after_fork();
+}
+
 __attribute__((constructor))
 static void fi_load(void)
 {
@@ -56,7 +66,9 @@ static void fi_load(void)
     const char *s;
 
     fi_shim_resolve();
-    pthread_atfork(NULL, NULL, fi_engine_after_fork);
+    pthread_atfork(NULL, NULL, after_fork);
+    if (fi_run_init(err, sizeof err) < 0)     /* run counters, fork path, replay */
+        die(err);
     if ((s = getenv("FAULTINJECT_SEED")) != NULL && fi_seed_parse(s, &seed, err, sizeof err) < 0)
         die(err);
     fi_engine_seed(seed);
@@ -69,7 +81,11 @@ static void fi_load(void)
         die("only '': empty program name");
     if (only != NULL && !program_is(only))
         return;                         /* spared: no rule in this process */
-    if (rs.n > 0)
+    if (only != NULL)
+        fi_run_only_matched();          /* for faultrun's --only warning */
+    if (fi_replay_active())
+        fi_engine_replay_mask(fi_replay_mask());    /* the recorded faults, not the rules */
+    else if (rs.n > 0)
         fi_engine_set(&rs);
 }
 

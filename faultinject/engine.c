@@ -2,12 +2,16 @@
 #include "engine.h"
 
 #include "fdstate.h"
+#include "proc.h"
+#include "replay.h"
+#include "tally.h"
 
 #include <sched.h>
 #include <string.h>
 
 _Atomic unsigned fi_rule_mask;
 _Atomic unsigned fi_state_flags;
+_Atomic unsigned fi_count_bytes;
 
 
 struct slot {
@@ -64,11 +68,12 @@ void fi_engine_set(const struct fi_ruleset *rs)
      * only while some rule needs it, so older counts would be partial). */
     if (after)
         fi_fd_reset_bytes();
+    atomic_store(&fi_count_bytes, after);
     last_gen = last_gen % 65535 + 1;
     s->gen = last_gen;
     atomic_store(&current, next);
     atomic_store(&fired, 0);
-    atomic_store(&fi_rule_mask, mask);
+    atomic_store(&fi_rule_mask, fi_replay_active() ? fi_replay_mask() : mask);
     if (stateful)
         atomic_fetch_or(&fi_state_flags, FI_STATE_RULES);
     else
@@ -92,8 +97,15 @@ static void unpin(struct slot *s)
     atomic_fetch_sub(&s->readers, 1);
 }
 
-static int fd_selected(const struct fi_rule *r, int fd, enum fi_fdkind kind)
+void fi_engine_replay_mask(unsigned mask)
 {
+    atomic_store(&fi_rule_mask, mask);
+}
+
+static int fd_selected(const struct fi_rule *r, enum fi_call call, int fd, enum fi_fdkind kind)
+{
+    if ((FI_WAIT_MASK >> call) & 1u)
+        return 1;                       /* a wait: whatever it watches */
     switch (r->fdsel) {
     case FI_FD_SOCK: return kind == FI_K_SOCK;
     case FI_FD_PIPE: return kind == FI_K_PIPE;
@@ -117,28 +129,55 @@ static int chance(const struct fi_rule *r, int index, int fd, uint64_t k)
     if (!r->has_p || r->p_always)
         return 1;
     uint64_t x = mix(atomic_load_explicit(&seed, memory_order_relaxed));
+    x = mix(x ^ fi_proc_stream());
     x = mix(x ^ (uint64_t)index);
     x = mix(x ^ (r->per_fd ? (uint64_t)(unsigned)fd : 0));
     return mix(x ^ k) < r->p_threshold;
 }
 
-int fi_engine_decide(enum fi_call call, int fd, enum fi_fdkind kind, int may_fire,
-                     struct fi_rule *out, uint64_t *kout)
+/* Replaying: the recorded fault at this point, if the kernel could give it. */
+static int replayed(const struct fi_callctx *c, struct fi_rule *out, uint64_t *kout)
 {
+    int rule;
+    if (!fi_replay_decide(c->call, c->fd, c->callno, out, &rule))
+        return -1;
+    if (c->possible != NULL && !c->possible(c->arg, out)) {
+        fi_tally(rule, FI_T_BLOCKED);
+        return -1;
+    }
+    fi_tally(rule, FI_T_FIRED);
+    *kout = c->callno;
+    atomic_fetch_add(&fired, 1);
+    return rule;
+}
+
+int fi_engine_decide(const struct fi_callctx *c, int may_fire, struct fi_rule *out,
+                     uint64_t *kout)
+{
+    if (fi_replay_active())
+        return may_fire ? replayed(c, out, kout) : -1;
     struct slot *s = pin();
     int won = -1;
-    unsigned bit = 1u << call;
+    unsigned bit = 1u << c->call;
     for (int i = 0; i < s->rs.n; i++) {
         const struct fi_rule *r = &s->rs.rule[i];
-        if (!(r->calls & bit) || !fd_selected(r, fd, kind))
+        if (!(r->calls & bit) || !fd_selected(r, c->call, c->fd, c->kind))
             continue;
-        uint64_t k = r->per_fd && fd >= 0 && fd < FI_FD_CAP
-            ? fi_fd_count(i, fd, s->gen)
+        if ((r->peer.on || r->local.on) && (c->ends == NULL || !c->ends(c->arg, r)))
+            continue;
+        uint64_t k = r->per_fd && c->fd >= 0 && c->fd < FI_FD_CAP
+            ? fi_fd_count(i, c->fd, s->gen)
             : atomic_fetch_add(&s->count[i], 1) + 1;
-        if (won >= 0 || !may_fire || !fi_when_matches(r, k) || !chance(r, i, fd, k))
+        fi_tally(i, FI_T_MATCHED);
+        if (won >= 0 || !may_fire || !fi_when_matches(r, k) || !chance(r, i, c->fd, k))
             continue;
-        if (r->has_after && fi_fd_bytes(fd) < r->after)
+        if (r->has_after && fi_fd_bytes(c->fd) < r->after)
             continue;
+        if (c->possible != NULL && !c->possible(c->arg, r)) {
+            fi_tally(i, FI_T_BLOCKED);
+            continue;
+        }
+        fi_tally(i, FI_T_FIRED);
         won = i;
         *out = *r;
         *kout = k;

@@ -16,14 +16,34 @@
 /* What the caller knows of the descriptor, for fd=sock|pipe. */
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
-/* Fast-path gates: calls any active rule names (1u << FI_C_*), and nonzero
- * when some descriptor may carry state: FI_STATE_RULES while the rules use
- * after= or per=fd, plus FI_STATE_STICKY_ONE per descriptor now in reset
- * or eof state (so the gate closes again once they are all closed). */
+/* Fast-path gates: calls any active rule names (1u << FI_C_*; the
+ * recorded calls while replaying), and nonzero when some descriptor may
+ * carry state: FI_STATE_RULES while the rules use after= or per=fd, plus
+ * FI_STATE_STICKY_ONE per descriptor state now set (reset/eof, stall), so
+ * the gate closes again once those descriptors are all closed. */
 extern _Atomic unsigned fi_rule_mask;
 extern _Atomic unsigned fi_state_flags;
 #define FI_STATE_RULES      1u
 #define FI_STATE_STICKY_ONE 2u
+
+/* Nonzero while some rule uses after= (the data calls count bytes). */
+extern _Atomic unsigned fi_count_bytes;
+
+/* One call as the engine sees it. A rule is counted when it names CALL
+ * and selects FD (fd=; waits match whatever they watch) and, when it has
+ * peer=/local=, ENDS says yes. POSSIBLE is asked only for a rule that is
+ * due to fire (when=, p=, after= passed): 0 means the kernel could not
+ * give that fault here, the rule is tallied as blocked and the next rule
+ * may fire. Both callbacks may make system calls. */
+struct fi_callctx {
+    enum fi_call call;
+    int fd;                     /* -1 for a wait */
+    enum fi_fdkind kind;
+    uint64_t callno;            /* this call's number on FD (replay.h) */
+    int (*ends)(void *arg, const struct fi_rule *r);
+    int (*possible)(void *arg, const struct fi_rule *r);
+    void *arg;
+};
 
 /* The seed of p= (FAULTINJECT_SEED / --seed, default 1). */
 void fi_engine_seed(uint64_t seed);
@@ -32,11 +52,14 @@ void fi_engine_seed(uint64_t seed);
  * Not for signal handlers (it waits for calls deciding on the old slot). */
 void fi_engine_set(const struct fi_ruleset *rs);
 
-/* Counts CALL on FD (of kind KIND) for every rule that matches its calls
- * and fd=, and returns the index of the first that fires (copying it to
- * *R and its call number to *K), or -1. MAY_FIRE 0: count only. */
-int fi_engine_decide(enum fi_call call, int fd, enum fi_fdkind kind, int may_fire,
-                     struct fi_rule *r, uint64_t *k);
+/* While replaying (replay.h), the calls recorded faults name. */
+void fi_engine_replay_mask(unsigned mask);
+
+/* Counts the call for every rule that matches it and returns the index of
+ * the first that fires (copying it to *R and its call number to *K), or
+ * -1. MAY_FIRE 0: count only (a descriptor in a sticky state). While
+ * replaying, the recorded fault at this point (if possible) instead. */
+int fi_engine_decide(const struct fi_callctx *c, int may_fire, struct fi_rule *r, uint64_t *k);
 
 /* Faults injected since the last fi_engine_set. */
 long fi_engine_fired(void);

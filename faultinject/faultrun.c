@@ -3,14 +3,23 @@
  * COMMAND starts; anything wrong exits 2 with a message naming it. */
 #include "faultrun.h"
 
+#include "elfcheck.h"
+#include "launch.h"
+#include "logparse.h"
 #include "rules.h"
+#include "run.h"
+#include "summary.h"
+#include "sweep.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef FI_LIBDIR
@@ -23,12 +32,25 @@ static const char usage_text[] =
 "usage: faultrun [OPTIONS] -- COMMAND [ARG...]\n"
 "  -e, --inject RULE    add a rule (repeatable; rules are tried in order, the first that fires wins)\n"
 "  -s, --seed N         seed for probabilistic rules (default 1)\n"
-"  -l, --log FILE       append one line per injected fault: pid tid call fd fault n=K\n"
+"  -l, --log FILE       append one line per injected fault:\n"
+"                         pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH\n"
+"                       e.g. 4242 4242 read 5 short=100 n=1 rule=1 t=5821.000123456 asked=512 ret=100 c=1 proc=0\n"
+"                       (n: the call's number for its rule; t: CLOCK_MONOTONIC; asked/ret:\n"
+"                       bytes asked for and what the program got; c: the call's number on\n"
+"                       that descriptor; proc: the process by fork order, 0, 0.1, 0.1.2 ...)\n"
 "      --only NAME      inject only in processes whose program name is NAME\n"
-"      --sweep          run COMMAND once per injection point (one -e RULE without when=)\n"
+"      --sweep          run COMMAND once per injection point (one -e RULE without when=);\n"
+"                       exit 0 all passed, 1 some run failed, 3 RULE never fired\n"
 "      --sweep-max N    stop a sweep after N runs (default 1000)\n"
+"      --replay LOG     inject exactly the faults recorded in LOG (a -l log of an earlier\n"
+"                       run; delete lines to shrink a failing run), no -e\n"
+"  -q, --quiet          no summary at the end\n"
 "  -h, --help           this help\n"
-"      --version        print the version\n";
+"      --version        print the version\n"
+"At the end faultrun prints to stderr, per rule, the calls it matched, the faults it\n"
+"injected and the calls where it could not fire, and warns about a rule that matched\n"
+"nothing. Statically linked and set-ID programs are refused (exit 2): LD_PRELOAD cannot\n"
+"reach them.\n";
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -44,7 +66,7 @@ static void die(const char *prefix, const char *msg)
     exit(2);
 }
 
-/* Appends RULE to the ';'-separated list in O->rules. */
+/* Parses RULE once: its rules join O->rs, its text O->rules (for the shim). */
 static void add_rule(struct fr_opts *o, const char *rule)
 {
     struct fi_ruleset rs;
@@ -58,16 +80,21 @@ static void add_rule(struct fr_opts *o, const char *rule)
     size_t have = strlen(o->rules), add = strlen(rule);
     if (have + add + 2 > sizeof o->rules)
         die("faultrun", "rules too long");
+    if (o->rs.n + rs.n > FI_MAX_RULES) {
+        fprintf(stderr, "faultinject: rule '%.160s%s': too many rules (at most %d)\n", rule,
+                strlen(rule) > 160 ? "..." : "", FI_MAX_RULES);
+        exit(2);
+    }
     if (have > 0)
         o->rules[have++] = ';';
     memcpy(o->rules + have, rule, add + 1);
-    o->nrules += rs.n;
-    o->last_rule = rule;
+    for (int i = 0; i < rs.n; i++)
+        o->rs.rule[o->rs.n++] = rs.rule[i];
 }
 
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
-    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_VERSION };
+    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION };
     static const struct option longs[] = {
         { "inject", required_argument, NULL, 'e' },
         { "seed", required_argument, NULL, 's' },
@@ -75,6 +102,8 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         { "only", required_argument, NULL, OPT_ONLY },
         { "sweep", no_argument, NULL, OPT_SWEEP },
         { "sweep-max", required_argument, NULL, OPT_SWEEP_MAX },
+        { "replay", required_argument, NULL, OPT_REPLAY },
+        { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -83,7 +112,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
     int c;
     int sweep_max_given = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:e:s:l:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:e:s:l:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'e':
             add_rule(o, optarg);
@@ -109,6 +138,12 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
                 die("faultrun", err);
             sweep_max_given = 1;
             break;
+        case OPT_REPLAY:
+            o->replay = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
         case 'h':
             printf("%s\n%s", usage_text, fi_rules_help);
             exit(0);
@@ -122,13 +157,15 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    struct fi_ruleset all;
-    if (fi_rules_parse(o->rules, &all, err, sizeof err) < 0)   /* e.g. too many */
-        die("faultinject", err);
     if (optind >= argc)
         usage_error("no COMMAND given%s", "");
     if (sweep_max_given && !o->sweep)
         die("faultrun", "--sweep-max is only meaningful with --sweep");
+    if (o->replay != NULL && o->rs.n > 0)
+        die("faultrun", "--replay injects exactly the faults in LOG: drop the -e rules");
+    if (o->replay != NULL && o->sweep)
+        die("faultrun", "--replay and --sweep do not go together");
+    o->self = argv[0];
     o->argv = argv + optind;
 }
 
@@ -200,19 +237,77 @@ static void check_log(const char *log)
     fclose(f);
 }
 
-#ifdef FI_COVERAGE
-void __gcov_dump(void);
-#endif
-
-void fr_exec(char **argv)
+/* --replay LOG: the whole log is checked before anything runs, then
+ * handed to the shim as a private copy (a memfd), so that a -l log of
+ * this run, even into the same file, cannot change what is replayed. */
+static void load_replay(struct fr_opts *o)
 {
-#ifdef FI_COVERAGE
-    __gcov_dump();          /* exec would lose this process's counts */
-#endif
-    execvp(argv[0], argv);
-    int e = errno;
-    fprintf(stderr, "faultrun: cannot run '%s': %s\n", argv[0], strerror(e));
-    exit(e == ENOENT ? 127 : 126);
+    FILE *f = fopen(o->replay, "r");
+    if (f == NULL) {
+        fprintf(stderr, "faultrun: --replay '%s': %s\n", o->replay, strerror(errno));
+        exit(2);
+    }
+    size_t cap = 65536, len = 0;
+    char *text = malloc(cap);
+    size_t n;
+    while (text != NULL && (n = fread(text + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap)
+            text = realloc(text, cap *= 2);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (text == NULL || bad) {
+        fprintf(stderr, "faultrun: --replay '%s': cannot read it\n", o->replay);
+        exit(2);
+    }
+    char err[512];
+    long faults = fi_log_parse(text, len, NULL, NULL, err, sizeof err);
+    if (faults < 0) {
+        fprintf(stderr, "faultrun: --replay '%s': %s (not a faultrun -l log?)\n",
+                o->replay, err);
+        exit(2);
+    }
+    o->replay_faults = (unsigned long)faults;
+    int fd = (int)syscall(SYS_memfd_create, "faultrun-replay", 0);
+    int high = fd >= 0 ? fcntl(fd, F_DUPFD, 100) : -1;
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+        fprintf(stderr, "faultrun: --replay: cannot copy the log: %s\n", strerror(errno));
+        exit(2);
+    }
+    free(text);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    setenv("FAULTINJECT_REPLAY", path, 1);
+}
+
+/* Statically linked or set-ID: LD_PRELOAD cannot reach it. */
+static void check_reachable(char *command)
+{
+    char why[1024];
+    if (fi_elf_check(command, why, sizeof why) < 0) {
+        fprintf(stderr, "faultrun: refusing to run %s\n", why);
+        exit(2);
+    }
+}
+
+/* The counters every process of the run adds to. */
+static void make_run(struct fr_opts *o)
+{
+    int fd;
+    o->run = fi_run_create(&fd);
+    if (o->run == NULL) {
+        fprintf(stderr, "faultrun: cannot make the run's counters (memfd): %s\n",
+                strerror(errno));
+        exit(2);
+    }
+    char num[16];
+    snprintf(num, sizeof num, "%d", fd);
+    setenv(FI_RUN_ENV, num, 1);
 }
 
 int main(int argc, char **argv)
@@ -222,12 +317,26 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &o);
     if (o.sweep)
         fr_sweep_check(&o);
+    unsetenv("FAULTINJECT_REPLAY");
+    if (o.replay != NULL)
+        load_replay(&o);
+    check_reachable(o.argv[0]);
     if (o.log != NULL)
         check_log(o.log);
     locate_shim(so);
     set_env(&o, so);
+    make_run(&o);
     if (o.sweep)
         return fr_sweep(&o);
-    fr_exec(o.argv);
-    return 127;
+    if (o.quiet)
+        fr_exec(o.argv);
+    int status = fr_launch(o.argv, NULL);
+    const struct fi_run_counts *c = &o.run->c;
+    int not_started = atomic_load(&c->procs) == 0 && WIFEXITED(status) &&
+                      (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127);
+    if (!not_started)
+        fi_summary_print(stderr, &(struct fi_summary){
+            .prefix = "faultrun", .rs = &o.rs, .c = c, .only = o.only,
+            .replay = o.replay != NULL, .replay_total = o.replay_faults });
+    fr_exit_like(status);
 }

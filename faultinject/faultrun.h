@@ -1,32 +1,28 @@
-/* faultrun.h: faultrun's options, shared by its main (faultrun.c) and the
- * sweep loop (sweep.c). */
+/* faultrun.h: faultrun's options, parsed once (faultrun.c) and read by
+ * the sweep (sweep.c) and the summary. A header of data only: faultrun.c
+ * uses sweep.c and launch.c, never the other way round. */
 #ifndef FI_FAULTRUN_H
 #define FI_FAULTRUN_H
 
 #include <stdint.h>
 
+#include "rules.h"
+#include "run.h"
+
 struct fr_opts {
-    char rules[8192];        /* every -e, joined with ';' */
-    int nrules;              /* rules in it */
-    const char *last_rule;   /* the last -e as given */
+    char rules[8192];        /* every -e as given, joined with ';' (for the shim) */
+    struct fi_ruleset rs;    /* the same rules, parsed */
     uint64_t seed;
     const char *log;
     const char *only;
+    const char *replay;      /* --replay LOG */
+    unsigned long replay_faults;  /* faults LOG records */
     int sweep;
+    int quiet;
     uint64_t sweep_max;
+    const char *self;        /* how faultrun was invoked, for reproduce lines */
     char **argv;             /* COMMAND [ARG...] */
+    struct fi_run *run;      /* the run's shared counters */
 };
-
-/* Sweep: exactly one rule, without when= or p=; exits 2 with a message
- * otherwise (before anything runs). */
-void fr_sweep_check(const struct fr_opts *o);
-
-/* Runs COMMAND once per injection point (rule firing only at call 1, 2,
- * ...) until a run where it did not fire or sweep_max runs; one line per
- * run on stderr. 0 if every run exited 0, else 1. The environment is set. */
-int fr_sweep(const struct fr_opts *o);
-
-/* execvp(ARGV) or exit 127/126 with a message. */
-void fr_exec(char **argv) __attribute__((noreturn));
 
 #endif

@@ -1,94 +1,300 @@
 /* fdstate.c: per-descriptor state in static atomic arrays (see fdstate.h). */
 #include "fdstate.h"
 
-#include "engine.h"
+#include "epreg.h"
 
 #include <stdatomic.h>
 
+#define WORDS (FI_FD_CAP / 64)
+#define TOPS (WORDS / 64)
+
+/* info: bit 0 known, bits 1-2 kind, bits 8-15 socket type. */
+static _Atomic uint64_t info_of[FI_FD_CAP];
 static _Atomic uint64_t ident_of[FI_FD_CAP];
 static _Atomic int sticky_of[FI_FD_CAP];
+static _Atomic int stall_of[FI_FD_CAP];
+static _Atomic unsigned epoch_of[FI_FD_CAP];
 static _Atomic uint64_t bytes_of[FI_FD_CAP];
 /* per=fd counters: generation in the top 16 bits, count below. */
 static _Atomic uint64_t count_of[FI_MAX_RULES][FI_FD_CAP];
+static _Atomic uint32_t callno_of[FI_C_COUNT][FI_FD_CAP];
+
+/* An end: state 0 none, 1 being written, 2 ready; family << 16 | port;
+ * the address in two words. */
+struct end_slot {
+    _Atomic unsigned state;
+    _Atomic unsigned fam_port;
+    _Atomic uint64_t addr[2];
+};
+static struct end_slot ends_of[2][FI_FD_CAP];
+
+/* Descriptors with anything recorded (so that forgetting the others
+ * costs one load), and those with a sticky or stalled state (two levels,
+ * so that the waits find them fast). */
+static _Atomic uint64_t used_bits[WORDS];
+static _Atomic uint64_t marked_bits[WORDS];
+static _Atomic uint64_t marked_top[TOPS];
 
 #define GEN_SHIFT 48
 #define COUNT_MASK (((uint64_t)1 << GEN_SHIFT) - 1)
+#define RLX memory_order_relaxed
 
 static int in_range(int fd)
 {
     return fd >= 0 && fd < FI_FD_CAP;
 }
 
+static uint64_t bit_of(int fd)
+{
+    return (uint64_t)1 << (fd % 64);
+}
+
+static void mark_used(int fd)
+{
+    if (!(atomic_load_explicit(&used_bits[fd / 64], RLX) & bit_of(fd)))
+        atomic_fetch_or_explicit(&used_bits[fd / 64], bit_of(fd), RLX);
+}
+
+static void set_marked(int fd)
+{
+    atomic_fetch_or(&marked_bits[fd / 64], bit_of(fd));
+    atomic_fetch_or(&marked_top[fd / 4096], (uint64_t)1 << (fd / 64 % 64));
+}
+
+/* Clears FD's mark (the top bit stays: a hint, cleared by the scan). */
+static void clear_marked(int fd)
+{
+    atomic_fetch_and(&marked_bits[fd / 64], ~bit_of(fd));
+}
+
+void fi_fd_touch(int fd)
+{
+    if (in_range(fd))
+        mark_used(fd);
+}
+
+int fi_fd_next_marked(int from)
+{
+    if (from < 0)
+        from = 0;
+    while (from < FI_FD_CAP) {
+        int w = from / 64;
+        uint64_t top = atomic_load_explicit(&marked_top[w / 64], RLX) >> (w % 64);
+        if (top == 0) {                     /* nothing in the rest of this top word */
+            from = (w / 64 + 1) * 4096;
+            continue;
+        }
+        w += __builtin_ctzll(top);
+        uint64_t bits = atomic_load_explicit(&marked_bits[w], RLX);
+        if (w == from / 64)
+            bits &= ~(uint64_t)0 << (from % 64);
+        if (bits != 0)
+            return w * 64 + __builtin_ctzll(bits);
+        from = (w + 1) * 64;
+    }
+    return -1;
+}
+
+static void drop_state(int fd)
+{
+    int had = atomic_exchange(&sticky_of[fd], FI_ST_NONE) != FI_ST_NONE;
+    had += atomic_exchange(&stall_of[fd], 0) != 0;
+    if (had) {
+        clear_marked(fd);
+        atomic_fetch_add(&epoch_of[fd], 1);
+        atomic_fetch_sub(&fi_state_flags, FI_STATE_STICKY_ONE * (unsigned)had);
+    }
+}
+
 void fi_fd_forget(int fd)
+{
+    if (!in_range(fd) || !(atomic_load_explicit(&used_bits[fd / 64], RLX) & bit_of(fd)))
+        return;
+    atomic_fetch_and_explicit(&used_bits[fd / 64], ~bit_of(fd), RLX);
+    atomic_store_explicit(&info_of[fd], 0, RLX);
+    atomic_store_explicit(&ident_of[fd], 0, RLX);
+    drop_state(fd);
+    atomic_store_explicit(&bytes_of[fd], 0, RLX);
+    for (int r = 0; r < FI_MAX_RULES; r++)
+        atomic_store_explicit(&count_of[r][fd], 0, RLX);
+    for (int c = 0; c < FI_C_COUNT; c++)
+        atomic_store_explicit(&callno_of[c][fd], 0, RLX);
+    atomic_store(&ends_of[0][fd].state, 0);
+    atomic_store(&ends_of[1][fd].state, 0);
+    fi_ep_forget(fd);
+}
+
+void fi_fd_forget_range(unsigned first, unsigned last)
+{
+    if (last >= FI_FD_CAP)
+        last = FI_FD_CAP - 1;
+    for (unsigned w = first / 64; first <= last && w <= last / 64; w++) {
+        uint64_t bits = atomic_load_explicit(&used_bits[w], RLX);
+        while (bits != 0) {
+            unsigned fd = w * 64 + (unsigned)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (fd >= first && fd <= last)
+                fi_fd_forget((int)fd);
+        }
+    }
+}
+
+int fi_fd_info(int fd, struct fi_fdinfo *out)
+{
+    if (!in_range(fd))
+        return 0;
+    uint64_t v = atomic_load_explicit(&info_of[fd], RLX);
+    if (!(v & 1))
+        return 0;
+    out->kind = (enum fi_fdkind)((v >> 1) & 3);
+    out->socktype = (int)((v >> 8) & 0xff);
+    out->ident = atomic_load_explicit(&ident_of[fd], RLX);
+    return 1;
+}
+
+void fi_fd_set_info(int fd, const struct fi_fdinfo *info)
 {
     if (!in_range(fd))
         return;
-    atomic_store_explicit(&ident_of[fd], 0, memory_order_relaxed);
-    if (atomic_exchange(&sticky_of[fd], FI_ST_NONE) != FI_ST_NONE)
-        atomic_fetch_sub(&fi_state_flags, FI_STATE_STICKY_ONE);
-    atomic_store_explicit(&bytes_of[fd], 0, memory_order_relaxed);
-    for (int r = 0; r < FI_MAX_RULES; r++)
-        atomic_store_explicit(&count_of[r][fd], 0, memory_order_relaxed);
+    mark_used(fd);
+    atomic_store_explicit(&ident_of[fd], info->ident, RLX);
+    atomic_store_explicit(&info_of[fd],
+                          1 | (uint64_t)info->kind << 1 | (uint64_t)(info->socktype & 0xff) << 8,
+                          RLX);
 }
 
 void fi_fd_identify(int fd, uint64_t ident)
 {
     if (!in_range(fd))
         return;
-    uint64_t old = atomic_load_explicit(&ident_of[fd], memory_order_relaxed);
-    if (old == ident)
-        return;
-    fi_fd_forget(fd);
-    atomic_store_explicit(&ident_of[fd], ident, memory_order_relaxed);
+    uint64_t old = atomic_load_explicit(&ident_of[fd], RLX);
+    if (old != ident)
+        fi_fd_forget(fd);
 }
 
 int fi_fd_sticky(int fd)
 {
-    return in_range(fd) ? atomic_load_explicit(&sticky_of[fd], memory_order_relaxed)
-                        : FI_ST_NONE;
+    return in_range(fd) ? atomic_load_explicit(&sticky_of[fd], RLX) : FI_ST_NONE;
 }
 
 void fi_fd_set_sticky(int fd, int state)
 {
     if (!in_range(fd))
         return;
+    mark_used(fd);
     /* reset wins over eof: a reset descriptor never goes back to eof. */
     int old = atomic_load(&sticky_of[fd]);
     while (old < state && !atomic_compare_exchange_weak(&sticky_of[fd], &old, state))
         ;
+    if (old >= state)
+        return;
     if (old == FI_ST_NONE)
         atomic_fetch_add(&fi_state_flags, FI_STATE_STICKY_ONE);
+    set_marked(fd);
+    atomic_fetch_add(&epoch_of[fd], 1);
+}
+
+int fi_fd_stall(int fd)
+{
+    return in_range(fd) ? atomic_load_explicit(&stall_of[fd], RLX) : 0;
+}
+
+int fi_fd_set_stall(int fd, int bits)
+{
+    if (!in_range(fd))
+        return 0;
+    mark_used(fd);
+    int old = atomic_fetch_or(&stall_of[fd], bits);
+    if ((old | bits) == old)
+        return 0;
+    if (old == 0)
+        atomic_fetch_add(&fi_state_flags, FI_STATE_STICKY_ONE);
+    set_marked(fd);
+    atomic_fetch_add(&epoch_of[fd], 1);
+    return bits & ~old;
+}
+
+unsigned fi_fd_state_epoch(int fd)
+{
+    return in_range(fd) ? atomic_load_explicit(&epoch_of[fd], RLX) + 1 : 0;
 }
 
 void fi_fd_add_bytes(int fd, uint64_t n)
 {
-    if (in_range(fd) && n > 0)
-        atomic_fetch_add_explicit(&bytes_of[fd], n, memory_order_relaxed);
+    if (in_range(fd) && n > 0 && atomic_load_explicit(&fi_count_bytes, RLX)) {
+        mark_used(fd);
+        atomic_fetch_add_explicit(&bytes_of[fd], n, RLX);
+    }
 }
 
 uint64_t fi_fd_bytes(int fd)
 {
-    return in_range(fd) ? atomic_load_explicit(&bytes_of[fd], memory_order_relaxed) : 0;
+    return in_range(fd) ? atomic_load_explicit(&bytes_of[fd], RLX) : 0;
 }
 
 void fi_fd_reset_bytes(void)
 {
     for (int fd = 0; fd < FI_FD_CAP; fd++)
-        if (atomic_load_explicit(&bytes_of[fd], memory_order_relaxed) != 0)
-            atomic_store_explicit(&bytes_of[fd], 0, memory_order_relaxed);
+        if (atomic_load_explicit(&bytes_of[fd], RLX) != 0)
+            atomic_store_explicit(&bytes_of[fd], 0, RLX);
 }
 
 uint64_t fi_fd_count(int rule, int fd, unsigned gen)
 {
+    mark_used(fd);
     _Atomic uint64_t *slot = &count_of[rule][fd];
-    uint64_t old = atomic_load_explicit(slot, memory_order_relaxed);
+    uint64_t old = atomic_load_explicit(slot, RLX);
     uint64_t want;
     do {
         if ((old >> GEN_SHIFT) == gen)
             want = old + 1;
         else
             want = ((uint64_t)gen << GEN_SHIFT) | 1;
-    } while (!atomic_compare_exchange_weak_explicit(slot, &old, want, memory_order_relaxed,
-                                                    memory_order_relaxed));
+    } while (!atomic_compare_exchange_weak_explicit(slot, &old, want, RLX, RLX));
     return want & COUNT_MASK;
+}
+
+uint64_t fi_fd_callno(enum fi_call call, int fd)
+{
+    if (!in_range(fd))
+        return 0;
+    mark_used(fd);
+    /* Not a locked add: calls of one family on one descriptor from two
+     * threads at once have no order to replay anyway. */
+    uint32_t n = atomic_load_explicit(&callno_of[call][fd], RLX) + 1;
+    atomic_store_explicit(&callno_of[call][fd], n, RLX);
+    return n;
+}
+
+int fi_fd_end(int fd, int which, struct fi_end *out)
+{
+    if (!in_range(fd))
+        return 0;
+    struct end_slot *s = &ends_of[which][fd];
+    if (atomic_load_explicit(&s->state, memory_order_acquire) != 2)
+        return 0;
+    unsigned fp = atomic_load_explicit(&s->fam_port, RLX);
+    uint64_t a[2] = { atomic_load_explicit(&s->addr[0], RLX),
+                      atomic_load_explicit(&s->addr[1], RLX) };
+    out->family = (int)(fp >> 16);
+    out->port = (int)(fp & 0xffff);
+    __builtin_memcpy(out->addr, a, sizeof a);
+    return 1;
+}
+
+void fi_fd_set_end(int fd, int which, const struct fi_end *e)
+{
+    if (!in_range(fd))
+        return;
+    mark_used(fd);
+    struct end_slot *s = &ends_of[which][fd];
+    unsigned none = 0;
+    if (!atomic_compare_exchange_strong(&s->state, &none, 1))
+        return;                         /* another thread records it */
+    uint64_t a[2];
+    __builtin_memcpy(a, e->addr, sizeof a);
+    atomic_store_explicit(&s->fam_port, (unsigned)e->family << 16 | (unsigned)e->port, RLX);
+    atomic_store_explicit(&s->addr[0], a[0], RLX);
+    atomic_store_explicit(&s->addr[1], a[1], RLX);
+    atomic_store_explicit(&s->state, 2, memory_order_release);
 }

@@ -1,11 +1,16 @@
 /* fdstate.h: what the shim remembers per descriptor, lock-free.
  *
  * Static arrays indexed by fd (no malloc, so Valgrind sees nothing of ours);
- * descriptors from FI_FD_CAP up have no state: no sticky reset/eof, no
- * after= byte count, per=fd counts fall back to the process count.
- * Each fd's state is tied to the file it was recorded for (device and inode):
- * when the number is reused for another file, even through a close the shim
- * did not see (fclose, close_range), the old state is dropped.
+ * descriptors from FI_FD_CAP up have no state: kind looked up on every call,
+ * no sticky reset/eof/stall, no after= byte count, per=fd counts fall back to
+ * the process count, callno 0.
+ * The state is dropped on every close the shim sees (close, fclose, pclose,
+ * closedir, close_range, closefrom, dup2/dup3 onto the number, and any
+ * descriptor the interposed calls hand out). A descriptor in a sticky or
+ * stalled state is also tied to its file (device and inode), checked on
+ * each call, so that a close the shim does not see (a raw syscall) cannot
+ * leave its state on a new file; other state trusts the close paths.
+ * Async-signal-safe.
  */
 #ifndef FI_FDSTATE_H
 #define FI_FDSTATE_H
@@ -13,23 +18,57 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FI_FD_CAP 65536
-
+#include "engine.h"
 #include "rules.h"
+
+#define FI_FD_CAP 65536
 
 /* Sticky states (faultinject.md, reset / eof). */
 enum { FI_ST_NONE = 0, FI_ST_EOF = 1, FI_ST_RESET = 2 };
 
-/* Ties FD's state to the file IDENT (from fstat); drops it if FD now
- * names another file. */
-void fi_fd_identify(int fd, uint64_t ident);
+/* Stalled directions (faultinject.md, stall), a bit mask. */
+enum { FI_STALL_RD = 1, FI_STALL_WR = 2 };
 
-/* FD was closed or newly created: forget everything about it. */
+/* What the descriptor is: kind, SO_TYPE for sockets (0 otherwise), and
+ * its file identity. */
+struct fi_fdinfo {
+    enum fi_fdkind kind;
+    int socktype;
+    uint64_t ident;
+};
+
+/* FD's cached info; 0 if none is cached (or FD is out of range). */
+int fi_fd_info(int fd, struct fi_fdinfo *out);
+void fi_fd_set_info(int fd, const struct fi_fdinfo *info);
+
+/* FD was closed or newly created: forget everything about it (cheap when
+ * nothing was recorded). FIRST..LAST inclusive: the same for a range. */
 void fi_fd_forget(int fd);
+void fi_fd_forget_range(unsigned first, unsigned last);
+
+/* Something about FD is recorded elsewhere (epreg.h): have
+ * fi_fd_forget reach it. */
+void fi_fd_touch(int fd);
+
+/* FD's sticky/stalled state is for file IDENT; forgets it if not. */
+void fi_fd_identify(int fd, uint64_t ident);
 
 /* reset/eof: "the state belongs to the descriptor" until it is closed. */
 int fi_fd_sticky(int fd);
 void fi_fd_set_sticky(int fd, int state);
+
+/* stall: FI_STALL_* bits of FD; fi_fd_set_stall adds BITS and returns the
+ * bits that were new. */
+int fi_fd_stall(int fd);
+int fi_fd_set_stall(int fd, int bits);
+
+/* Descriptors with a sticky or stalled state, for the readiness waits:
+ * the next one at or after FROM, or -1. */
+int fi_fd_next_marked(int from);
+
+/* Bumped each time FD's sticky/stalled state changes (from 1; 0 when FD
+ * is out of range), so that edge-triggered epoll reports a change once. */
+unsigned fi_fd_state_epoch(int fd);
 
 /* after=: bytes moved through FD (reads and writes). */
 void fi_fd_add_bytes(int fd, uint64_t n);
@@ -41,5 +80,21 @@ void fi_fd_reset_bytes(void);
 /* per=fd: counts one more call of rule RULE on FD in ruleset generation
  * GEN (1..65535) and returns the call's number (1 after a new GEN). */
 uint64_t fi_fd_count(int rule, int fd, unsigned gen);
+
+/* The log's c= and replay's point: one more CALL on FD since FD appeared;
+ * returns its number (from 1), or 0 when FD is out of range. */
+uint64_t fi_fd_callno(enum fi_call call, int fd);
+
+/* One end of a socket, as peer=/local= match it. */
+struct fi_end {
+    int family;                 /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    int port;                   /* host order */
+};
+enum { FI_END_PEER, FI_END_LOCAL };
+
+/* FD's cached end WHICH; 0 if not cached. */
+int fi_fd_end(int fd, int which, struct fi_end *out);
+void fi_fd_set_end(int fd, int which, const struct fi_end *e);
 
 #endif

@@ -1,16 +1,137 @@
-/* proc.c: fork paths and per-process p= streams (see proc.h). */
+/* proc.c: fork paths and per-process p= streams (see proc.h).
+ *
+ * The fork handlers number children: the prepare handler takes the next
+ * number from this process's entry in the run's table (or a counter of
+ * its own without faultrun) into a thread-local, so concurrent forks from
+ * several threads each get theirs; the child appends it to the path and
+ * registers under its pid, so that an exec'd image finds its path again.
+ * A process the handlers never saw (posix_spawn, vfork, system()) takes
+ * its number from its parent's entry when it loads.
+ */
 #include "proc.h"
+
+#include "run.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path[FI_PATH_MAX] = "0";
+static uint64_t stream;
+static struct fi_run_proc *self;          /* this process's table entry */
+static _Atomic uint32_t own_children;     /* without a table */
+static __thread uint32_t fork_number;     /* set by prepare, in this thread */
+
+/* splitmix64's finaliser. */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* 0 for COMMAND ("0"), else a mix of every number in the path. */
+static uint64_t stream_of(const char *p)
+{
+    if (strcmp(p, "0") == 0)
+        return 0;
+    uint64_t h = 0x6a09e667f3bcc908ULL, n = 0;
+    for (;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            n = n * 10 + (uint64_t)(*p - '0');
+            continue;
+        }
+        h = mix(h ^ n);
+        n = 0;
+        if (*p == '\0')
+            return h ? h : 1;
+    }
+}
+
+/* PATH + "." + N into OUT; the parent's path if it would not fit. */
+static void child_path(const char *parent, uint32_t n, char *out)
+{
+    char digits[12];
+    int d = 0;
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    size_t len = strlen(parent);
+    memmove(out, parent, len + 1);
+    if (len + 1 + (size_t)d >= FI_PATH_MAX)
+        return;
+    out[len++] = '.';
+    while (d > 0)
+        out[len++] = digits[--d];
+    out[len] = '\0';
+}
+
+static void set_path(const char *p)
+{
+    size_t n = strlen(p);
+    if (n >= sizeof path)
+        n = sizeof path - 1;
+    memmove(path, p, n);
+    path[n] = '\0';
+    stream = stream_of(path);
+}
 
 uint64_t fi_proc_stream(void)
 {
-    return 0;
+    return stream;
 }
 
 const char *fi_proc_path(void)
 {
-    return "0";
+    return path;
+}
+
+static void before_fork(void)
+{
+    fork_number = self != NULL ? atomic_fetch_add(&self->children, 1) + 1
+                               : atomic_fetch_add(&own_children, 1) + 1;
 }
 
 void fi_proc_after_fork(void)
 {
+    if (fork_number == 0)
+        return;                 /* called twice for one fork: once is enough */
+    char next[FI_PATH_MAX];
+    child_path(path, fork_number, next);
+    fork_number = 0;
+    set_path(next);
+    atomic_store(&own_children, 0);
+    struct fi_run *run = fi_run_shared();
+    pid_t pid = getpid();
+    self = run != NULL ? fi_run_register(run, pid, fi_proc_start_time(pid), path) : NULL;
+}
+
+static void parent_after_fork(void)
+{
+    fork_number = 0;
+}
+
+/* At load: this process's path, from the table when there is one. */
+void fi_proc_init(void)
+{
+    struct fi_run *run = fi_run_shared();
+    if (run != NULL) {
+        pid_t pid = getpid(), ppid = getppid();
+        uint64_t start = fi_proc_start_time(pid);
+        struct fi_run_proc *e = fi_run_find(run, pid, start);
+        if (e != NULL) {
+            self = e;                           /* exec'd: the same process */
+            set_path(e->path);
+        } else {
+            struct fi_run_proc *parent = fi_run_find(run, ppid, fi_proc_start_time(ppid));
+            char p[FI_PATH_MAX] = "0";
+            if (parent != NULL)                 /* spawned without our handlers */
+                child_path(parent->path, atomic_fetch_add(&parent->children, 1) + 1, p);
+            set_path(p);
+            self = fi_run_register(run, pid, start, path);
+        }
+    }
+    pthread_atfork(before_fork, parent_after_fork, fi_proc_after_fork);
 }

@@ -17,7 +17,14 @@ uint64_t fi_proc_stream(void);
 /* This process's fork path, e.g. "0.2" (for the log and --replay). */
 const char *fi_proc_path(void);
 
-/* Called in the child right after fork (pthread_atfork child handler). */
+/* Called in the child right after fork (pthread_atfork child handler;
+ * fi_proc_init installs it: a second call for the same fork does nothing). */
 void fi_proc_after_fork(void);
+
+/* At load (fi_run_init, after the run's block is attached): finds this
+ * process's path (an exec'd image keeps its own; a process spawned without
+ * fork handlers takes the next number from its parent) and installs the
+ * fork handlers that number children. */
+void fi_proc_init(void);
 
 #endif

@@ -26,4 +26,13 @@ unsigned fi_replay_mask(void);
 int fi_replay_decide(enum fi_call call, int fd, uint64_t callno, struct fi_rule *r,
                      int *rule);
 
+/* At load (fi_run_init): reads the log at PATH (NULL: no replay) into
+ * memory of its own (mmap: nothing for a leak checker to report). RULES is
+ * FAULTINJECT_RULES: replay replaces the rules, so both at once is an
+ * error. 0, or -1 with "replay 'PATH': line N: ..." in ERR. */
+int fi_replay_init(const char *path, const char *rules, char *err, size_t errlen);
+
+/* How many faults the log records. */
+unsigned long fi_replay_count(void);
+
 #endif

@@ -87,6 +87,30 @@ static struct span split(struct span sp, char c, struct span *tail)
     return head;
 }
 
+/* The next option of SP: up to the next ':', except that peer= and local=
+ * keep their own ':PORT' (and the colons of a bracketed IPv6 address). */
+static struct span split_option(struct span sp, struct span *tail)
+{
+    size_t i = 0;
+    int addr = (sp.len >= 5 && memcmp(sp.s, "peer=", 5) == 0) ? 5
+             : (sp.len >= 6 && memcmp(sp.s, "local=", 6) == 0) ? 6 : 0;
+    if (addr == 0)
+        return split(sp, ':', tail);
+    i = (size_t)addr;
+    if (i < sp.len && sp.s[i] == '[')
+        while (i < sp.len && sp.s[i] != ']')
+            i++;
+    while (i < sp.len && sp.s[i] != ':')
+        i++;
+    if (i + 1 < sp.len && sp.s[i] == ':' && sp.s[i + 1] >= '0' && sp.s[i + 1] <= '9')
+        for (i++; i < sp.len && sp.s[i] != ':'; i++)
+            ;
+    struct span head = { sp.s, i };
+    tail->s = i < sp.len ? sp.s + i + 1 : NULL;
+    tail->len = i < sp.len ? sp.len - i - 1 : 0;
+    return head;
+}
+
 static int parse_calls(const struct ctx *c, struct span sp, unsigned *mask)
 {
     *mask = 0;
@@ -408,7 +432,7 @@ static int parse_rule(const struct ctx *c, struct fi_rule *r)
         return -1;
     unsigned seen = 0;
     while (rest.s != NULL) {
-        struct span opt = split(rest, ':', &rest);
+        struct span opt = split_option(rest, &rest);
         if (parse_option(c, opt, r, &seen) < 0)
             return -1;
     }
@@ -548,3 +572,125 @@ const char fi_rules_help[] =
 "                (IPv6 in brackets: peer=[::1]:8080)\n"
 "  per=fd        count when= per descriptor                   e.g. read:eintr:when=1:per=fd\n"
 "No when= and no p=: fire on every matching call.\n";
+
+/* ---- writing a parsed rule back ---------------------------------------- */
+
+/* A bounded appender for fi_rule_format: counts what it would need. */
+struct out {
+    char *buf;
+    size_t cap, len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void emit(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL,
+                      o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+static void emit_calls(struct out *o, unsigned calls)
+{
+    static const struct { const char *name; unsigned mask; } groups[] = {
+        { "rd", FI_RD_MASK }, { "wr", FI_WR_MASK }, { "wait", FI_WAIT_MASK },
+    };
+    const char *sep = "";
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+        if ((calls & groups[g].mask) == groups[g].mask) {
+            emit(o, "%s%s", sep, groups[g].name);
+            calls &= ~groups[g].mask;
+            sep = ",";
+        }
+    unsigned splice = FI_BIT(FI_C_SPLICE_IN) | FI_BIT(FI_C_SPLICE_OUT);
+    for (int i = 0; i < FI_C_COUNT; i++) {
+        if (!(calls & FI_BIT(i)))
+            continue;
+        emit(o, "%s%s", sep, call_names[i]);
+        if (FI_BIT(i) & splice)
+            calls &= ~splice;           /* one name for both families */
+        sep = ",";
+    }
+}
+
+/* p= as a decimal that parse_prob turns into the same threshold: the
+ * threshold is floor(num * 2^64 / 10^18) for the 18-decimal num it came
+ * from, and ceil(threshold * 10^18 / 2^64) gives that num back. */
+static void emit_prob(struct out *o, const struct fi_rule *r)
+{
+    if (r->p_always) {
+        emit(o, ":p=1");
+        return;
+    }
+    const uint64_t den = 1000000000000000000ULL;
+    unsigned __int128 scaled = (unsigned __int128)r->p_threshold * den;
+    uint64_t num = (uint64_t)(scaled >> 64) + ((uint64_t)scaled != 0);
+    char digits[24];
+    snprintf(digits, sizeof digits, "%018llu", (unsigned long long)num);
+    int n = 18;
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
+    emit(o, ":p=0.%.*s", n, digits);
+}
+
+static void emit_addrsel(struct out *o, const char *key, const struct fi_addrsel *sel)
+{
+    char text[INET6_ADDRSTRLEN] = "";
+    if (!sel->on)
+        return;
+    emit(o, ":%s=", key);
+    if (sel->family == AF_INET && inet_ntop(AF_INET, sel->addr, text, sizeof text))
+        emit(o, "%s", text);
+    else if (sel->family == AF_INET6 && inet_ntop(AF_INET6, sel->addr, text, sizeof text))
+        emit(o, "[%s]", text);
+    if (sel->port >= 0)
+        emit(o, ":%d", sel->port);
+}
+
+size_t fi_rule_format(const struct fi_rule *r, char *buf, size_t len)
+{
+    static const char *const plain[] = {
+        [FI_F_EINTR] = "eintr", [FI_F_EAGAIN] = "eagain", [FI_F_RESET] = "reset",
+        [FI_F_EOF] = "eof", [FI_F_STALL] = "stall",
+    };
+    struct out o = { buf, len, 0 };
+    if (len > 0)
+        buf[0] = '\0';
+    emit_calls(&o, r->calls);
+    if (r->fault == FI_F_SHORT)
+        emit(&o, ":short=%ld", r->arg);
+    else if (r->fault == FI_F_ERROR)
+        emit(&o, ":error=%s", fi_errno_name((int)r->arg));
+    else if (r->fault == FI_F_DELAY)
+        emit(&o, ":delay=%ld", r->arg);
+    else
+        emit(&o, ":%s", plain[r->fault]);
+    if (r->has_when) {
+        emit(&o, ":when=%llu", (unsigned long long)r->when_first);
+        if (r->when_last == UINT64_MAX)
+            emit(&o, "+");
+        else if (r->when_last != r->when_first || r->when_step != 1)
+            emit(&o, "..%llu%s", (unsigned long long)r->when_last,
+                 r->when_step != 1 ? "+" : "");
+        if (r->when_step != 1)
+            emit(&o, "%llu", (unsigned long long)r->when_step);
+    }
+    if (r->has_p)
+        emit_prob(&o, r);
+    if (r->has_after)
+        emit(&o, ":after=%llu", (unsigned long long)r->after);
+    if (r->fdsel == FI_FD_PIPE)
+        emit(&o, ":fd=pipe");
+    else if (r->fdsel == FI_FD_ANY)
+        emit(&o, ":fd=any");
+    else if (r->fdsel == FI_FD_NUM)
+        emit(&o, ":fd=%d", r->fdnum);
+    if (r->per_fd)
+        emit(&o, ":per=fd");
+    emit_addrsel(&o, "peer", &r->peer);
+    emit_addrsel(&o, "local", &r->local);
+    return o.len;
+}

@@ -122,6 +122,12 @@ const char *fi_call_name(enum fi_call c);
 int fi_addrsel_matches(const struct fi_addrsel *sel, int family, const unsigned char *addr,
                        int port);
 
+/* Writes R back as rule text (CALLS:FAULT[:OPTION]...) into BUF, in a
+ * canonical spelling that fi_rules_parse turns into the same rule (options
+ * left at their defaults are omitted). Returns the length it needed (as
+ * snprintf: BUF is truncated and NUL-terminated when it is too small). */
+size_t fi_rule_format(const struct fi_rule *r, char *buf, size_t len);
+
 /* The help text's rule reference (every word with an example), for faultrun. */
 extern const char fi_rules_help[];
 

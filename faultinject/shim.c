@@ -1,23 +1,31 @@
-/* shim.c: the interposed calls of libfaultinject.so (faultinject.md, FAULT).
+/* shim.c: the interposed data calls, accept, connect and close of
+ * libfaultinject.so (faultinject.md, FAULT), and the slow path that all
+ * data calls share (fi_io_slow).
  *
  * Each call first checks two atomics (fast path: no rule names this call
  * and no descriptor carries state -> straight to libc). Otherwise it looks
- * at the descriptor (fstat), lets engine.c decide, and applies the fault.
+ * the descriptor up (cached in fdstate after the first look), lets engine.c
+ * decide, and applies the fault. A rule due to fire is first checked
+ * against what the kernel could answer here (possible()), which is when
+ * the shim asks the kernel about blocking mode, timeouts, socket type.
  * No locks anywhere: safe in threads, forked children and signal handlers.
  */
 #undef _FORTIFY_SOURCE
 #include "shim.h"
 
+#include "blocking.h"
 #include "engine.h"
 #include "fdstate.h"
 #include "filog.h"
+#include "io.h"
+#include "real.h"
+#include "sockends.h"
+#include "waits.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,22 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
-/* The next definition of each call (libc's), found once with
- * dlsym(RTLD_NEXT) by the constructor, or here if called before it. */
-#define REAL(name, ret, params)                                                  \
-    typedef ret(*name##_fn) params;                                              \
-    static _Atomic(name##_fn) real_##name;                                       \
-    static name##_fn get_##name(void)                                            \
-    {                                                                            \
-        name##_fn f = atomic_load_explicit(&real_##name, memory_order_relaxed);  \
-        if (f == NULL) {                                                         \
-            f = (name##_fn)dlsym(RTLD_NEXT, #name);                              \
-            atomic_store_explicit(&real_##name, f, memory_order_relaxed);        \
-        }                                                                        \
-        return f;                                                                \
-    }
+#define EXPORT FI_EXPORT
 
 REAL(read, ssize_t, (int, void *, size_t))
 REAL(readv, ssize_t, (int, const struct iovec *, int))
@@ -61,13 +54,6 @@ REAL(__read_chk, ssize_t, (int, void *, size_t, size_t))
 REAL(__recv_chk, ssize_t, (int, void *, size_t, size_t, int))
 REAL(__recvfrom_chk, ssize_t, (int, void *, size_t, size_t, int, struct sockaddr *,
                                socklen_t *))
-REAL(socket, int, (int, int, int))
-REAL(socketpair, int, (int, int, int, int *))
-REAL(pipe, int, (int *))
-REAL(pipe2, int, (int *, int))
-REAL(dup, int, (int))
-REAL(dup2, int, (int, int))
-REAL(dup3, int, (int, int, int))
 
 void fi_shim_resolve(void)
 {
@@ -75,34 +61,10 @@ void fi_shim_resolve(void)
     get_write(); get_writev(); get_send(); get_sendto(); get_sendmsg();
     get_accept(); get_accept4(); get_connect(); get_close();
     get___read_chk(); get___recv_chk(); get___recvfrom_chk();
-    get_socket(); get_socketpair(); get_pipe(); get_pipe2();
-    get_dup(); get_dup2(); get_dup3();
+    fi_fdlife_resolve();
+    fi_xfer_resolve();
+    fi_waits_resolve();
 }
-
-/* Fast path: nonzero when CALL must go through the slow path. */
-static inline unsigned hot(enum fi_call call)
-{
-    return ((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u) |
-           atomic_load_explicit(&fi_state_flags, memory_order_relaxed);
-}
-
-/* One data call, whatever its family, so that one function can make it. */
-struct io {
-    enum fi_call call;
-    int fd;
-    int flags;
-    void *buf;
-    const void *cbuf;
-    size_t len;
-    const struct iovec *iov;
-    int iovcnt;
-    struct msghdr *msg;
-    const struct msghdr *cmsg;
-    struct sockaddr *addr;
-    socklen_t *alen;
-    const struct sockaddr *daddr;
-    socklen_t dlen;
-};
 
 static int is_read_like(enum fi_call call)
 {
@@ -128,8 +90,35 @@ static size_t min_size(size_t a, size_t b)
     return a < b ? a : b;
 }
 
+static long long iov_bytes(const struct iovec *iov, size_t cnt)
+{
+    long long n = 0;
+    for (size_t i = 0; iov != NULL && i < cnt && i < IOV_MAX; i++)
+        n += (long long)iov[i].iov_len;
+    return n;
+}
+
+/* Bytes the call asks to move, for the log. */
+static long long asked(const struct fi_io *io)
+{
+    switch (io->call) {
+    case FI_C_READV:
+    case FI_C_WRITEV:
+        return io->iovcnt > 0 ? iov_bytes(io->iov, (size_t)io->iovcnt) : 0;
+    case FI_C_RECVMSG:
+        return io->msg != NULL ? iov_bytes(io->msg->msg_iov, io->msg->msg_iovlen) : 0;
+    case FI_C_SENDMSG:
+        return io->cmsg != NULL ? iov_bytes(io->cmsg->msg_iov, io->cmsg->msg_iovlen) : 0;
+    case FI_C_READ: case FI_C_RECV: case FI_C_RECVFROM:
+    case FI_C_WRITE: case FI_C_SEND: case FI_C_SENDTO:
+        return (long long)io->len;
+    default:
+        return fi_xfer_asked(io);
+    }
+}
+
 /* Makes the real call, moving at most LIMIT bytes (SIZE_MAX: no limit). */
-static ssize_t real_io(const struct io *io, size_t limit)
+static ssize_t real_io(const struct fi_io *io, size_t limit)
 {
     struct iovec cut[IOV_MAX];
     struct msghdr m;
@@ -170,20 +159,23 @@ static ssize_t real_io(const struct io *io, size_t limit)
         io->msg->msg_controllen = m.msg_controllen;
         io->msg->msg_flags = m.msg_flags;
         return r;
-    default: /* FI_C_SENDMSG */
+    case FI_C_SENDMSG:
         if (!cutting || io->cmsg == NULL || io->cmsg->msg_iovlen > IOV_MAX)
             return get_sendmsg()(io->fd, io->cmsg, io->flags);
         m = *io->cmsg;
         m.msg_iov = cut;
         m.msg_iovlen = (size_t)cut_iov(io->cmsg->msg_iov, (int)io->cmsg->msg_iovlen, limit, cut);
         return get_sendmsg()(io->fd, &m, io->flags);
+    default:
+        return fi_xfer_real(io, limit);
     }
 }
 
-/* Counts what a data call moved, for after=. */
-static ssize_t moved(const struct io *io, ssize_t r)
+/* Counts what a data call moved, for after=. recvmmsg/sendmmsg return
+ * messages, not bytes: xfer.c counts those. */
+static ssize_t moved(const struct fi_io *io, ssize_t r)
 {
-    if (r > 0)
+    if (r > 0 && io->call != FI_C_RECVMMSG && io->call != FI_C_SENDMMSG)
         fi_fd_add_bytes(io->fd, (uint64_t)r);
     return r;
 }
@@ -195,20 +187,32 @@ static ssize_t fail_with(int e)
 }
 
 /* A write-like call failing with EPIPE: the kernel raises SIGPIPE in the
- * calling thread unless MSG_NOSIGNAL was passed. */
-static ssize_t fail_epipe(const struct io *io)
+ * calling thread unless MSG_NOSIGNAL was passed (sendfile and splice have
+ * no such flag: they always raise it). */
+static ssize_t fail_epipe(const struct fi_io *io)
 {
-    if (!(io->flags & MSG_NOSIGNAL))
+    int nosig = (io->flags & MSG_NOSIGNAL) && io->call != FI_C_SENDFILE &&
+                io->call != FI_C_SPLICE_OUT;
+    if (!nosig)
         raise(SIGPIPE);
     return fail_with(EPIPE);
 }
 
-/* End of stream, as a read-like call reports it. */
-static ssize_t at_eof(const struct io *io)
+/* End of stream, as a read-like call reports it. recvmmsg on a stream
+ * at its end: the kernel fills every message with 0 bytes and returns VLEN. */
+static ssize_t at_eof(const struct fi_io *io)
 {
     if (io->call == FI_C_RECVMSG && io->msg != NULL) {
         io->msg->msg_controllen = 0;
         io->msg->msg_flags = 0;
+    }
+    if (io->call == FI_C_RECVMMSG && io->mm != NULL) {
+        for (unsigned i = 0; i < io->vlen; i++) {
+            io->mm[i].msg_len = 0;
+            io->mm[i].msg_hdr.msg_controllen = 0;
+            io->mm[i].msg_hdr.msg_flags = 0;
+        }
+        return (ssize_t)io->vlen;
     }
     return 0;
 }
@@ -220,80 +224,218 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* What the descriptor is, for fd=sock|pipe; ties its state to the file.
- * -1 if FD is not open. */
-static int look_at(int fd, enum fi_fdkind *kind)
+/* Asks the kernel what FD is; -1 if it is not open. */
+static int fill_info(int fd, struct fi_fdinfo *info)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
         return -1;
-    *kind = S_ISSOCK(st.st_mode) ? FI_K_SOCK : S_ISFIFO(st.st_mode) ? FI_K_PIPE : FI_K_OTHER;
-    uint64_t ident = ((uint64_t)st.st_ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)st.st_dev;
-    fi_fd_identify(fd, ident | 1);            /* 0 means "unknown" */
+    info->kind = S_ISSOCK(st.st_mode) ? FI_K_SOCK : S_ISFIFO(st.st_mode) ? FI_K_PIPE
+                                                                         : FI_K_OTHER;
+    info->socktype = 0;
+    if (info->kind == FI_K_SOCK) {
+        socklen_t len = sizeof info->socktype;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &info->socktype, &len) < 0)
+            info->socktype = SOCK_STREAM;
+    }
+    /* 0 means "unknown" */
+    info->ident = (((uint64_t)st.st_ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)st.st_dev) | 1;
     return 0;
 }
 
-static ssize_t slow_io(const struct io *io)
+/* What the descriptor is (fd=sock|pipe, message sockets): cached after the
+ * first look. A descriptor with a sticky or stalled state is checked to
+ * still be its file, so that its state never outlives a close the shim did
+ * not see. -1 if FD is not open. Keeps errno. */
+int fi_look_at(int fd, struct fi_fdinfo *info)
 {
     int saved = errno;
-    enum fi_fdkind kind;
-    struct fi_rule r;
-    uint64_t k;
-    if (look_at(io->fd, &kind) < 0) {
-        errno = saved;
-        return real_io(io, SIZE_MAX);    /* not open: the kernel says EBADF */
+    int r = 0;
+    if (!fi_fd_info(fd, info)) {
+        r = fill_info(fd, info);
+        if (r == 0)
+            fi_fd_set_info(fd, info);
+    } else if (fi_fd_sticky(fd) != FI_ST_NONE || fi_fd_stall(fd) != 0) {
+        struct fi_fdinfo now;
+        r = fill_info(fd, &now);
+        if (r == 0 && now.ident != info->ident) {
+            fi_fd_identify(fd, now.ident);      /* another file: forget */
+            *info = now;
+            fi_fd_set_info(fd, info);
+        }
     }
     errno = saved;
-    int reading = is_read_like(io->call);
-    int sticky = fi_fd_sticky(io->fd);
-    /* After reset or eof the kernel answers, whatever the rules say; the
-     * call still counts so that no rule's schedule shifts. */
-    int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading);
-    int rule = fi_engine_decide(io->call, io->fd, kind, !kernel_says, &r, &k);
-    if (kernel_says)
-        return reading ? at_eof(io) : fail_epipe(io);
-    if (rule < 0)
-        return moved(io, real_io(io, SIZE_MAX));
-    fi_log_injection(&(struct fi_logrec){ .call = io->call, .fd = io->fd, .r = &r,
-                                          .rule = rule, .k = k });
-    switch (r.fault) {
+    return r;
+}
+
+/* A datagram, seqpacket or raw socket: no stream to cut, end or stall. */
+static int message_socket(const struct fi_fdinfo *info)
+{
+    return info->kind == FI_K_SOCK && info->socktype != SOCK_STREAM;
+}
+
+static int is_eagain(const struct fi_rule *r)
+{
+    return r->fault == FI_F_EAGAIN ||
+           (r->fault == FI_F_ERROR && (r->arg == EAGAIN || r->arg == EWOULDBLOCK));
+}
+
+/* What possible() needs to know of the call. */
+struct callinfo {
+    int fd;
+    int reading;
+    int dontwait;
+    const struct fi_fdinfo *info;
+    const struct sockaddr *to;  /* connect's address */
+    socklen_t tolen;
+};
+
+/* Whether the kernel could give R's fault here (faultinject.md, eagain,
+ * message sockets). */
+static int possible(void *arg, const struct fi_rule *r)
+{
+    const struct callinfo *ci = arg;
+    if (is_eagain(r))
+        return fi_could_eagain(ci->fd, ci->reading, ci->dontwait);
+    switch (r->fault) {
     case FI_F_SHORT:
-        return moved(io, real_io(io, (size_t)r.arg));
-    case FI_F_EINTR:
-        return fail_with(EINTR);
-    case FI_F_EAGAIN:
-        return fail_with(EAGAIN);
-    case FI_F_ERROR:
-        if (r.arg == EPIPE && !reading)
-            return fail_epipe(io);
-        return fail_with((int)r.arg);
     case FI_F_RESET:
-        fi_fd_set_sticky(io->fd, FI_ST_RESET);
-        return fail_with(ECONNRESET);
     case FI_F_EOF:
-        /* The peer closed: reads end now; a write still goes out. */
-        fi_fd_set_sticky(io->fd, FI_ST_EOF);
-        return reading ? at_eof(io) : moved(io, real_io(io, SIZE_MAX));
-    default: /* FI_F_DELAY */
-        sleep_ms(r.arg);
-        return moved(io, real_io(io, SIZE_MAX));
+    case FI_F_STALL:
+        return !message_socket(ci->info);
+    default:
+        return 1;
     }
 }
 
-/* accept, accept4, connect, close: the fault that fired, or -1. */
-static int decide_other(enum fi_call call, int fd, struct fi_rule *r)
+static int ends(void *arg, const struct fi_rule *r)
 {
-    int saved = errno;
-    enum fi_fdkind kind;
+    const struct callinfo *ci = arg;
+    return ci->info->kind == FI_K_SOCK && fi_ends_match(ci->fd, r, ci->to, ci->tolen);
+}
+
+static void log_data(const struct fi_io *io, const struct fi_rule *r, int rule, uint64_t k,
+                     uint64_t callno, ssize_t ret)
+{
+    fi_log_injection(&(struct fi_logrec){ .call = io->call, .fd = io->fd, .r = r,
+                                          .rule = rule, .k = k, .callno = callno, .data = 1,
+                                          .asked = asked(io), .ret = (long long)ret });
+}
+
+/* A call on a stalled direction: no data (or room) ever comes. */
+static ssize_t stalled(const struct fi_io *io)
+{
+    return fi_stall_wait(io->fd, is_read_like(io->call), io->dontwait);
+}
+
+/* Applies fault R (already decided) to IO. */
+static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule, uint64_t k,
+                      uint64_t callno)
+{
+    int reading = is_read_like(io->call);
+    ssize_t ret;
+    int e;
+    switch (r->fault) {
+    case FI_F_SHORT:
+        ret = moved(io, real_io(io, (size_t)r->arg));
+        e = errno;
+        fi_wait_rearm(io->fd);
+        break;
+    case FI_F_EINTR:
+        ret = -1, e = EINTR;
+        break;
+    case FI_F_EAGAIN:
+        ret = -1, e = EAGAIN;
+        fi_wait_rearm(io->fd);
+        break;
+    case FI_F_ERROR:
+        ret = -1, e = (int)r->arg;
+        if (is_eagain(r))
+            fi_wait_rearm(io->fd);
+        break;
+    case FI_F_RESET:
+        fi_fd_set_sticky(io->fd, FI_ST_RESET);
+        ret = -1, e = ECONNRESET;
+        break;
+    case FI_F_EOF:
+        /* The peer closed: reads end now; a write still goes out. */
+        fi_fd_set_sticky(io->fd, FI_ST_EOF);
+        ret = reading ? at_eof(io) : moved(io, real_io(io, SIZE_MAX));
+        e = errno;
+        break;
+    case FI_F_STALL:
+        fi_fd_set_stall(io->fd, reading ? FI_STALL_RD : FI_STALL_WR);
+        fi_wait_stalled(io->fd);
+        /* Logged before the wait, which may last until the process ends. */
+        log_data(io, r, rule, k, callno, -1);
+        return stalled(io);
+    default: /* FI_F_DELAY */
+        sleep_ms(r->arg);
+        ret = moved(io, real_io(io, SIZE_MAX));
+        e = errno;
+        break;
+    }
+    log_data(io, r, rule, k, callno, ret);
+    if (ret < 0 && e == EPIPE && !reading)
+        return fail_epipe(io);
+    errno = e;
+    return ret;
+}
+
+ssize_t fi_io_slow(const struct fi_io *io)
+{
+    struct fi_fdinfo info;
+    struct fi_rule r;
     uint64_t k;
-    int rule = look_at(fd, &kind) == 0 ? fi_engine_decide(call, fd, kind, 1, r, &k) : -1;
+    if (fi_look_at(io->fd, &info) < 0)
+        return real_io(io, SIZE_MAX);    /* not open: the kernel says EBADF */
+    int reading = is_read_like(io->call);
+    int sticky = fi_fd_sticky(io->fd);
+    int stall = fi_fd_stall(io->fd) & (reading ? FI_STALL_RD : FI_STALL_WR);
+    /* After reset or eof, or on a stalled direction, the kernel answers
+     * whatever the rules say; the call still counts so that no rule's
+     * schedule shifts. */
+    int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading) || stall;
+    struct callinfo ci = { .fd = io->fd, .reading = reading, .dontwait = io->dontwait,
+                           .info = &info };
+    uint64_t callno = fi_fd_callno(io->call, io->fd);
+    struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
+                            .callno = callno, .ends = ends, .possible = possible, .arg = &ci };
+    int rule = fi_engine_decide(&c, !kernel_says, &r, &k);
+    if (kernel_says) {
+        if (sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading))
+            return reading ? at_eof(io) : fail_epipe(io);
+        return stalled(io);
+    }
+    if (rule < 0)
+        return moved(io, real_io(io, SIZE_MAX));
+    return inject(io, &r, rule, k, callno);
+}
+
+/* accept, accept4, connect, close: the fault that fired (after a delay=,
+ * -1), or -1. TO: connect's address. */
+static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, socklen_t tolen,
+                        struct fi_rule *r)
+{
+    struct fi_fdinfo info;
+    uint64_t k;
+    if (fi_look_at(fd, &info) < 0)
+        return -1;
+    int saved = errno;
+    struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
+                           .info = &info, .to = to, .tolen = tolen };
+    uint64_t callno = fi_fd_callno(call, fd);
+    struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind, .callno = callno,
+                            .ends = ends, .possible = possible, .arg = &ci };
+    int rule = fi_engine_decide(&c, 1, r, &k);
     errno = saved;
     if (rule < 0)
         return -1;
     fi_log_injection(&(struct fi_logrec){ .call = call, .fd = fd, .r = r, .rule = rule,
-                                          .k = k });
+                                          .k = k, .callno = callno });
     if (r->fault == FI_F_DELAY) {
         sleep_ms(r->arg);
+        errno = saved;
         return -1;                      /* then the real call */
     }
     return (int)r->fault;
@@ -307,8 +449,7 @@ static int errno_of(const struct fi_rule *r)
 /* A descriptor the kernel just handed out starts with no state. */
 static int fresh(int fd)
 {
-    if (fd >= 0 && atomic_load_explicit(&fi_state_flags, memory_order_relaxed))
-        fi_fd_forget(fd);
+    fi_fd_forget(fd);
     return fd;
 }
 
@@ -316,7 +457,7 @@ static int slow_accept(enum fi_call call, int fd, struct sockaddr *addr, socklen
                        int flags)
 {
     struct fi_rule r;
-    if (decide_other(call, fd, &r) >= 0)
+    if (decide_other(call, fd, NULL, 0, &r) >= 0)
         return (int)fail_with(errno_of(&r));
     int nfd = call == FI_C_ACCEPT ? get_accept()(fd, addr, alen)
                                   : get_accept4()(fd, addr, alen, flags);
@@ -343,7 +484,7 @@ static int connect_interrupted(int fd, const struct sockaddr *addr, socklen_t le
 static int slow_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct fi_rule r;
-    int f = decide_other(FI_C_CONNECT, fd, &r);
+    int f = decide_other(FI_C_CONNECT, fd, addr, len, &r);
     if (f == FI_F_EINTR)
         return connect_interrupted(fd, addr, len);
     if (f >= 0)
@@ -356,11 +497,10 @@ static int slow_connect(int fd, const struct sockaddr *addr, socklen_t len)
 static int slow_close(int fd)
 {
     struct fi_rule r;
-    int f = decide_other(FI_C_CLOSE, fd, &r);
+    int f = decide_other(FI_C_CLOSE, fd, NULL, 0, &r);
     int rc = get_close()(fd);
     int e = errno;
-    if (rc == 0 || e != EBADF)
-        fi_fd_forget(fd);
+    fi_fd_forget(fd);
     if (f >= 0)
         return (int)fail_with(errno_of(&r));
     errno = e;
@@ -371,187 +511,142 @@ static int slow_close(int fd)
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-    if (!hot(FI_C_READ))
+    if (!fi_hot(FI_C_READ))
         return get_read()(fd, buf, n);
-    return slow_io(&(struct io){ .call = FI_C_READ, .fd = fd, .buf = buf, .len = n });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_READ, .fd = fd, .buf = buf, .len = n });
 }
 
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
-    if (n > buflen || !hot(FI_C_READ))
+    if (n > buflen || !fi_hot(FI_C_READ))
         return get___read_chk()(fd, buf, n, buflen);  /* overflow: glibc aborts */
-    return slow_io(&(struct io){ .call = FI_C_READ, .fd = fd, .buf = buf, .len = n });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_READ, .fd = fd, .buf = buf, .len = n });
 }
 
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-    if (!hot(FI_C_READV))
+    if (!fi_hot(FI_C_READV))
         return get_readv()(fd, iov, cnt);
-    return slow_io(&(struct io){ .call = FI_C_READV, .fd = fd, .iov = iov, .iovcnt = cnt,
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_READV, .fd = fd, .iov = iov, .iovcnt = cnt,
                                  .len = SIZE_MAX });
 }
 
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
-    if (!hot(FI_C_RECV))
+    if (!fi_hot(FI_C_RECV))
         return get_recv()(fd, buf, n, flags);
-    return slow_io(&(struct io){ .call = FI_C_RECV, .fd = fd, .buf = buf, .len = n,
-                                 .flags = flags });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_RECV, .fd = fd, .buf = buf, .len = n,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT });
 }
 
 EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
-    if (n > buflen || !hot(FI_C_RECV))
+    if (n > buflen || !fi_hot(FI_C_RECV))
         return get___recv_chk()(fd, buf, n, buflen, flags);
-    return slow_io(&(struct io){ .call = FI_C_RECV, .fd = fd, .buf = buf, .len = n,
-                                 .flags = flags });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_RECV, .fd = fd, .buf = buf, .len = n,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT });
 }
 
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG addr,
                         socklen_t *alen)
 {
     struct sockaddr *a = addr.__sockaddr__;
-    if (!hot(FI_C_RECVFROM))
+    if (!fi_hot(FI_C_RECVFROM))
         return get_recvfrom()(fd, buf, n, flags, a, alen);
-    return slow_io(&(struct io){ .call = FI_C_RECVFROM, .fd = fd, .buf = buf, .len = n,
-                                 .flags = flags, .addr = a, .alen = alen });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_RECVFROM, .fd = fd, .buf = buf, .len = n,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT,
+                                 .addr = a, .alen = alen });
 }
 
 EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
                               struct sockaddr *a, socklen_t *alen)
 {
-    if (n > buflen || !hot(FI_C_RECVFROM))
+    if (n > buflen || !fi_hot(FI_C_RECVFROM))
         return get___recvfrom_chk()(fd, buf, n, buflen, flags, a, alen);
-    return slow_io(&(struct io){ .call = FI_C_RECVFROM, .fd = fd, .buf = buf, .len = n,
-                                 .flags = flags, .addr = a, .alen = alen });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_RECVFROM, .fd = fd, .buf = buf, .len = n,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT,
+                                 .addr = a, .alen = alen });
 }
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-    if (!hot(FI_C_RECVMSG))
+    if (!fi_hot(FI_C_RECVMSG))
         return get_recvmsg()(fd, msg, flags);
-    return slow_io(&(struct io){ .call = FI_C_RECVMSG, .fd = fd, .msg = msg,
-                                 .flags = flags, .len = SIZE_MAX });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_RECVMSG, .fd = fd, .msg = msg,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT,
+                                 .len = SIZE_MAX });
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-    if (!hot(FI_C_WRITE))
+    if (!fi_hot(FI_C_WRITE))
         return get_write()(fd, buf, n);
-    return slow_io(&(struct io){ .call = FI_C_WRITE, .fd = fd, .cbuf = buf, .len = n });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_WRITE, .fd = fd, .cbuf = buf, .len = n });
 }
 
 EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-    if (!hot(FI_C_WRITEV))
+    if (!fi_hot(FI_C_WRITEV))
         return get_writev()(fd, iov, cnt);
-    return slow_io(&(struct io){ .call = FI_C_WRITEV, .fd = fd, .iov = iov, .iovcnt = cnt,
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_WRITEV, .fd = fd, .iov = iov, .iovcnt = cnt,
                                  .len = SIZE_MAX });
 }
 
 EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-    if (!hot(FI_C_SEND))
+    if (!fi_hot(FI_C_SEND))
         return get_send()(fd, buf, n, flags);
-    return slow_io(&(struct io){ .call = FI_C_SEND, .fd = fd, .cbuf = buf, .len = n,
-                                 .flags = flags });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_SEND, .fd = fd, .cbuf = buf, .len = n,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT });
 }
 
 EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
                       __CONST_SOCKADDR_ARG addr, socklen_t alen)
 {
     const struct sockaddr *a = addr.__sockaddr__;
-    if (!hot(FI_C_SENDTO))
+    if (!fi_hot(FI_C_SENDTO))
         return get_sendto()(fd, buf, n, flags, a, alen);
-    return slow_io(&(struct io){ .call = FI_C_SENDTO, .fd = fd, .cbuf = buf, .len = n,
-                                 .flags = flags, .daddr = a, .dlen = alen });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_SENDTO, .fd = fd, .cbuf = buf, .len = n,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT,
+                                 .daddr = a, .dlen = alen });
 }
 
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-    if (!hot(FI_C_SENDMSG))
+    if (!fi_hot(FI_C_SENDMSG))
         return get_sendmsg()(fd, msg, flags);
-    return slow_io(&(struct io){ .call = FI_C_SENDMSG, .fd = fd, .cmsg = msg,
-                                 .flags = flags, .len = SIZE_MAX });
+    return fi_io_slow(&(struct fi_io){ .call = FI_C_SENDMSG, .fd = fd, .cmsg = msg,
+                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT,
+                                 .len = SIZE_MAX });
 }
 
 EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
-    if (!hot(FI_C_ACCEPT))
+    if (!fi_hot(FI_C_ACCEPT))
         return get_accept()(fd, addr.__sockaddr__, alen);
     return slow_accept(FI_C_ACCEPT, fd, addr.__sockaddr__, alen, 0);
 }
 
 EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags)
 {
-    if (!hot(FI_C_ACCEPT4))
+    if (!fi_hot(FI_C_ACCEPT4))
         return get_accept4()(fd, addr.__sockaddr__, alen, flags);
     return slow_accept(FI_C_ACCEPT4, fd, addr.__sockaddr__, alen, flags);
 }
 
 EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-    if (!hot(FI_C_CONNECT))
+    if (!fi_hot(FI_C_CONNECT))
         return get_connect()(fd, addr.__sockaddr__, len);
     return slow_connect(fd, addr.__sockaddr__, len);
 }
 
 EXPORT int close(int fd)
 {
-    if (!hot(FI_C_CLOSE))
-        return get_close()(fd);
+    if (!fi_hot(FI_C_CLOSE)) {
+        int r = get_close()(fd);
+        fi_fd_forget(fd);               /* keeps errno */
+        return r;
+    }
     return slow_close(fd);
-}
-
-/* Calls that create descriptors: interposed only to clear stale state of
- * the number they return; never injected. */
-
-EXPORT int socket(int domain, int type, int proto)
-{
-    return fresh(get_socket()(domain, type, proto));
-}
-
-EXPORT int socketpair(int domain, int type, int proto, int sv[2])
-{
-    int r = get_socketpair()(domain, type, proto, sv);
-    if (r == 0) {
-        fresh(sv[0]);
-        fresh(sv[1]);
-    }
-    return r;
-}
-
-EXPORT int pipe(int fds[2])
-{
-    int r = get_pipe()(fds);
-    if (r == 0) {
-        fresh(fds[0]);
-        fresh(fds[1]);
-    }
-    return r;
-}
-
-EXPORT int pipe2(int fds[2], int flags)
-{
-    int r = get_pipe2()(fds, flags);
-    if (r == 0) {
-        fresh(fds[0]);
-        fresh(fds[1]);
-    }
-    return r;
-}
-
-EXPORT int dup(int fd)
-{
-    return fresh(get_dup()(fd));
-}
-
-EXPORT int dup2(int fd, int fd2)
-{
-    return fresh(get_dup2()(fd, fd2));
-}
-
-EXPORT int dup3(int fd, int fd2, int flags)
-{
-    return fresh(get_dup3()(fd, fd2, flags));
 }

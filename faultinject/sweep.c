@@ -1,118 +1,128 @@
-/* sweep.c: faultrun --sweep, the exhaustive fault loop (faultinject.md,
- * "Sweep"): RULE fires only at matching call 1, then only at call 2, ...
- * A private log tells whether the rule fired in a run; its lines are also
- * appended to the user's --log. */
-#include "faultrun.h"
+/* sweep.c: faultrun --sweep (see sweep.h). The per-point rule is composed
+ * from the parsed rule (fi_rule_format with when=K), never by pasting text,
+ * and whether it fired in a run comes from the run's shared counters. */
+#include "sweep.h"
 
-#include "rules.h"
+#include "launch.h"
+#include "summary.h"
+#include "tally.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
+
+#define RULE_TEXT 1024
+
+/* The rule firing only at matching call POINT, as text. */
+static void compose(const struct fi_rule *base, uint64_t point, char *out)
+{
+    struct fi_rule r = *base;
+    r.has_when = 1;
+    r.when_first = r.when_last = point;
+    r.when_step = 1;
+    fi_rule_format(&r, out, RULE_TEXT);
+}
 
 void fr_sweep_check(const struct fr_opts *o)
 {
-    struct fi_ruleset rs;
-    char err[512];
-    if (o->nrules != 1) {
+    if (o->rs.n != 1) {
         fprintf(stderr, "faultrun: --sweep needs exactly one rule (-e RULE), got %d\n",
-                o->nrules);
+                o->rs.n);
         exit(2);
     }
-    fi_rules_parse(o->rules, &rs, err, sizeof err);   /* checked by -e already */
-    if (rs.rule[0].has_when || rs.rule[0].has_p) {
-        fprintf(stderr, "faultrun: rule '%s': --sweep chooses the call itself; "
-                "drop %s\n", o->rules, rs.rule[0].has_when ? "when=" : "p=");
+    const struct fi_rule *r = &o->rs.rule[0];
+    if (r->has_when || r->has_p) {
+        fprintf(stderr, "faultrun: rule '%s': --sweep chooses the call itself; drop %s\n",
+                o->rules, r->has_when ? "when=" : "p=");
+        exit(2);
+    }
+    /* The composed rule must mean the same rule again, at a point. */
+    char text[RULE_TEXT], again[RULE_TEXT] = "", err[512] = "";
+    struct fi_ruleset rs;
+    compose(r, 1, text);
+    int ok = fi_rules_parse(text, &rs, err, sizeof err) == 0 && rs.n == 1;
+    if (ok)
+        fi_rule_format(&rs.rule[0], again, sizeof again);
+    if (!ok || strcmp(text, again) != 0 || !rs.rule[0].has_when ||
+        rs.rule[0].when_first != 1 || rs.rule[0].when_last != 1) {
+        fprintf(stderr, "faultrun: rule '%s': cannot compose the sweep's rule '%s'%s%s\n",
+                o->rules, text, err[0] ? ": " : "", err);
         exit(2);
     }
 }
 
-/* Copies what the run logged into the user's log; 1 if it logged anything. */
-static int drain_log(int tmp, const char *user_log)
+/* WORD as the shell reads it back: bare when it is safe, else in '...'. */
+static void put_quoted(FILE *f, const char *word, int always)
 {
-    struct stat st;
-    if (fstat(tmp, &st) < 0 || st.st_size == 0)
-        return 0;
-    if (user_log != NULL) {
-        int out = open(user_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        char buf[8192];
-        ssize_t n;
-        lseek(tmp, 0, SEEK_SET);
-        while (out >= 0 && (n = read(tmp, buf, sizeof buf)) > 0)
-            if (write(out, buf, (size_t)n) != n)
-                break;
-        if (out >= 0)
-            close(out);
+    int safe = word[0] != '\0' && !always;
+    for (const char *p = word; *p && safe; p++)
+        safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                      "_@%+=:,./-", *p) != NULL;
+    if (safe) {
+        fputs(word, f);
+        return;
     }
-    if (ftruncate(tmp, 0) < 0)
-        return 1;
-    return 1;
+    fputc('\'', f);
+    for (const char *p = word; *p; p++)
+        if (*p == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*p, f);
+    fputc('\'', f);
 }
 
-/* One run with the rule firing at call POINT; its wait status. */
-static int run_once(const struct fr_opts *o, uint64_t point, const char *tmp_path)
+/* faultrun [--only NAME] -e 'RULE:when=K' -- COMMAND [ARG...] */
+static void reproduce(const struct fr_opts *o, uint64_t point, const char *rule)
 {
-    char rules[sizeof o->rules + 32];
-    snprintf(rules, sizeof rules, "%s:when=%llu", o->rules, (unsigned long long)point);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "faultrun: fork: %s\n", strerror(errno));
-        exit(2);
+    fprintf(stderr, "faultrun: reproduce point %llu: ", (unsigned long long)point);
+    put_quoted(stderr, o->self, 0);
+    if (o->only != NULL) {
+        fputs(" --only ", stderr);
+        put_quoted(stderr, o->only, 0);
     }
-    if (pid == 0) {
-        setenv("FAULTINJECT_RULES", rules, 1);
-        setenv("FAULTINJECT_LOG", tmp_path, 1);
-        fr_exec(o->argv);
+    fputs(" -e ", stderr);
+    put_quoted(stderr, rule, 1);
+    fputs(" --", stderr);
+    for (char **a = o->argv; *a; a++) {
+        fputc(' ', stderr);
+        put_quoted(stderr, *a, 0);
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            fprintf(stderr, "faultrun: waitpid: %s\n", strerror(errno));
-            exit(2);
-        }
-    return status;
+    fputc('\n', stderr);
 }
 
 int fr_sweep(const struct fr_opts *o)
 {
-    char tmp_path[] = "/tmp/faultrun-sweep-XXXXXX";
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/faultrun-sweep-XXXXXX", dir && *dir ? dir : "/tmp");
-    int tmp = mkstemp(path);
-    if (tmp < 0 && (tmp = mkstemp(tmp_path)) >= 0)
-        snprintf(path, sizeof path, "%s", tmp_path);
-    if (tmp < 0) {
-        fprintf(stderr, "faultrun: --sweep: cannot make a temporary log: %s\n",
-                strerror(errno));
-        return 2;
-    }
-    int failed = 0;
+    const struct fi_rule *base = &o->rs.rule[0];
+    char rule[RULE_TEXT];
+    int failed = 0, fired = 1, ever = 0;
     uint64_t point;
-    int fired = 1;
     for (point = 1; point <= o->sweep_max && fired; point++) {
-        int status = run_once(o, point, path);
-        fired = drain_log(tmp, o->log);
+        compose(base, point, rule);
+        fi_run_reset(o->run);
+        int status = fr_launch(o->argv, rule);
+        fired = atomic_load(&o->run->c.rule[0][FI_T_FIRED]) > 0;
+        ever |= fired;
         const char *note = fired ? "" : " (rule did not fire: every point covered)";
-        if (WIFSIGNALED(status)) {
+        int bad = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+        if (WIFSIGNALED(status))
             fprintf(stderr, "faultrun: sweep point %llu: killed by SIG%s%s\n",
                     (unsigned long long)point, sigabbrev_np(WTERMSIG(status)), note);
-            failed++;
-        } else {
+        else
             fprintf(stderr, "faultrun: sweep point %llu: exit %d%s\n",
                     (unsigned long long)point, WEXITSTATUS(status), note);
-            failed += WEXITSTATUS(status) != 0;
-        }
+        failed += bad;
+        if (bad && fired)
+            reproduce(o, point, rule);
     }
-    close(tmp);
-    unlink(path);
+    if (!ever) {
+        char text[RULE_TEXT];
+        fi_rule_format(base, text, sizeof text);
+        fprintf(stderr, "faultrun: sweep: rule '%s' never fired: the sweep tested nothing; "
+                "%s\n", text, fi_summary_causes);
+        return 3;
+    }
     if (fired)
         fprintf(stderr, "faultrun: sweep stopped after --sweep-max %llu runs\n",
                 (unsigned long long)o->sweep_max);

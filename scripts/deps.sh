@@ -1,15 +1,25 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
-# libcmocka-dev, valgrind, lcov. As root it runs apt-get; otherwise it stops
-# and prints the exact command. Arguments: which of cmocka, valgrind, lcov.
+# libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
+# (nginx-light, redis-server, redis-tools, curl). As root it runs apt-get;
+# otherwise it stops and prints the exact command. Arguments: which of
+# cmocka, valgrind, mandoc, lcov, realworld. Nothing is ever skipped silently.
 set -u
 missing=
 for want in "$@"; do
   case "$want" in
     cmocka)   [ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev" ;;
     valgrind) command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind" ;;
+    mandoc)   command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc" ;;
     lcov)     command -v lcov >/dev/null 2>&1 && command -v genhtml >/dev/null 2>&1 \
                 || missing="$missing lcov" ;;
+    realworld)
+      # nginx lives in /usr/sbin, often not in a user's PATH
+      command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+      command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+      command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 \
+        || missing="$missing redis-tools"
+      command -v curl >/dev/null 2>&1 || missing="$missing curl" ;;
     *) echo "deps.sh: unknown dependency '$want'" >&2; exit 2 ;;
   esac
 done

@@ -1,14 +1,16 @@
 # tests/reliability.mk: soak, fuzzing, resource exhaustion, Helgrind.
 # Included by the root Makefile. Targets:
 #   make soak [SOAK_SECONDS=60]      1,000 connections per server under faults
+#                                    (server_fork, server_thread, and evserver: the
+#                                    edge-triggered event loop of tests/evloop.mk)
 #   make test                        includes soak-short, fuzz-replay, exhaust-test
-#   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules (clang)
+#   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules, fuzz_logparse (clang)
 #   make helgrind                    the thread server under Helgrind and DRD (also in make valgrind)
 
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 30
 
-# The shared test helpers (tests/server.mk builds the library).
+# The shared test helpers (tests/support.mk builds the library).
 REL_SUPPORT := $(TEST_SUPPORT_LIB)
 LOADGEN     := $(BUILD)/tests/soak/loadgen
 SOAK_BIN    := $(BUILD)/tests/soak/soak
@@ -24,9 +26,12 @@ $(SOAK_BIN): $(BUILD)/tests/soak/soak.o $(REL_SUPPORT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-.PHONY: soak-short soak-long soak-fork soak-thread rel-soak-deps
+.PHONY: soak-short soak-long soak-fork soak-thread soak-evserver rel-soak-deps
 
-rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD)
+# evserver: tests/evloop.mk builds it (included after this file, hence the path).
+SOAK_EVSERVER := $(BUILD)/tests/evloop/evserver
+
+rel-soak-deps: $(SOAK_BIN) $(LOADGEN) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD) $(SOAK_EVSERVER)
 	@mkdir -p $(SOAK_WORK)
 
 # soak_one SERVER,ARGS (-s seconds, -w/-W warm-up seconds/rounds, -c connections, -F the fork
@@ -44,6 +49,7 @@ soak-short: rel-soak-deps
 	@fail=; \
 	$(call soak_one,$(SERVER_FORK),-F -s 2 -w 1 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail thread"; \
+	$(call soak_one,$(SOAK_EVSERVER),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail evserver"; \
 	if [ -n "$$fail" ]; then echo "soak-short FAILED:$$fail"; exit 1; fi
 
 # `make soak`: SOAK_SECONDS per server.
@@ -51,12 +57,15 @@ soak-long: rel-soak-deps
 	@fail=; \
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail thread"; \
+	$(call soak_one,$(SOAK_EVSERVER),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail evserver"; \
 	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
 
 soak-fork: rel-soak-deps
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
 soak-thread: rel-soak-deps
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
+soak-evserver: rel-soak-deps
+	$(call soak_one,$(SOAK_EVSERVER),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)
 
 TEST_RUN += soak-short
 SOAK_RUN += soak-long
@@ -78,7 +87,7 @@ FUZZ_REDEF := --redefine-sym read=fuzz_read --redefine-sym write=fuzz_write \
               --redefine-sym getsockopt=fuzz_getsockopt
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: fuzz-all fuzz-wrap fuzz-rules fuzz-check-rt fuzz-replay
+.PHONY: fuzz-all fuzz-wrap fuzz-rules fuzz-logparse fuzz-check-rt fuzz-replay
 
 fuzz-check-rt:
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
@@ -105,6 +114,15 @@ $(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/f
 	  tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
 	  faultinject/rules.c faultinject/errnames.c
 
+$(FUZZ_DIR)/fuzz_logparse: tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c \
+                           tests/fuzz/input_name.c tests/fuzz/logparse_check.h \
+                           faultinject/logparse.c faultinject/logparse.h faultinject/rules.c \
+                           faultinject/rules.h faultinject/errnames.c | fuzz-check-rt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Itests/fuzz -o $@ \
+	  tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c tests/fuzz/input_name.c \
+	  faultinject/logparse.c faultinject/rules.c faultinject/errnames.c
+
 # New inputs go to $(FUZZ_DIR)/corpus/T (first folder); the committed seeds
 # are read only. A crash leaves $(FUZZ_DIR)/T-crash-*: copy it into
 # tests/fuzz/corpus/T/ as regress-NAME and fuzz-replay keeps checking it.
@@ -123,9 +141,11 @@ fuzz-wrap: $(FUZZ_DIR)/fuzz_wrap
 	$(call fuzz_run,fuzz_wrap)
 fuzz-rules: $(FUZZ_DIR)/fuzz_rules
 	$(call fuzz_run,fuzz_rules)
+fuzz-logparse: $(FUZZ_DIR)/fuzz_logparse
+	$(call fuzz_run,fuzz_logparse)
 
 fuzz-all:
-	@fail=; for t in fuzz-wrap fuzz-rules; do \
+	@fail=; for t in fuzz-wrap fuzz-rules fuzz-logparse; do \
 	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; done; \
 	if [ -n "$$fail" ]; then echo "fuzz FAILED:$$fail"; exit 1; fi
 
@@ -140,11 +160,12 @@ $(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 	objcopy $(FUZZ_REDEF) $< $@
 
 $(FUZZ_REPLAY): $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
-                  input_name.o wrap_redef.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+                  logparse_check.o input_name.o wrap_redef.o) $(BUILD)/faultinject/logparse.o \
+                $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 fuzz-replay: $(FUZZ_REPLAY)
-	$(FUZZ_REPLAY) $(FUZZ_CORPUS)/fuzz_wrap $(FUZZ_CORPUS)/fuzz_rules
+	$(FUZZ_REPLAY) $(FUZZ_CORPUS)/fuzz_wrap $(FUZZ_CORPUS)/fuzz_rules $(FUZZ_CORPUS)/fuzz_logparse
 
 TEST_RUN += fuzz-replay
 
@@ -183,14 +204,14 @@ endif
 
 VALGRIND_RUN += helgrind-server drd-server
 
-# The replay must reject the wrap mutants (tests/mutants/wrap/) that break a
+# The replay must reject the wrap mutants (tests/mutants/wrap.manifest) that break a
 # clause it checks: proof that the fuzz checks and corpus are real.
 FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
                       input_name.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
 .PHONY: fuzz-mutants
-fuzz-mutants: $(FUZZ_REPLAY_OBJS)
-	@CC='$(CC)' CFLAGS='$(STD_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)' LDFLAGS='$(ALL_LDFLAGS)' \
+fuzz-mutants: $(FUZZ_REPLAY_OBJS) $(MUTANT_TOOL)
+	@MUTANT='$(abspath $(MUTANT_TOOL))' CC='$(CC)' CFLAGS='$(STD_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)' LDFLAGS='$(ALL_LDFLAGS)' \
 	  OUT=$(BUILD)/tests/fuzz/mutants OBJS='$(FUZZ_REPLAY_OBJS)' REDEF='$(FUZZ_REDEF)' \
-	  CORPUS=$(FUZZ_CORPUS)/fuzz_wrap sh tests/fuzz/replay_mutants.sh tests/mutants/wrap/*.c
+	  CORPUS=$(FUZZ_CORPUS)/fuzz_wrap sh tests/fuzz/replay_mutants.sh tests/mutants/wrap.manifest
 
 MUTANTS_RUN += fuzz-mutants

@@ -1,24 +1,10 @@
-# tests/server.mk: the end-to-end server suite (cmocka), the shared test
-# support library, the servers' mutants and benchmark. Included by the root
+# tests/server.mk: the end-to-end server suite (cmocka) and the servers'
+# benchmark (their mutants: tests/mutants.mk). Included by the root
 # Makefile.
 #
 #   make check-server                 both servers, one row per clause each
 #   make check-server SERVER=path     any other server binary
 #   make server-test                  (in `make test`) the same on both servers
-#   make mutants-server               broken servers must fail their clause
-
-# ---- shared test helpers (reused by other suites: link $(TEST_SUPPORT_LIB),
-# compile with $(TEST_SUPPORT_CFLAGS)) ----
-TEST_SUPPORT_CFLAGS := -Itests/support
-TEST_SUPPORT_LIB    := $(BUILD)/tests/support/libtestsupport.a
-TEST_SUPPORT_OBJS   := $(addprefix $(BUILD)/tests/support/,spawn.o procstat.o netio.o echoload.o)
-
-$(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
-
-$(BUILD)/tests/support/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 # ---- the suite ----
 SERVER_SUITE := $(BUILD)/tests/server/test_servers
@@ -58,18 +44,17 @@ $(PROGRAMS_TEST): $(BUILD)/tests/server/test_programs.o $(TEST_SUPPORT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 
-ALL_BIN += $(TEST_SUPPORT_LIB) $(SERVER_SUITE) $(ALT_SERVER) $(PROGRAMS_TEST)
+ALL_BIN += $(SERVER_SUITE) $(ALT_SERVER) $(PROGRAMS_TEST)
 
 # Valgrind cannot run sanitized servers; coverage builds are fine.
 SERVER_SUITE_ENV := $(if $(SANITIZE),SERVER_SUITE_NO_VALGRIND=1) \
                     ASAN_OPTIONS=detect_leaks=1
 
-.PHONY: check-server server-test server-verdicts server-tsan server-valgrind mutants-server server-bench
+.PHONY: check-server server-test server-verdicts server-tsan server-valgrind server-bench
 CHECK_RUN    += check-server
 TEST_RUN     += server-test server-verdicts
 TSAN_RUN     += server-tsan
 VALGRIND_RUN += server-valgrind
-MUTANTS_RUN  += mutants-server
 BENCH_RUN    += server-bench
 
 ifdef SERVER
@@ -106,57 +91,6 @@ server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD)
 server-tsan: $(SERVER_SUITE) $(FI_SO) $(SERVER_THREAD)
 	TSAN_OPTIONS=exitcode=66 SERVER_SUITE_WARMUP=1 SERVER_SUITE_NO_VALGRIND=1 \
 	  $(SERVER_SUITE) --shim $(abspath $(FI_SO)) $(SERVER_THREAD)
-
-# ---- mutants: broken servers the suite must reject ----
-# tests/mutants/servers/<kind>-<name>.c, first line `/* MUTANT breaks: Sn */`.
-# kind says which of our files it replaces: fork / thread (the server's
-# main file), echo (echo.c, linked into server_thread), serve (serve.c,
-# linked into server_fork).
-SRV_MUTANT_SRCS := $(wildcard tests/mutants/servers/*.c)
-SRV_MUTANTS     := $(patsubst tests/mutants/servers/%.c,$(BUILD)/tests/mutants/servers/%,$(SRV_MUTANT_SRCS))
-SRV_OBJ = $(BUILD)/servers/$(1).o
-
-$(BUILD)/tests/mutants/servers/%.o: ALL_CFLAGS += -Iservers -Iwrap
-
-$(BUILD)/tests/mutants/servers/fork-%: $(BUILD)/tests/mutants/servers/fork-%.o $(SERVERS_COMMON) $(LIBWRAP)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
-$(BUILD)/tests/mutants/servers/thread-%: $(BUILD)/tests/mutants/servers/thread-%.o $(SERVERS_COMMON) $(LIBWRAP)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
-$(BUILD)/tests/mutants/servers/echo-%: $(BUILD)/tests/mutants/servers/echo-%.o \
-    $(addprefix $(BUILD)/servers/,server_thread.o options.o listener.o serve.o) $(LIBWRAP)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
-$(BUILD)/tests/mutants/servers/serve-%: $(BUILD)/tests/mutants/servers/serve-%.o \
-    $(addprefix $(BUILD)/servers/,server_fork.o options.o listener.o echo.o) $(LIBWRAP)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
-
-MUTANTS_LOG := $(BUILD)/tests/mutants/servers/log
-
-# Each mutant through the whole suite (--fast: a clause's remaining tests are
-# skipped once it failed); it must fail with its clause among the FAIL rows.
-# Our two servers and the alternative one must pass. Table at the end.
-mutants-server: $(SERVER_SUITE) $(FI_SO) $(SRV_MUTANTS) $(SERVER_FORK) $(SERVER_THREAD) $(ALT_SERVER)
-	@mkdir -p $(MUTANTS_LOG); bad=0; table=; \
-	for s in $(SERVER_FORK) $(SERVER_THREAD) $(ALT_SERVER); do \
-	  n=$$(basename $$s); \
-	  if $(SERVER_SUITE) --fast --shim $(abspath $(FI_SO)) $$s \
-	       > $(MUTANTS_LOG)/$$n.out 2>&1; then r="passes (ok)"; else r="REJECTED (wrong)"; bad=1; fi; \
-	  echo "  $$n: $$r"; table="$$table$$(printf '%-34s %-8s %s' $$n none "$$r")\n"; \
-	done; \
-	for m in $(SRV_MUTANTS); do \
-	  n=$$(basename $$m); \
-	  want=$$(sed -n '1s/.*MUTANT breaks: *\(S[0-9]\).*/\1/p' tests/mutants/servers/$$n.c); \
-	  t0=$$(date +%s); \
-	  timeout 300 $(SERVER_SUITE) --fast --shim $(abspath $(FI_SO)) $$m \
-	       > $(MUTANTS_LOG)/$$n.out 2>&1; \
-	  secs=$$(( $$(date +%s) - t0 )); \
-	  failed=$$(sed -n 's/^  \(S[0-9]\) *FAIL.*/\1/p' $(MUTANTS_LOG)/$$n.out | tr '\n' ' '); \
-	  case " $$failed" in *" $$want "*) r="caught";; *) r="MISSED"; bad=1;; esac; \
-	  echo "  $$n: expected $$want, failed: $$failed-> $$r ($$secs s)"; \
-	  table="$$table$$(printf '%-34s %-8s %-7s (fails: %s; %s s)' $$n $$want $$r "$$failed" $$secs)\n"; \
-	done; \
-	printf '\nserver mutants (logs in $(MUTANTS_LOG)/)\n%-34s %-8s %s\n' mutant expected caught; \
-	printf "$$table"; \
-	exit $$bad
 
 # `make valgrind`: both servers under memcheck through the S7 tests (the
 # suite starts them under valgrind itself: S7_valgrind_clean), plus S0-S2.

@@ -13,6 +13,9 @@
 
 #include "rules.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 static struct fi_ruleset rs;
 static char err[512];
 
@@ -329,6 +332,69 @@ static void HELP_lists_every_rule_word(void **state)
             fail_msg("help lacks '%s'", words[i]);
 }
 
+/* peer=/local= take [ADDR][:PORT]; the colons are theirs, not the rule's. */
+static void OPT_peer_local_address_and_port(void **state)
+{
+    (void)state;
+    unsigned char v4[4], v6[16];
+    parse_ok("rd:reset:peer=127.0.0.1:6379");
+    inet_pton(AF_INET, "127.0.0.1", v4);
+    assert_true(rs.rule[0].peer.on);
+    assert_int_equal(rs.rule[0].peer.family, AF_INET);
+    assert_memory_equal(rs.rule[0].peer.addr, v4, 4);
+    assert_int_equal(rs.rule[0].peer.port, 6379);
+    assert_false(rs.rule[0].local.on);
+    parse_ok("wr:short:local=:8080:when=2");
+    assert_int_equal(rs.rule[0].local.family, 0);
+    assert_int_equal(rs.rule[0].local.port, 8080);
+    assert_int_equal(rs.rule[0].when_first, 2);
+    parse_ok("recv:eintr:peer=[::1]:80:local=10.0.0.1");
+    inet_pton(AF_INET6, "::1", v6);
+    assert_int_equal(rs.rule[0].peer.family, AF_INET6);
+    assert_memory_equal(rs.rule[0].peer.addr, v6, 16);
+    assert_int_equal(rs.rule[0].peer.port, 80);
+    assert_int_equal(rs.rule[0].local.family, AF_INET);
+    assert_int_equal(rs.rule[0].local.port, -1);
+    parse_ok("read:eof:peer=[::1]");
+    assert_int_equal(rs.rule[0].peer.port, -1);
+    /* matching: an IPv4 rule also matches a dual-stack socket's mapped form */
+    unsigned char mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 };
+    parse_ok("rd:reset:peer=127.0.0.1:6379");
+    assert_true(fi_addrsel_matches(&rs.rule[0].peer, AF_INET, v4, 6379));
+    assert_true(fi_addrsel_matches(&rs.rule[0].peer, AF_INET6, mapped, 6379));
+    assert_false(fi_addrsel_matches(&rs.rule[0].peer, AF_INET, v4, 6380));
+    assert_false(fi_addrsel_matches(&rs.rule[0].peer, AF_INET6, v6, 6379));
+    assert_false(fi_addrsel_matches(&rs.rule[0].peer, AF_UNIX, v4, 6379));
+    parse_bad("rd:reset:peer=", "rd:reset:peer=", "needs a value");
+    parse_bad("rd:reset:peer=:", "rd:reset:peer=:", "peer=:");
+    parse_bad("rd:reset:peer=localhost", "rd:reset:peer=localhost", "want [ADDR][:PORT]");
+    parse_bad("rd:reset:peer=1.2.3.4:65536", "rd:reset:peer=1.2.3.4:65536", "PORT 0..65535");
+    parse_bad("rd:reset:local=[::1", "rd:reset:local=[::1", "local=[::1");
+    parse_bad("rd:reset:local=::1", "rd:reset:local=::1", "local=::1");
+    parse_bad("rd:reset:peer=1.2.3.4:1:peer=:2", "rd:reset:peer=1.2.3.4:1:peer=:2",
+              "'peer' given twice");
+}
+
+/* stall is a data-call fault; a readiness wait takes eintr, error=, delay= only. */
+static void FAULT_stall_and_wait_rules(void **state)
+{
+    (void)state;
+    parse_ok("recv:stall:when=3");
+    assert_int_equal(rs.rule[0].fault, FI_F_STALL);
+    parse_ok("wait:eintr:p=0.3");
+    parse_ok("epoll_wait:error=EBADF");
+    parse_ok("poll,select:delay=5:when=2+");
+    parse_ok("rd,wait:eintr:p=0.1");
+    parse_bad("accept:stall", "accept:stall", "'stall' does not apply to accept");
+    parse_bad("poll:short", "poll:short", "'short' does not apply to poll");
+    parse_bad("wait:eagain", "wait:eagain", "'eagain' does not apply to poll");
+    parse_bad("epoll_wait:reset", "epoll_wait:reset", "does not apply to epoll_wait");
+    parse_bad("select:eintr:fd=3", "select:eintr:fd=3", "'fd=' does not apply to select");
+    parse_bad("wait:eintr:per=fd", "wait:eintr:per=fd", "'per=' does not apply");
+    parse_bad("poll:eintr:after=10", "poll:eintr:after=10", "'after=' does not apply");
+    parse_bad("poll:eintr:peer=:80", "poll:eintr:peer=:80", "'peer=' does not apply");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +407,8 @@ int main(void)
         cmocka_unit_test(LOUD_bad_calls_and_faults),
         cmocka_unit_test(LOUD_fault_must_fit_the_call),
         cmocka_unit_test(LOUD_bad_options),
+        cmocka_unit_test(OPT_peer_local_address_and_port),
+        cmocka_unit_test(FAULT_stall_and_wait_rules),
         cmocka_unit_test(LOUD_names_the_bad_rule_among_many),
         cmocka_unit_test(LOUD_numbers_for_the_command_line),
         cmocka_unit_test(HELP_lists_every_rule_word),

@@ -19,6 +19,9 @@
 #include "rules.h"
 #include "input_name.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #define ERRCAP 512
 
 static void bad(const char *text, const char *fmt, const char *detail)
@@ -51,8 +54,34 @@ static void format_fault(const struct fi_rule *r, char *buf, size_t len)
     case FI_F_EOF: snprintf(buf, len, "eof"); break;
     case FI_F_ERROR: snprintf(buf, len, "error=%s", fi_errno_name((int)r->arg)); break;
     case FI_F_DELAY: snprintf(buf, len, "delay=%ld", r->arg); break;
+    case FI_F_STALL: snprintf(buf, len, "stall"); break;
     default: snprintf(buf, len, "?"); break;
     }
+}
+
+/* peer=/local= back as text: ADDR, [V6], :PORT. */
+static void format_addrsel(const char *key, const struct fi_addrsel *sel, char *out,
+                           size_t cap, size_t *len)
+{
+    char addr[INET6_ADDRSTRLEN], tmp[96];
+    if (!sel->on)
+        return;
+    put(out, cap, len, key);
+    if (sel->family != 0) {
+        inet_ntop(sel->family, sel->addr, addr, sizeof addr);
+        snprintf(tmp, sizeof tmp, sel->family == AF_INET6 ? "[%s]" : "%s", addr);
+        put(out, cap, len, tmp);
+    }
+    if (sel->port >= 0) {
+        snprintf(tmp, sizeof tmp, ":%d", sel->port);
+        put(out, cap, len, tmp);
+    }
+}
+
+static int same_addrsel(const struct fi_addrsel *a, const struct fi_addrsel *b)
+{
+    return a->on == b->on && (!a->on || (a->family == b->family && a->port == b->port &&
+           memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4) == 0));
 }
 
 /* The rule set in the rule language; p= is written with 18 decimals, which
@@ -66,13 +95,31 @@ static void format_rules(const struct fi_ruleset *rs, char *out, size_t cap)
         const struct fi_rule *r = &rs->rule[i];
         if (i)
             put(out, cap, &len, "; ");
+        /* Group words first: splice's read half alone has no name of its
+         * own, only rd gives it. Then each remaining call once. */
+        static const struct { const char *name; unsigned mask; } groups[] = {
+            { "rd", FI_RD_MASK }, { "wr", FI_WR_MASK }, { "wait", FI_WAIT_MASK },
+        };
+        unsigned calls = r->calls;
         int first = 1;
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            if ((calls & groups[g].mask) != groups[g].mask)
+                continue;
+            if (!first)
+                put(out, cap, &len, ",");
+            put(out, cap, &len, groups[g].name);
+            calls &= ~groups[g].mask;
+            first = 0;
+        }
+        const unsigned splice = (1u << FI_C_SPLICE_IN) | (1u << FI_C_SPLICE_OUT);
         for (int c = 0; c < FI_C_COUNT; c++) {
-            if (!(r->calls & (1u << c)))
+            if (!(calls & (1u << c)))
                 continue;
             if (!first)
                 put(out, cap, &len, ",");
             put(out, cap, &len, fi_call_name((enum fi_call)c));
+            if ((1u << c) & splice)
+                calls &= ~splice;
             first = 0;
         }
         put(out, cap, &len, ":");
@@ -118,6 +165,8 @@ static void format_rules(const struct fi_ruleset *rs, char *out, size_t cap)
         }
         if (r->per_fd)
             put(out, cap, &len, ":per=fd");
+        format_addrsel(":peer=", &r->peer, out, cap, &len);
+        format_addrsel(":local=", &r->local, out, cap, &len);
     }
 }
 
@@ -131,7 +180,8 @@ static int same_rule(const struct fi_rule *a, const struct fi_rule *b)
            (!a->has_p || (a->p_always == b->p_always && a->p_threshold == b->p_threshold)) &&
            a->has_after == b->has_after && (!a->has_after || a->after == b->after) &&
            a->fdsel == b->fdsel && (a->fdsel != FI_FD_NUM || a->fdnum == b->fdnum) &&
-           a->per_fd == b->per_fd;
+           a->per_fd == b->per_fd && same_addrsel(&a->peer, &b->peer) &&
+           same_addrsel(&a->local, &b->local);
 }
 
 /* What rules.h promises of an accepted rule. */
@@ -146,9 +196,16 @@ static void check_rule(const char *text, const struct fi_rule *r)
         bad(text, "accepted a rule with %s", "an unknown fault");
     if (r->fault == FI_F_SHORT && (r->arg < 1 || (r->calls & noshort)))
         bad(text, "accepted %s", "short with N < 1 or on accept/connect/close");
-    if ((r->fault == FI_F_RESET || r->fault == FI_F_EOF) &&
+    if ((r->fault == FI_F_RESET || r->fault == FI_F_EOF || r->fault == FI_F_STALL) &&
         (r->calls & ~(unsigned)(FI_RD_MASK | FI_WR_MASK)))
-        bad(text, "accepted %s", "reset/eof on a call that is neither read- nor write-like");
+        bad(text, "accepted %s", "reset/eof/stall on a call that is neither read- nor write-like");
+    if ((r->calls & FI_WAIT_MASK) &&
+        (!(r->fault == FI_F_EINTR || r->fault == FI_F_ERROR || r->fault == FI_F_DELAY) ||
+         r->fdsel != FI_FD_SOCK || r->peer.on || r->local.on || r->has_after || r->per_fd))
+        bad(text, "accepted %s", "a wait rule with a fault or option waits do not take");
+    if ((r->peer.on && r->peer.family == 0 && r->peer.port < 0) ||
+        (r->local.on && r->local.family == 0 && r->local.port < 0))
+        bad(text, "accepted %s", "peer=/local= naming neither address nor port");
     if (r->fault == FI_F_ERROR && r->arg <= 0)
         bad(text, "accepted %s", "error= with no errno");
     if (r->fault == FI_F_DELAY && (r->arg < 0 || r->arg > 3600000))

@@ -40,9 +40,11 @@
 #include "procstat.h"
 #include "spawn.h"
 
-/* A low-probability mix of every fault of S4 and S5, for the server only.
- * Rules are tried in order and the first that fires wins. */
+/* A low-probability mix of every fault of S4 and S5, for the server only,
+ * and EINTR from its readiness waits (poll, select, epoll_wait: the event
+ * loops' own call). Rules are tried in order and the first that fires wins. */
 #define SOAK_RULES_COMMON \
+    "wait:eintr:p=0.01; " \
     "accept,accept4:eintr:p=0.02; " \
     "accept,accept4:error=ECONNABORTED:p=0.02; " \
     "accept,accept4:error=EMFILE:p=0.005; " \

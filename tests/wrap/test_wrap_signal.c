@@ -158,15 +158,15 @@ static void R2_real_signal_during_read(void **state)
     (void)state;
     int p[2];
     char buf[16];
-    struct job j = { .kind = J_READ, .buf = buf, .n = sizeof buf };
+    struct job j = { .kind = J_READ, .buf = buf, .n = 4 };  /* looping: R1 */
 
-    pair_unix(p);
+    fi_t_pair_unix(p);
     j.fd = p[0];
     pthread_t th = start_and_interrupt(&j, READS, 4, 2);
     if (wait_blocked(&j, READS, 4) < 0)
         fail_msg("Read did not go back to read() after EINTR (returned %zd "
                  "errno %s)", j.ret, strerror(j.err));
-    write_all(p[1], "data", 4);
+    fi_t_write_all(p[1], "data", 4);
     finish(th, &j);
     if (j.ret != 4 || memcmp(buf, "data", 4) != 0)
         fail_msg("Read after two real EINTRs returned %zd (errno %s)", j.ret,
@@ -178,18 +178,19 @@ static void R2_real_signal_during_read(void **state)
 static void L5_real_signal_mid_line(void **state)
 {
     (void)state;
+    fi_t_need_readline(1);
     int p[2];
     char buf[64];
     struct job j = { .kind = J_READLINE, .buf = buf, .n = sizeof buf };
 
-    pair_unix(p);
+    fi_t_pair_unix(p);
     j.fd = p[0];
-    write_all(p[1], "half a ", 7);
+    fi_t_write_all(p[1], "half a ", 7);
     pthread_t th = start_and_interrupt(&j, READS, 4, 2);
     if (wait_blocked(&j, READS, 4) < 0)
         fail_msg("Readline did not retry after EINTR (returned %zd errno %s)",
                  j.ret, strerror(j.err));
-    write_all(p[1], "line\n", 5);
+    fi_t_write_all(p[1], "line\n", 5);
     finish(th, &j);
     if (j.ret != 12 || memcmp(buf, "half a line\n", 12) != 0)
         fail_msg("Readline after real EINTRs returned %zd '%s'", j.ret,
@@ -201,18 +202,19 @@ static void L5_real_signal_mid_line(void **state)
 static void N3_real_signal_mid_readn(void **state)
 {
     (void)state;
+    fi_t_need_readn();
     int p[2];
     char buf[10];
     struct job j = { .kind = J_READN, .buf = buf, .n = sizeof buf };
 
-    pair_unix(p);
+    fi_t_pair_unix(p);
     j.fd = p[0];
-    write_all(p[1], "0123", 4);
+    fi_t_write_all(p[1], "0123", 4);
     pthread_t th = start_and_interrupt(&j, READS, 4, 2);
     if (wait_blocked(&j, READS, 4) < 0)
         fail_msg("Readn did not retry after EINTR (returned %zd errno %s)",
                  j.ret, strerror(j.err));
-    write_all(p[1], "456789", 6);
+    fi_t_write_all(p[1], "456789", 6);
     finish(th, &j);
     if (j.ret != 10 || memcmp(buf, "0123456789", 10) != 0)
         fail_msg("Readn after real EINTRs returned %zd", j.ret);
@@ -223,6 +225,7 @@ static void N3_real_signal_mid_readn(void **state)
 static void WN2_real_signal_while_buffer_full(void **state)
 {
     (void)state;
+    fi_t_need_writen();
     size_t n = 8u << 20;
     char *in = malloc(n), *out = malloc(n);
     int p[2];
@@ -230,10 +233,10 @@ static void WN2_real_signal_while_buffer_full(void **state)
 
     for (size_t i = 0; i < n; i++)
         in[i] = (char)(i * 13 + (i >> 12));
-    pair_unix(p);
+    fi_t_pair_unix(p);
     j.fd = p[1];
     pthread_t th = start_and_interrupt(&j, WRITES, 4, 3);
-    read_all(p[0], out, n);             /* drain: Writen must go on */
+    fi_t_read_all(p[0], out, n);             /* drain: Writen must go on */
     finish(th, &j);
     if (j.ret != (ssize_t)n)
         fail_msg("Writen under real signals returned %zd (errno %s)", j.ret,
@@ -251,7 +254,7 @@ static void A1_real_signal_during_accept(void **state)
     struct sockaddr_storage sa;
     socklen_t len;
     const long nrs[] = { SYS_accept, SYS_accept4 };
-    int l = tcp_listener(&sa, &len);
+    int l = fi_t_tcp_listener(&sa, &len);
     struct job j = { .kind = J_ACCEPT, .fd = l };
 
     pthread_t th = start_and_interrupt(&j, nrs, 2, 2);
@@ -265,9 +268,9 @@ static void A1_real_signal_during_accept(void **state)
     if (j.ret < 0)
         fail_msg("Accept after real EINTRs returned -1 errno %s",
                  strerror(j.err));
-    write_all(c, "x", 1);
+    fi_t_write_all(c, "x", 1);
     char b;
-    read_all((int)j.ret, &b, 1);
+    fi_t_read_all((int)j.ret, &b, 1);
     close((int)j.ret);
     close(c);
     close(l);
@@ -279,7 +282,7 @@ static void C2_real_signal_during_connect(void **state)
     struct sockaddr_storage sa;
     socklen_t len;
     const long in_connect[] = { SYS_connect };
-    int l = tcp_listener(&sa, &len), c1;
+    int l = fi_t_tcp_listener(&sa, &len), c1;
     struct job j = { .kind = J_CONNECT, .sa = sa, .salen = len };
 
     /* backlog 0 with one connection queued: Linux drops the next SYN, so
@@ -316,9 +319,9 @@ static void C2_real_signal_during_connect(void **state)
     if (j.ret != 0)
         fail_msg("Connect after a real EINTR returned %zd errno %s", j.ret,
                  strerror(j.err));
-    write_all(j.fd, "y", 1);
+    fi_t_write_all(j.fd, "y", 1);
     char b;
-    read_all(s2, &b, 1);
+    fi_t_read_all(s2, &b, 1);
     close(s1);
     close(s2);
     close(c1);

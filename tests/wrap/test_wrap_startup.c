@@ -109,7 +109,7 @@ static long bind_in_use(void *arg)
     (void)arg;
     struct sockaddr_storage sa;
     socklen_t len;
-    int l = tcp_listener(&sa, &len);
+    int l = fi_t_tcp_listener(&sa, &len);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     (void)l;
     errno = 0;
@@ -141,7 +141,8 @@ static void expect_returned(long (*fn)(void *), long lo, const char *what)
         fail_msg("%s on success returned %ld", what, o.ret);
 }
 
-static void expect_exit(long (*fn)(void *), int err, const char *what)
+/* It exits nonzero without returning; what perr_exit prints is P1's. */
+static void expect_exit(long (*fn)(void *), const char *what)
 {
     struct outcome o;
     in_child(fn, NULL, &o);
@@ -151,16 +152,13 @@ static void expect_exit(long (*fn)(void *), int err, const char *what)
     if (!o.exited || o.status == 0)
         fail_msg("%s on failure: want a nonzero exit, got status %d "
                  "signaled %d", what, o.status, o.signaled);
-    if (!strstr(o.err, strerror(err)))
-        fail_msg("%s on failure: stderr lacks '%s': '%s'", what, strerror(err),
-                 o.err);
 }
 
 static void P2_socket_returns_fd_or_exits(void **state)
 {
     (void)state;
     expect_returned(socket_ok, 0, "Socket");
-    expect_exit(socket_bad, EAFNOSUPPORT, "Socket");
+    expect_exit(socket_bad, "Socket");     /* EAFNOSUPPORT */
 }
 
 static void P2_bind_returns_zero_or_exits(void **state)
@@ -171,7 +169,7 @@ static void P2_bind_returns_zero_or_exits(void **state)
     if (!o.returned || o.ret != 0)
         fail_msg("Bind on success: want 0 returned, got returned=%d ret=%ld",
                  o.returned, o.ret);
-    expect_exit(bind_in_use, EADDRINUSE, "Bind");
+    expect_exit(bind_in_use, "Bind");      /* EADDRINUSE */
 }
 
 static void P2_listen_returns_zero_or_exits(void **state)
@@ -182,7 +180,7 @@ static void P2_listen_returns_zero_or_exits(void **state)
     if (!o.returned || o.ret != 0)
         fail_msg("Listen on success: want 0 returned, got returned=%d ret=%ld",
                  o.returned, o.ret);
-    expect_exit(listen_bad, EOPNOTSUPP, "Listen");
+    expect_exit(listen_bad, "Listen");     /* EOPNOTSUPP */
 }
 
 int main(void)

@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-void pair_unix(int fds[2])
+void fi_t_pair_unix(int fds[2])
 {
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
         fail_msg("socketpair: %s", strerror(errno));
 }
 
-void pair_pipe(int fds[2])
+void fi_t_pair_pipe(int fds[2])
 {
     int p[2];
     if (pipe(p) < 0)
@@ -31,7 +31,7 @@ void pair_pipe(int fds[2])
     fds[1] = p[1];
 }
 
-int tcp_listener(struct sockaddr_storage *sa, socklen_t *len)
+int fi_t_tcp_listener(struct sockaddr_storage *sa, socklen_t *len)
 {
     struct sockaddr_in a = { .sin_family = AF_INET };
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -46,7 +46,7 @@ int tcp_listener(struct sockaddr_storage *sa, socklen_t *len)
     return fd;
 }
 
-void refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder)
+void fi_t_refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder)
 {
     struct sockaddr_in a = { .sin_family = AF_INET };
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -59,11 +59,11 @@ void refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder)
     *holder = fd;       /* keeps the port ours, never listening: RST on SYN */
 }
 
-void pair_tcp(int fds[2])
+void fi_t_pair_tcp(int fds[2])
 {
     struct sockaddr_storage sa;
     socklen_t len;
-    int l = tcp_listener(&sa, &len), one = 1;
+    int l = fi_t_tcp_listener(&sa, &len), one = 1;
 
     fds[0] = socket(AF_INET, SOCK_STREAM, 0);
     if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sa, len) < 0)
@@ -76,12 +76,12 @@ void pair_tcp(int fds[2])
     close(l);
 }
 
-void pair_tcp_reset(int fds[2])
+void fi_t_pair_tcp_reset(int fds[2])
 {
     struct linger lg = { .l_onoff = 1, .l_linger = 0 };
     struct pollfd p;
 
-    pair_tcp(fds);
+    fi_t_pair_tcp(fds);
     /* SO_LINGER 0: close() sends RST instead of FIN */
     setsockopt(fds[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     close(fds[1]);
@@ -92,9 +92,25 @@ void pair_tcp_reset(int fds[2])
         fail_msg("the RST did not arrive");
 }
 
-void write_all(int fd, const void *buf, size_t n)
+/* Notes what the test feeds, for the first few writes of a test (a writer
+ * loop would otherwise flood the record). */
+static void note_fed(int fd, const void *buf, size_t n)
+{
+    static int noted;
+
+    if (noted < 6)
+        fi_t_note("fed", "the test sent \"%s\"%s (%zu bytes) on fd %d",
+                  fi_t_esc(buf, n < 160 ? n : 160), n > 160 ? "..." : "", n, fd);
+    else if (noted == 6)
+        fi_t_note("fed", "(more writes follow, not shown)");
+    noted++;
+}
+
+void fi_t_write_all(int fd, const void *buf, size_t n)
 {
     const char *p = buf;
+
+    note_fed(fd, buf, n);
     while (n > 0) {
         ssize_t r = write(fd, p, n);
         if (r < 0 && errno == EINTR)
@@ -106,7 +122,7 @@ void write_all(int fd, const void *buf, size_t n)
     }
 }
 
-void read_all(int fd, void *buf, size_t n)
+void fi_t_read_all(int fd, void *buf, size_t n)
 {
     char *p = buf;
     while (n > 0) {
@@ -122,7 +138,7 @@ void read_all(int fd, void *buf, size_t n)
     }
 }
 
-int pending(int fd)
+int fi_t_pending(int fd)
 {
     int n = -1;
     if (ioctl(fd, FIONREAD, &n) < 0)
@@ -130,23 +146,23 @@ int pending(int fd)
     return n;
 }
 
-void set_nonblock(int fd)
+void fi_t_set_nonblock(int fd)
 {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-void rcv_timeout(int fd, int ms)
+void fi_t_rcv_timeout(int fd, int ms)
 {
     struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-size_t fill_socket(int fd)
+size_t fi_t_fill_socket(int fd)
 {
     static char junk[65536];
     size_t total = 0;
 
-    set_nonblock(fd);
+    fi_t_set_nonblock(fd);
     for (;;) {
         ssize_t r = write(fd, junk, sizeof junk);
         if (r < 0 && errno == EINTR)
@@ -163,7 +179,13 @@ size_t fill_socket(int fd)
     }
 }
 
-void fi(const char *fmt, ...)
+/* Faults fired under rules set before the current ones, and whether the
+ * test set any. */
+static long fired_before;
+static int faults_set;
+static char last_rules[2048];
+
+void fi_t_faults(const char *fmt, ...)
 {
     char rules[2048];
     va_list ap;
@@ -174,11 +196,90 @@ void fi(const char *fmt, ...)
     if (!fi_active())
         fail_msg("the fault-injection shim is not loaded (run under "
                  "LD_PRELOAD=libfaultinject.so); needed for rules '%s'", rules);
+    if (faults_set)
+        fired_before += fi_fired();
     if (fi_set(rules) != 0)
         fail_msg("fi_set(\"%s\") refused: %s", rules, fi_error());
+    faults_set = 1;
+    snprintf(last_rules, sizeof last_rules, "%s", rules);
+    fi_t_note("faults", "%s", rules);
 }
 
-uint64_t rnd(uint64_t *s)
+void fi_t_clear(void)
+{
+    if (faults_set)
+        fired_before += fi_fired();
+    fi_clear();
+}
+
+void fi_t_after_test(int passed)
+{
+    if (faults_set && fired_before + fi_fired() == 0)
+        fi_t_note(passed ? "notjudged" : "unfired", "the faults this test set "
+                  "never reached the candidate (none fired; last rules: %s): "
+                  "does it make its system calls through libc?", last_rules);
+}
+
+void fi_t_note(const char *tag, const char *fmt, ...)
+{
+    char line[16384];
+    int n = snprintf(line, sizeof line, "\n@@%s ", tag);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    /* one line: the harness reads a marker up to its newline */
+    for (char *c = line + 1; *c; c++)
+        if (*c == '\n' || *c == '\t')
+            *c = ' ';
+    strcat(line, "\n");
+    if (write(2, line, strlen(line)) < 0)
+        return;
+}
+
+const char *fi_t_esc(const void *buf, size_t n)
+{
+    static char ring[4][8192];
+    static int next;
+    char *o = ring[next++ % 4];
+    const unsigned char *p = buf;
+    size_t d = 0, i;
+
+    for (i = 0; i < n && d + 16 < sizeof ring[0]; i++) {
+        unsigned c = p[i];
+        if (c == '\n')
+            d += (size_t)sprintf(o + d, "\\n");
+        else if (c == '\t')
+            d += (size_t)sprintf(o + d, "\\t");
+        else if (c == '\r')
+            d += (size_t)sprintf(o + d, "\\r");
+        else if (c == '\\' || c == '"')
+            d += (size_t)sprintf(o + d, "\\%c", c);
+        else if (c < 32 || c >= 127)
+            d += (size_t)sprintf(o + d, "\\x%02x", c);
+        else
+            o[d++] = (char)c;
+    }
+    o[d] = '\0';
+    if (i < n)
+        snprintf(o + d, sizeof ring[0] - d, "...(%zu more bytes)", n - i);
+    return o;
+}
+
+const char *fi_t_errname(int e)
+{
+    static char num[4][16];
+    static int next;
+    const char *s = e ? strerrorname_np(e) : "0";
+
+    if (s != NULL)
+        return s;
+    snprintf(num[next % 4], sizeof num[0], "%d", e);
+    return num[next++ % 4];
+}
+
+uint64_t fi_t_rnd(uint64_t *s)
 {
     *s ^= *s >> 12;
     *s ^= *s << 25;
@@ -186,71 +287,102 @@ uint64_t rnd(uint64_t *s)
     return *s * 2685821657736338717ull;
 }
 
-size_t rnd_below(uint64_t *s, size_t n)
+size_t fi_t_rnd_below(uint64_t *s, size_t n)
 {
-    return n ? (size_t)(rnd(s) % n) : 0;
+    return n ? (size_t)(fi_t_rnd(s) % n) : 0;
 }
 
-int slow_mode(void)
+int fi_t_slow_mode(void)
 {
     const char *v = getenv("WRAP_SLOW");
     return v && *v && *v != '0';
 }
 
-int under_valgrind(void)
+int fi_t_under_valgrind(void)
 {
     const char *p = getenv("LD_PRELOAD");
     return p && strstr(p, "vgpreload") != NULL;
 }
 
-struct twrap {
-    void *(*fn)(void *);
-    void *arg;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done;
-};
+/* ---- gates ---- */
 
-static void *twrap_main(void *p)
+/* A fresh unix pair holding BYTES, with the shim splitting reads (or
+ * writes, for the Writen gate) into SPLIT bytes; no note, no fault counted:
+ * a gate is not the test. */
+static void gate_pair(int p[2], const char *bytes, size_t n, const char *rule)
 {
-    struct twrap *t = p;
-    t->fn(t->arg);
-    pthread_mutex_lock(&t->mu);
-    t->done = 1;
-    pthread_cond_signal(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-    return NULL;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, p) < 0)
+        fail_msg("socketpair: %s", strerror(errno));
+    fi_t_rcv_timeout(p[0], 3000);
+    if (n > 0 && write(p[1], bytes, n) != (ssize_t)n)
+        fail_msg("gate write: %s", strerror(errno));
+    if (rule != NULL) {
+        char r[128];
+        snprintf(r, sizeof r, rule, p[0]);
+        if (fi_active() && fi_set(r) != 0)
+            fail_msg("fi_set(\"%s\") refused: %s", r, fi_error());
+    }
 }
 
-int run_with_timeout(void *(*fn)(void *), void *arg, int ms)
+static void gate_end(int p[2])
 {
-    static struct twrap t;   /* leaked on timeout on purpose: thread runs on */
-    pthread_t th;
-    struct timespec dl;
-    int done;
+    if (fi_active())
+        fi_clear();
+    Close(p[0]);
+    close(p[1]);
+}
 
-    t.fn = fn;
-    t.arg = arg;
-    t.done = 0;
-    pthread_mutex_init(&t.mu, NULL);
-    pthread_cond_init(&t.cv, NULL);
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
+void fi_t_need_readline(int split)
+{
+    int p[2];
+    char buf[64];
+    ssize_t r;
+
+    memset(buf, 'X', sizeof buf);
+    gate_pair(p, "abcdef\n", 7, split ? "rd:short=2:fd=%d" : NULL);
+    r = Readline(p[0], buf, sizeof buf);
+    gate_end(p);
+    if (r != 7 || memcmp(buf, "abcdef\n", 8) != 0)
+        not_judged("Readline gets \"abcdef\\n\"%s wrong (returned %zd, "
+                   "\"%s\"): that is %s's failure, and this test needs it",
+                   split ? " in 2-byte reads" : "", r,
+                   fi_t_esc(buf, r > 0 && r < 64 ? (size_t)r : 0),
+                   split ? "L1 or L7" : "L1");
+}
+
+void fi_t_need_readn(void)
+{
+    int p[2];
+    char buf[16];
+    ssize_t r;
+
+    gate_pair(p, "abcdef", 6, "rd:short=2:fd=%d");
+    r = Readn(p[0], buf, 6);
+    gate_end(p);
+    if (r != 6 || memcmp(buf, "abcdef", 6) != 0)
+        not_judged("Readn(6) of 6 bytes in 2-byte reads returned %zd: that "
+                   "is N1's failure, and this test needs it", r);
+}
+
+void fi_t_need_writen(void)
+{
+    int p[2];
+    char buf[16];
+    ssize_t r;
+
+    gate_pair(p, "", 0, NULL);
+    if (fi_active()) {
+        char rule[64];
+        snprintf(rule, sizeof rule, "wr:short=2:fd=%d", p[1]);
+        fi_set(rule);
     }
-    if (pthread_create(&th, NULL, twrap_main, &t) != 0)
-        fail_msg("pthread_create failed");
-    pthread_mutex_lock(&t.mu);
-    while (!t.done && pthread_cond_timedwait(&t.cv, &t.mu, &dl) == 0)
-        ;
-    done = t.done;
-    pthread_mutex_unlock(&t.mu);
-    if (done)
-        pthread_join(th, NULL);
-    else
-        pthread_detach(th);
-    return done;
+    r = Writen(p[1], "abcdef", 6);
+    if (fi_active())
+        fi_clear();
+    if (r == 6 && recv(p[0], buf, sizeof buf, MSG_DONTWAIT) != 6)
+        r = -2;
+    gate_end(p);
+    if (r != 6)
+        not_judged("Writen(6) in 2-byte writes returned %zd: that is WN1's "
+                   "failure, and this test needs it", r);
 }

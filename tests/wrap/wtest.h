@@ -10,24 +10,6 @@
 
 /* A candidate wrap.c may define any external name that does not start with
  * fi_ (wrap-contract.md), so every external name of the suite does. */
-#define fi                fi_t_fi
-#define fill_socket       fi_t_fill_socket
-#define pair_pipe         fi_t_pair_pipe
-#define pair_tcp          fi_t_pair_tcp
-#define pair_tcp_reset    fi_t_pair_tcp_reset
-#define pair_unix         fi_t_pair_unix
-#define pending           fi_t_pending
-#define rcv_timeout       fi_t_rcv_timeout
-#define read_all          fi_t_read_all
-#define refused_addr      fi_t_refused_addr
-#define rnd               fi_t_rnd
-#define rnd_below         fi_t_rnd_below
-#define run_with_timeout  fi_t_run_with_timeout
-#define set_nonblock      fi_t_set_nonblock
-#define slow_mode         fi_t_slow_mode
-#define tcp_listener      fi_t_tcp_listener
-#define under_valgrind    fi_t_under_valgrind
-#define write_all         fi_t_write_all
 
 #include <errno.h>
 #include <stdint.h>
@@ -36,67 +18,124 @@
 
 /* A connected AF_UNIX stream socketpair; a pipe; a loopback TCP pair
  * (fds[0] client side, fds[1] accepted side). */
-void pair_unix(int fds[2]);
-void pair_pipe(int fds[2]);
-void pair_tcp(int fds[2]);
+void fi_t_pair_unix(int fds[2]);
+void fi_t_pair_pipe(int fds[2]);
+void fi_t_pair_tcp(int fds[2]);
 /* A loopback listener on port 0; its address in *sa. */
-int tcp_listener(struct sockaddr_storage *sa, socklen_t *len);
+int fi_t_tcp_listener(struct sockaddr_storage *sa, socklen_t *len);
 /* A loopback address nobody listens on (bound, never listened). */
-void refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder);
+void fi_t_refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder);
 
 /* Writes/reads all N bytes with raw write()/read(), retrying EINTR and
  * short counts; fails the test on error, or on EOF for read_all. */
-void write_all(int fd, const void *buf, size_t n);
-void read_all(int fd, void *buf, size_t n);
+void fi_t_write_all(int fd, const void *buf, size_t n);
+void fi_t_read_all(int fd, void *buf, size_t n);
 /* Bytes waiting in the kernel for fd (FIONREAD). */
-int pending(int fd);
-void set_nonblock(int fd);
+int fi_t_pending(int fd);
+void fi_t_set_nonblock(int fd);
 /* A blocking read that would hang fails with EAGAIN after MS instead:
  * guards tests in which a correct implementation never blocks. */
-void rcv_timeout(int fd, int ms);
+void fi_t_rcv_timeout(int fd, int ms);
 /* Fills the send buffer of a non-blocking socket until EAGAIN. */
-size_t fill_socket(int fd);
+size_t fi_t_fill_socket(int fd);
 /* A TCP pair in which fds[0] has received a real RST from its peer. */
-void pair_tcp_reset(int fds[2]);
+void fi_t_pair_tcp_reset(int fds[2]);
 
 /* fi_set with printf formatting; fails the test if the shim is absent or
  * refuses the rules. */
-void fi(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fi_t_faults(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Deterministic generator (xorshift64*). */
-uint64_t rnd(uint64_t *s);
-size_t rnd_below(uint64_t *s, size_t n);
+uint64_t fi_t_rnd(uint64_t *s);
+size_t fi_t_rnd_below(uint64_t *s, size_t n);
 
 /* Iterations scaled down under Valgrind / coverage (WRAP_SLOW). */
-int slow_mode(void);
+int fi_t_slow_mode(void);
 /* 1 when running under Valgrind. */
-int under_valgrind(void);
+int fi_t_under_valgrind(void);
 
-/* Runs FN(ARG) in a thread; fails the test if it is not done within MS. */
-int run_with_timeout(void *(*fn)(void *), void *arg, int ms);
+/* ---- what a failing test reports (read by harness.c) ----
+ * fi_t_note writes one "@@TAG text" line to stderr; the harness shows the
+ * last "fed" and "faults" lines, and "expected" and "got", under a failing
+ * row. fi_t_write_all and fi_t_faults note what they feed by themselves. */
+void fi_t_note(const char *tag, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* BUF[0..N) as a C string literal body ("a\nb\x00"), in one of a few
+ * rotating static buffers (the suite allocates nothing: test_wrap_mem.c
+ * counts the heap); very long input is cut, saying how much was left. */
+const char *fi_t_esc(const void *buf, size_t n);
+/* Ends the test as NOT JUDGED (never PASS): it could not exercise its
+ * clause here, for the reason given. */
+#define not_judged(...)                                                        \
+    do {                                                                       \
+        fi_t_note("notjudged", __VA_ARGS__);                                   \
+        skip();                                                                \
+    } while (0)
+/* fi_clear, keeping count of the faults that fired before: a test whose
+ * faults never fired at all is NOT JUDGED (fi_t_after_test). */
+void fi_t_clear(void);
+/* Gates: a test of one clause that needs another clause's basics calls
+ * these first; if the basics fail, the test is NOT JUDGED (their own row
+ * FAILs), so one broken clause fails one row. Readline of one line (SPLIT:
+ * in 2-byte reads, L7); Readn of 6 bytes in 2-byte reads (N1); Writen of 6
+ * bytes in 2-byte writes (WN1). */
+void fi_t_need_readline(int split);
+void fi_t_need_readn(void);
+void fi_t_need_writen(void);
+/* "EAGAIN", or the number when the name is unknown; "0" for 0. */
+const char *fi_t_errname(int e);
+
+/* The faults set last fired N times; none at all: NOT JUDGED (the calls
+ * never reached the shim), not FAIL. */
+#define expect_fired(n)                                                        \
+    do {                                                                       \
+        long f_ = fi_fired();                                                  \
+        if (f_ == 0)                                                           \
+            not_judged("none of the faults fired: the candidate's calls never "\
+                       "reached the shim (raw system calls, or no call?)");    \
+        if (f_ != (long)(n)) {                                                 \
+            fi_t_note("expected", "%ld fault(s) fired", (long)(n));            \
+            fi_t_note("got", "%ld fired", f_);                                 \
+            fail_msg("%ld faults fired, expected %ld: the call was made a "    \
+                     "different number of times", f_, (long)(n));              \
+        }                                                                      \
+    } while (0)
 
 /* Asserts RET == EXP, and errno == ERR when EXP == -1, with a clear message. */
 #define expect_ret(call, exp)                                                  \
     do {                                                                       \
         ssize_t r_ = (call);                                                   \
-        if (r_ != (ssize_t)(exp))                                              \
-            fail_msg("%s returned %zd (errno %s), expected %zd", #call, r_,    \
-                     strerror(errno), (ssize_t)(exp));                         \
+        int e_ = errno;                                                        \
+        if (r_ != (ssize_t)(exp)) {                                            \
+            fi_t_note("expected", "%s returns %zd", #call, (ssize_t)(exp));    \
+            fi_t_note("got", "returned %zd%s%s", r_, r_ < 0 ? ", errno " : "", \
+                      r_ < 0 ? fi_t_errname(e_) : "");                      \
+            fail_msg("%s returned %zd, expected %zd", #call, r_,               \
+                     (ssize_t)(exp));                                          \
+        }                                                                      \
     } while (0)
 #define expect_err(call, err)                                                  \
     do {                                                                       \
         errno = 0;                                                             \
         ssize_t r_ = (call);                                                   \
         int e_ = errno;                                                        \
-        if (r_ != -1 || e_ != (err))                                           \
-            fail_msg("%s returned %zd errno %d (%s), expected -1 errno %s",    \
-                     #call, r_, e_, strerror(e_), #err);                       \
+        if (r_ != -1 || e_ != (err)) {                                         \
+            fi_t_note("expected", "%s returns -1 with errno %s", #call, #err); \
+            fi_t_note("got", "returned %zd, errno %s", r_,                     \
+                      fi_t_errname(e_));                         \
+            fail_msg("%s returned %zd errno %s, expected -1 errno %s", #call,  \
+                     r_, fi_t_errname(e_), #err);                \
+        }                                                                      \
     } while (0)
 #define expect_bytes(got, exp, n)                                              \
     do {                                                                       \
-        if (memcmp((got), (exp), (n)) != 0)                                    \
-            fail_msg("bytes differ from the stream (%s vs %s, %zu bytes)",     \
-                     #got, #exp, (size_t)(n));                                 \
+        if (memcmp((got), (exp), (n)) != 0) {                                  \
+            fi_t_note("expected", "%zu bytes \"%s\"", (size_t)(n),             \
+                      fi_t_esc((exp), (n)));                                   \
+            fi_t_note("got", "\"%s\"", fi_t_esc((got), (n)));                  \
+            fail_msg("the %zu bytes in %s differ from the stream's",           \
+                     (size_t)(n), #got);                                       \
+        }                                                                      \
     } while (0)
 
 #endif

@@ -1,0 +1,57 @@
+/* blocking.c: blocking mode, socket timeouts, and a stalled call's wait
+ * (see blocking.h). */
+#include "blocking.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+int fi_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+int fi_timeout(int fd, int reading, struct timespec *out)
+{
+    struct timeval tv = { 0, 0 };
+    socklen_t len = sizeof tv;
+    int e = errno;
+    int r = getsockopt(fd, SOL_SOCKET, reading ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &len);
+    errno = e;
+    if (r < 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
+        return 0;
+    out->tv_sec = tv.tv_sec;
+    out->tv_nsec = tv.tv_usec * 1000L;
+    return 1;
+}
+
+int fi_could_eagain(int fd, int reading, int dontwait)
+{
+    struct timespec ts;
+    return dontwait || fi_nonblocking(fd) || fi_timeout(fd, reading, &ts);
+}
+
+long fi_stall_wait(int fd, int reading, int dontwait)
+{
+    struct timespec ts;
+    if (dontwait || fi_nonblocking(fd)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    int timed = fi_timeout(fd, reading, &ts);
+    /* A wait on no descriptor: only the time or a caught signal ends it,
+     * as for a read that no data ever reaches (the raw call, so that our
+     * own ppoll does not see it). */
+    long r = syscall(SYS_ppoll, NULL, 0, timed ? &ts : NULL, NULL, (size_t)(_NSIG / 8));
+    if (r < 0 && errno == EINTR)
+        return -1;
+    errno = EAGAIN;
+    return -1;
+}

@@ -1,0 +1,45 @@
+/* run.c: this process's part in the run, set up when the shim loads
+ * (see run.h). */
+#include "run.h"
+
+#include "proc.h"
+#include "replay.h"
+#include "summary.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* FAULTINJECT_SUMMARY=1 without faultrun: this process's own counts. */
+static void summary_at_exit(void)
+{
+    struct fi_ruleset rs;
+    char err[512];
+    if (fi_rules_parse(getenv("FAULTINJECT_RULES"), &rs, err, sizeof err) < 0)
+        rs.n = 0;
+    fflush(stdout);
+    fi_summary_print(stderr, &(struct fi_summary){
+        .prefix = "faultinject", .rs = &rs, .c = fi_run_counts(),
+        .only = getenv("FAULTINJECT_ONLY"), .replay = fi_replay_active(),
+        .replay_total = fi_replay_count() });
+}
+
+int fi_run_init(char *err, size_t errlen)
+{
+    struct fi_run *run = fi_run_attach();
+    fi_proc_init();
+    atomic_fetch_add(&fi_run_counts()->procs, 1);
+    if (fi_replay_init(getenv("FAULTINJECT_REPLAY"), getenv("FAULTINJECT_RULES"), err,
+                       errlen) < 0)
+        return -1;
+    const char *s = getenv("FAULTINJECT_SUMMARY");
+    if (run == NULL && s != NULL && strcmp(s, "1") == 0)
+        atexit(summary_at_exit);
+    return 0;
+}
+
+void fi_run_only_matched(void)
+{
+    atomic_fetch_add(&fi_run_counts()->only_matched, 1);
+}

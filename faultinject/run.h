@@ -1,0 +1,93 @@
+/* run.h: one run of faultrun, shared by every process in it
+ * (faultinject.md, Never silent, Deterministic, Replay).
+ *
+ * Owner: tally.c (the block), proc.c (fork paths), run.c (loading).
+ * faultrun creates the block in a memfd (not close-on-exec) and names its
+ * descriptor in FAULTINJECT_TALLY_FD; every process of the run maps it
+ * MAP_SHARED when the shim loads, so forked and exec'd children, `sh -c`
+ * pipelines and fork servers all add to the same counts. Nothing is left
+ * behind (the memfd goes with the last process); no locks, only atomics.
+ * Without the block (bare LD_PRELOAD) the counts stay in the process.
+ */
+#ifndef FI_RUN_H
+#define FI_RUN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rules.h"
+
+#define FI_RUN_ENV    "FAULTINJECT_TALLY_FD"
+#define FI_RUN_MAGIC  0x66726e7431000001ULL   /* "frnt1", layout 1 */
+#define FI_RUN_PROCS  8192      /* process table entries (more: not recorded) */
+#define FI_PATH_MAX   48        /* a fork path: "0.3.1" */
+
+/* Per rule: FI_T_MATCHED, FI_T_FIRED, FI_T_BLOCKED (tally.h). */
+struct fi_run_counts {
+    _Atomic uint64_t rule[FI_MAX_RULES][3];
+    _Atomic uint64_t stdio_sockets;   /* sockets handed to stdio under rules */
+    _Atomic uint64_t only_matched;    /* processes --only named */
+    _Atomic uint64_t procs;           /* processes that loaded the shim */
+    _Atomic uint64_t replay_found;    /* recorded faults injected again */
+};
+
+/* pid -> fork path, so that an exec'd image (same pid) keeps its path.
+ * An entry is published by storing pid last; start (the process's start
+ * time, /proc/PID/stat field 22) tells a reused pid from the old one. */
+struct fi_run_proc {
+    _Atomic int pid;
+    uint64_t start;
+    _Atomic uint32_t children;        /* fork numbers handed out so far */
+    char path[FI_PATH_MAX];
+};
+
+struct fi_run {
+    uint64_t magic;
+    struct fi_run_counts c;
+    _Atomic uint32_t nprocs;
+    struct fi_run_proc proc[FI_RUN_PROCS];
+};
+
+/* faultrun: a new zeroed block; *FD is its descriptor (>= 100 where
+ * possible, so that COMMAND's own descriptor numbers do not move).
+ * NULL with errno on failure. */
+struct fi_run *fi_run_create(int *fd);
+
+/* faultrun --sweep: zero the counts and the process table between runs. */
+void fi_run_reset(struct fi_run *run);
+
+/* The shim: maps the block named by FAULTINJECT_TALLY_FD if it is one
+ * (a program may have reused the number: then nothing). */
+struct fi_run *fi_run_attach(void);
+
+/* The block this process adds to, or NULL (bare LD_PRELOAD). */
+struct fi_run *fi_run_shared(void);
+
+/* What this process counts into: the block's counts, or its own. */
+struct fi_run_counts *fi_run_counts(void);
+
+/* Process table: registers PID (start time START) with PATH; the entry or
+ * NULL when the table is full. fi_run_find: the latest entry for PID with
+ * that start time, or NULL. */
+struct fi_run_proc *fi_run_register(struct fi_run *run, pid_t pid, uint64_t start,
+                                    const char *path);
+struct fi_run_proc *fi_run_find(struct fi_run *run, pid_t pid, uint64_t start);
+
+/* PID's start time (clock ticks since boot), or 0 if unknown.
+ * Raw system calls only: safe in a fork child handler. */
+uint64_t fi_proc_start_time(pid_t pid);
+
+/* The shim's constructor calls this first (control.c): attaches the block,
+ * finds this process's fork path, installs the fork handlers, loads
+ * FAULTINJECT_REPLAY, and under FAULTINJECT_SUMMARY=1 (no faultrun) prints
+ * this process's summary at exit. 0, or -1 with a message in ERR (a bad
+ * replay log: the caller exits 2). */
+int fi_run_init(char *err, size_t errlen);
+
+/* The constructor calls this when --only (FAULTINJECT_ONLY) names this
+ * process, for faultrun's warning about an --only that named none. */
+void fi_run_only_matched(void);
+
+#endif

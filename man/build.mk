@@ -1,0 +1,31 @@
+# man/: the manual pages, in mdoc. Included by the root Makefile.
+#   make test        lints them (mandoc -T lint -W warning, and man --warnings
+#                    as `man -l` renders them: any warning fails)
+#   make install     installs them under $(PREFIX)/share/man: `man faultrun`
+
+MAN_PAGES := man/faultrun.1 man/faultinject.3
+MAN_DIR    = $(DESTDIR)$(PREFIX)/share/man
+
+.PHONY: man-lint man-install man-uninstall
+TEST_RUN      += man-lint
+INSTALL_RUN   += man-install
+UNINSTALL_RUN += man-uninstall
+
+man-lint: $(MAN_PAGES)
+	mandoc -T lint -W warning $(MAN_PAGES)
+	@for p in $(MAN_PAGES); do \
+	  out=$$(MANWIDTH=80 man --warnings -l $$p 2>&1 >/dev/null) || { echo "man -l $$p failed"; exit 1; }; \
+	  [ -z "$$out" ] || { echo "man -l $$p: $$out"; exit 1; }; \
+	done
+
+man-install: $(MAN_PAGES)
+	@for p in $(MAN_PAGES); do \
+	  s=$${p##*.}; \
+	  echo "install -m 644 $$p $(MAN_DIR)/man$$s/"; \
+	  install -d $(MAN_DIR)/man$$s && install -m 644 $$p $(MAN_DIR)/man$$s/ || exit 1; \
+	done
+
+man-uninstall:
+	@for p in $(MAN_PAGES); do \
+	  f=$(MAN_DIR)/man$${p##*.}/$${p#man/}; echo "rm -f $$f"; rm -f $$f; \
+	done

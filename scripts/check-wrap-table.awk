@@ -1,0 +1,153 @@
+# check-wrap-table.awk: the verdict table of scripts/check-wrap.sh.
+# Input: the clause ids, one a line. Variables (awk -v): resfile (the
+# harness's records: name, verdict, reason, fed, expected, got, stderr,
+# tab-separated), meanfile (clause<TAB>meaning), sigfile (clause<TAB>why a
+# signature fails it), name, secs, rerun (the make command without
+# WRAP_ONLY), only (WRAP_ONLY), report ("junit:FILE", "tap:FILE" or ""),
+# verdicts (a file: clause<TAB>verdict<TAB>kind<TAB>reason per row; kind is
+# pass, signature, exit, hang, crash, wrong-result or notjudged).
+# Prints the table, then the details of every row that is not PASS; exits 1
+# unless every printed row is PASS.
+
+function xml(s) {
+  gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
+  gsub(/"/, "\\&quot;", s)
+  return s
+}
+
+function yaml(s) { gsub(/'/, "''", s); return "'" s "'" }
+
+function kind(v, c, why) {
+  if (v == "PASS") return "pass"
+  if (v != "FAIL") return "notjudged"
+  if (c in sig) return "signature"
+  if (why ~ /: the candidate ended the test process/) return "exit"
+  if (why ~ /: hung: /) return "hang"
+  if (why ~ /: crashed/) return "crash"
+  return "wrong-result"
+}
+
+function cut(s, n) { return length(s) > n ? substr(s, 1, n - 3) "..." : s }
+
+BEGIN {
+  FS = "\t"
+  while ((getline line < meanfile) > 0) {
+    split(line, f, "\t"); mean[f[1]] = f[2]
+  }
+  while ((getline line < sigfile) > 0) {
+    split(line, f, "\t")
+    if (!(f[1] in sig)) sig[f[1]] = f[2]
+  }
+  while ((getline line < resfile) > 0) {
+    nf = split(line, f, "\t")
+    t = f[1]; c = t; sub(/_.*/, "", c)
+    n[c]++
+    if (f[2] == "FAIL") {
+      bad[c]++
+      if (!(c in first_bad)) { first_bad[c] = line } else { others[c] = others[c] " " t }
+    } else if (f[2] == "NOTJUDGED") {
+      nj[c]++
+      if (!(c in first_nj)) first_nj[c] = line
+    }
+  }
+  printf "== check-wrap: %s\n", name
+  printf "%-6s %-11s %s\n", "clause", "verdict", "(tests, or why)"
+}
+
+{
+  c = $1
+  if (only != "" && !(c in n)) next
+  rows[++total] = c
+  if (c in sig) {
+    v = "FAIL"; why = sig[c]; rec = ""
+  } else if (!(c in n)) {
+    v = "NOT JUDGED"; why = "no test ran for this clause"; rec = ""
+  } else if (c in bad) {
+    v = "FAIL"; rec = first_bad[c]
+  } else if (c in nj) {
+    v = "NOT JUDGED"; rec = first_nj[c]
+  } else {
+    v = "PASS"; rec = ""
+  }
+  if (rec != "") {
+    split(rec, f, "\t"); why = f[1] ": " f[3]
+  }
+  verdict[c] = v; reason[c] = why; record[c] = rec
+  if (v == "PASS") printf "%-6s %-11s (%d tests)\n", c, v, n[c]
+  else printf "%-6s %-11s %s\n", c, v, cut(why, 110)
+  if (v == "FAIL") fails++
+  if (v == "NOT JUDGED") nots++
+  if (verdicts != "")
+    printf "%s\t%s\t%s\t%s\n", c, v == "NOT JUDGED" ? "NOTJUDGED" : v, kind(v, c, why), why > verdicts
+}
+
+END {
+  for (i = 1; i <= total; i++) {
+    c = rows[i]
+    if (verdict[c] == "PASS") continue
+    printf "\n-- %s %s: %s\n", c, verdict[c], mean[c]
+    if (record[c] == "") {
+      printf "   why       %s\n", reason[c]
+      if (c in sig && c in n)
+        printf "   (its tests stop where they call that function: NOT JUDGED)\n"
+      continue
+    }
+    split(record[c], f, "\t")
+    ran = n[c]; nb = (c in bad) ? bad[c] : 0
+    printf "   test      %s", f[1]
+    if (verdict[c] == "FAIL" && ran > 1)
+      printf " (%d of %d tests failed%s)", nb, ran, others[c] != "" ? "; also:" others[c] : ""
+    printf "\n   why       %s\n", f[3]
+    printf "   fed       %s\n", f[4] != "" ? f[4] : "(nothing noted)"
+    if (f[5] != "") printf "   expected  %s\n", f[5]
+    if (f[6] != "") printf "   got       %s\n", f[6]
+    printf "   stderr    %s\n", f[7] != "" ? f[7] : "(nothing)"
+    printf "   rerun     %s WRAP_ONLY=%s\n", rerun, f[1]
+  }
+  printf "total: %d clauses, %d PASS, %d FAIL, %d NOT JUDGED (%d s)\n",
+         total, total - fails - nots, fails, nots, secs
+  if (report ~ /^junit:/) {
+    out = substr(report, 7)
+    printf "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" > out
+    printf "<testsuites>\n<testsuite name=\"check-wrap %s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%d\">\n",
+           xml(name), total, fails, nots, secs > out
+    for (i = 1; i <= total; i++) {
+      c = rows[i]
+      printf "  <testcase classname=\"check-wrap\" name=\"%s\">", xml(c " " mean[c]) > out
+      if (verdict[c] != "PASS") {
+        split(record[c], f, "\t")
+        text = reason[c]
+        if (record[c] != "")
+          text = text "\nfed: " f[4] "\nexpected: " f[5] "\ngot: " f[6] "\nstderr: " f[7] \
+                 "\nrerun: " rerun " WRAP_ONLY=" f[1]
+        if (verdict[c] == "FAIL")
+          printf "<failure message=\"%s\">%s</failure>", xml(reason[c]), xml(text) > out
+        else
+          printf "<error type=\"NOT JUDGED\" message=\"NOT JUDGED: %s\">%s</error>", xml(reason[c]), xml(text) > out
+      }
+      printf "</testcase>\n" > out
+    }
+    printf "</testsuite>\n</testsuites>\n" > out
+    close(out)
+  } else if (report ~ /^tap:/) {
+    out = substr(report, 5)
+    printf "TAP version 13\n1..%d\n", total > out
+    for (i = 1; i <= total; i++) {
+      c = rows[i]
+      if (verdict[c] == "PASS") { printf "ok %d - %s %s\n", i, c, mean[c] > out; continue }
+      printf "not ok %d - %s %s%s\n", i, c, verdict[c] == "FAIL" ? "" : "NOT JUDGED: ", mean[c] > out
+      split(record[c], f, "\t")
+      printf "  ---\n  message: %s\n", yaml(reason[c]) > out
+      if (record[c] != "") {
+        printf "  fed: %s\n  expected: %s\n  got: %s\n  stderr: %s\n", yaml(f[4]), yaml(f[5]), yaml(f[6]), yaml(f[7]) > out
+        printf "  rerun: %s\n", yaml(rerun " WRAP_ONLY=" f[1]) > out
+      }
+      printf "  ...\n" > out
+    }
+    close(out)
+  } else if (report != "") {
+    printf "check-wrap: REPORT=%s: want junit:FILE or tap:FILE\n", report > "/dev/stderr"
+    exit 2
+  }
+  exit (fails || nots) ? 1 : 0
+}

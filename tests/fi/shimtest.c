@@ -1,0 +1,175 @@
+/* shimtest.c: what the in-process shim tests share (see shimtest.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <limits.h>
+#include <netinet/in.h>
+
+#include "faultinject.h"
+#include "fiutil.h"
+#include "shimtest.h"
+/* ---- one table entry per data call family ----------------------------- */
+
+
+static ssize_t op_read(int fd, void *b, size_t n, int fl)
+{
+    (void)fl;
+    return read(fd, b, n);
+}
+
+static ssize_t op_readv(int fd, void *b, size_t n, int fl)
+{
+    (void)fl;
+    struct iovec v[3] = { { b, n / 3 }, { (char *)b + n / 3, 0 }, { (char *)b + n / 3, n - n / 3 } };
+    return readv(fd, v, 3);
+}
+
+static ssize_t op_recv(int fd, void *b, size_t n, int fl)
+{
+    return recv(fd, b, n, fl);
+}
+
+static ssize_t op_recvfrom(int fd, void *b, size_t n, int fl)
+{
+    return recvfrom(fd, b, n, fl, NULL, NULL);
+}
+
+static ssize_t op_recvmsg(int fd, void *b, size_t n, int fl)
+{
+    struct iovec v[2] = { { b, n / 2 }, { (char *)b + n / 2, n - n / 2 } };
+    struct msghdr m = { .msg_iov = v, .msg_iovlen = 2 };
+    return recvmsg(fd, &m, fl);
+}
+
+static ssize_t op_write(int fd, void *b, size_t n, int fl)
+{
+    (void)fl;
+    return write(fd, b, n);
+}
+
+static ssize_t op_writev(int fd, void *b, size_t n, int fl)
+{
+    (void)fl;
+    struct iovec v[2] = { { b, 2 < n ? 2 : n }, { (char *)b + (2 < n ? 2 : n), n - (2 < n ? 2 : n) } };
+    return writev(fd, v, 2);
+}
+
+static ssize_t op_send(int fd, void *b, size_t n, int fl)
+{
+    return send(fd, b, n, fl);
+}
+
+static ssize_t op_sendto(int fd, void *b, size_t n, int fl)
+{
+    return sendto(fd, b, n, fl, NULL, 0);
+}
+
+static ssize_t op_sendmsg(int fd, void *b, size_t n, int fl)
+{
+    struct iovec v[3] = { { b, 1 }, { (char *)b + 1, 1 }, { (char *)b + 2, n - 2 } };
+    struct msghdr m = { .msg_iov = v, .msg_iovlen = 3 };
+    return sendmsg(fd, &m, fl);
+}
+
+const struct fam fams[] = {
+    { "read", 1, op_read }, { "readv", 1, op_readv }, { "recv", 1, op_recv },
+    { "recvfrom", 1, op_recvfrom }, { "recvmsg", 1, op_recvmsg },
+    { "write", 0, op_write }, { "writev", 0, op_writev }, { "send", 0, op_send },
+    { "sendto", 0, op_sendto }, { "sendmsg", 0, op_sendmsg },
+};
+const size_t NFAMS = sizeof fams / sizeof fams[0];
+
+volatile sig_atomic_t sigpipes;
+
+void on_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes++;
+}
+
+int setup(void **state)
+{
+    (void)state;
+    alarm(20);          /* a hang fails this test fast */
+    fi_clear();
+    sigpipes = 0;
+    return 0;
+}
+
+int teardown(void **state)
+{
+    (void)state;
+    fi_clear();
+    alarm(0);
+    return 0;
+}
+
+void set_rule(const char *fmt, const char *name)
+{
+    char rule[256];
+    snprintf(rule, sizeof rule, fmt, name);
+    if (fi_set(rule) != 0)
+        fail_msg("fi_set(%s): %s", rule, fi_error());
+}
+
+void fill(char *buf, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)fiu_byte(seed, i);
+}
+
+/* Puts the 10-byte pattern into SV[0]'s receive queue. */
+void queue10(int sv[2], char *pat)
+{
+    fill(pat, 10, 1);
+    assert_int_equal(write(sv[1], pat, 10), 10);
+}
+
+/* Whatever is waiting on FD, without blocking. */
+ssize_t take(int fd, char *buf, size_t n)
+{
+    ssize_t r = recv(fd, buf, n, MSG_DONTWAIT);
+    return r < 0 && errno == EAGAIN ? 0 : r;
+}
+
+/* eagain fires only where the kernel could say it: non-blocking mode. */
+void nonblocking(int fd)
+{
+    assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+}
+
+void close_pair(int sv[2])
+{
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Reads 1 byte NCALLS times; result[i] is 1 or -errno. */
+void read_calls(int fd, int ncalls, int *result)
+{
+    for (int i = 0; i < ncalls; i++) {
+        char b;
+        ssize_t r = read(fd, &b, 1);
+        result[i] = r == 1 ? 1 : r == 0 ? 0 : -errno;
+    }
+}

@@ -1,0 +1,49 @@
+/* shimtest.h: what test_shim_faults, test_shim_options and
+ * test_shim_promises share: one table entry per data call family, the
+ * fixtures (a 20 s alarm per test, rules cleared before and after), and
+ * small descriptor helpers. */
+#ifndef SHIMTEST_H
+#define SHIMTEST_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct fam {
+    const char *name;
+    int reads;
+    ssize_t (*op)(int fd, void *buf, size_t n, int flags);
+};
+
+/* read readv recv recvfrom recvmsg write writev send sendto sendmsg. */
+extern const struct fam fams[];
+extern const size_t NFAMS;
+
+/* SIGPIPEs caught by on_sigpipe since setup. */
+extern volatile sig_atomic_t sigpipes;
+void on_sigpipe(int sig);
+
+int setup(void **state);
+int teardown(void **state);
+
+/* fi_set(FMT with NAME for %s), failing the test if refused. */
+void set_rule(const char *fmt, const char *name);
+
+/* N bytes of the test pattern SEED. */
+void fill(char *buf, size_t n, unsigned seed);
+
+/* Puts the 10-byte pattern (seed 1, copied to PAT) into SV[0]'s queue. */
+void queue10(int sv[2], char *pat);
+
+/* Whatever is waiting on FD, without blocking. */
+ssize_t take(int fd, char *buf, size_t n);
+
+/* eagain fires only where the kernel could say it: non-blocking mode. */
+void nonblocking(int fd);
+
+void close_pair(int sv[2]);
+
+/* Reads 1 byte NCALLS times; result[i] is 1, 0 or -errno. */
+void read_calls(int fd, int ncalls, int *result);
+
+#endif

@@ -1,0 +1,16 @@
+# tests/support.mk: the one test-support library (tests/support/: spawn a
+# process and capture its output under a deadline, clocks, sockets, a
+# process's fds and memory, an echo load). Every suite may link
+# $(TEST_SUPPORT_LIB) and compile with $(TEST_SUPPORT_CFLAGS); both names are
+# set in the root Makefile, so fragments can use them in any order.
+
+TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o procstat.o netio.o echoload.o)
+
+$(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/support/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
+
+ALL_BIN += $(TEST_SUPPORT_LIB)

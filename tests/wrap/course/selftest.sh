@@ -1,0 +1,65 @@
+#!/bin/sh
+# selftest.sh: check-wrap's own test (make wrap-selftest). Runs
+# scripts/check-wrap.sh on each course-style fixture below and asserts the
+# exact verdict table: every row's verdict and kind of reason (pass,
+# signature, exit, hang, crash, wrong-result, notjudged) as listed in the
+# fixture's expected.txt; that the run fails; that WRAP_ONLY prints only
+# the rows selected; that a hang costs one deadline; and that no temporary
+# directory is left behind.
+# Environment: as for scripts/check-wrap.sh, plus BUILDDIR.
+set -u
+here=$(dirname "$0")
+out="$BUILDDIR/selftest"
+rm -rf "$out"
+mkdir -p "$out/tmp"
+bad=0
+
+fail() { echo "wrap-selftest: FAIL: $*"; bad=$((bad + 1)); }
+
+# $1: fixture wrap.c, $2: its expected.txt, $3: a name; extra env before.
+check() {
+  src=$1 exp=$2 n=$3
+  start=$(date +%s)
+  TMPDIR="$out/tmp" WRAP_SRC="$src" OUTDIR="$out/$n" WRAP_QUIET=1 \
+    sh "$here/../../../scripts/check-wrap.sh" >"$out/$n.table" 2>"$out/$n.err"
+  rc=$? secs=$(( $(date +%s) - start ))
+  [ $rc = 1 ] || fail "$n: check-wrap exited $rc, want 1 (see $out/$n.err)"
+  cut -f1-3 "$out/$n/verdicts.txt" >"$out/$n.got"
+  if ! diff -u "$exp" "$out/$n.got" >"$out/$n.diff"; then
+    fail "$n: the verdict table differs from $exp:"; cat "$out/$n.diff"
+  fi
+  echo "wrap-selftest: $n: $(awk -F '\t' '{print $2}' "$out/$n.got" | sort | uniq -c |
+        tr -s ' ' | tr '\n' ' ')in $secs s"
+}
+
+check "$here/wrap.c" "$here/expected.txt" course
+check "$here/oldbind/wrap.c" "$here/oldbind/expected.txt" oldbind
+# the signature message names the function and both declarations
+grep -q '`Bind` is defined `void Bind(int fd, const struct sockaddr \*sa, socklen_t salen)`; the contract says `int Bind(int fd, const struct sockaddr \*sa, socklen_t salen)`' \
+  "$out/oldbind.table" || fail "oldbind: no per-function signature message for Bind"
+# a failing row shows the candidate's perr_exit text and the rerun command
+grep -q 'stderr    accept error: Protocol error' "$out/course.table" ||
+  fail "course: A2 does not show the candidate's perr_exit message"
+grep -q "rerun     make check-wrap WRAP_SRC=$here/wrap.c WRAP_ONLY=L2_long_line_split_nothing_lost" \
+  "$out/course.table" || fail "course: no rerun command for L2"
+
+# WRAP_ONLY: the selected rows only, and a JUnit report of them
+TMPDIR="$out/tmp" WRAP_SRC="$here/wrap.c" OUTDIR="$out/only" WRAP_QUIET=1 \
+  WRAP_ONLY="L2_long_line_split_nothing_lost L4" REPORT="junit:$out/only.xml" \
+  sh "$here/../../../scripts/check-wrap.sh" >"$out/only.table" 2>&1
+rows=$(cut -f1,2 "$out/only/verdicts.txt" | tr '\t\n' ': ')
+[ "$rows" = "L2:FAIL L4:PASS " ] || fail "WRAP_ONLY printed rows '$rows', want 'L2:FAIL L4:PASS '"
+[ "$(grep -c '<testcase ' "$out/only.xml")" = 2 ] && grep -q '<failure message=' "$out/only.xml" ||
+  fail "REPORT=junit: want 2 testcases, one failure (see $out/only.xml)"
+
+# a candidate that hangs in every function: every row FAIL (hang), within
+# one deadline of 10 s, all tests at once, whatever the build
+start=$(date +%s)
+export WRAP_TIMEOUT=10 WRAP_SERIAL= WRAP_JOBS=
+check "$here/hang/wrap.c" "$here/hang/expected.txt" hang
+secs=$(( $(date +%s) - start ))
+[ "$secs" -le 20 ] || fail "hang: check-wrap took $secs s, want <= 20"
+
+[ -z "$(ls -A "$out/tmp")" ] || fail "temporary files left behind: $(ls "$out/tmp")"
+[ $bad = 0 ] && echo "wrap-selftest: all verdict tables as expected"
+[ $bad = 0 ]
