@@ -63,8 +63,13 @@ void S1_echo_exact(void **state)
     c[1].len = sizeof all;
     c[2].len = 1;
     c[2].data = (const unsigned char *)"z";
-    for (int i = 0; i < 3; i++) /* one at a time: serving them at once is S3's */
-        echo_run(&c[i], 1, srv.port, RUN_MS);
+    int unended = 0;
+    for (int i = 0; i < 3; i++) { /* one at a time: serving them at once is S3's */
+        /* a server that never ends a connection (S2's) has shown it: the
+         * small ones need not wait the whole deadline for their end too */
+        echo_run(&c[i], 1, srv.port, unended ? 2000 : RUN_MS);
+        unended |= c[i].end == EE_TIMEOUT && c[i].got == c[i].len;
+    }
     suite_require_exact("S1", __func__, c, 3);
     suite_s6_after(__func__);
     verdict_pass("S1", __func__);
