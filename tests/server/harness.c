@@ -452,6 +452,14 @@ static void reap_orphans(void)
     }
 }
 
+const char *server_was(struct server *s)
+{
+    static char buf[80];
+    const char *st = server_status_str(s);
+    snprintf(buf, sizeof buf, "%s%s", strncmp(st, "killed", 6) == 0 ? "was " : "", st);
+    return buf;
+}
+
 void server_stop(struct server *s)
 {
     if (s->pid > 0 && !s->exited)

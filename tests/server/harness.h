@@ -73,6 +73,8 @@ int server_alive(struct server *s);
 
 /* "exited 1", "killed by SIGPIPE", ... */
 const char *server_status_str(struct server *s);
+/* The same after "the server": "exited 1", "was killed by SIGPIPE". */
+const char *server_was(struct server *s);
 
 /* The last NLINES lines of the server's output, each escaped (\n, \xNN)
  * and cut at 160 characters, indented, into BUF; "" when it printed nothing. */

@@ -171,7 +171,7 @@ void suite_require_alive(const char *test)
     if (server_alive(&srv))
         return;
     char lf[160];
-    const char *st = server_status_str(&srv);
+    const char *st = server_was(&srv);
     last_fault(lf, sizeof lf);
     if (WIFSIGNALED(srv.status) && WTERMSIG(srv.status) == SIGPIPE && strncmp(test, "S5", 2) != 0) {
         char e[1100];

@@ -189,7 +189,6 @@ static int bad(int i)
     return shown(i) && strcmp(state(i), "PASS") != 0;
 }
 
-/* Indents every line after the first of TEXT by SIX spaces (already so). */
 int verdict_table(const char *server)
 {
     int nbad = 0;
