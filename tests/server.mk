@@ -79,7 +79,7 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 # no temporary directory left behind.
 server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD)
 	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD); do \
-	  tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
+	  $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
 	    tests/server/course/$$(basename $$s).expected || fail="$$fail $$s"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "server-verdicts FAILED:$$fail"; exit 1; fi
