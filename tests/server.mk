@@ -76,12 +76,15 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 
 # The suite's own test: the exact verdict tables of the course-style fork
 # and thread servers (hard-coded port, judged unedited), row by row, and
-# no temporary directory left behind.
+# no temporary directory left behind; then SERVER_SUITE_ONLY's rows, the
+# JUnit report and the cleanup after SIGTERM (suite_selftest.sh).
 server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD)
 	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD); do \
 	  $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
 	    tests/server/course/$$(basename $$s).expected || fail="$$fail $$s"; \
 	done; \
+	$(SERVER_SUITE_ENV) tests/server/suite_selftest.sh $(SERVER_SUITE) $(abspath $(FI_SO)) \
+	  $(COURSE_FORK) || fail="$$fail (selftest)"; \
 	if [ -n "$$fail" ]; then echo "server-verdicts FAILED:$$fail"; exit 1; fi
 
 # SANITIZE=thread: the thread server, TSan-built, through the whole suite.
