@@ -80,7 +80,7 @@ void S1_echo_exact(void **state)
 void S2_half_close(void **state)
 {
     (void)state;
-    suite_begin(__func__, 1);
+    suite_begin(__func__, NEEDS_ECHO);
     suite_start(__func__, NULL, NULL);
     suite_feed("3 connections one after another: 100000 bytes, 1 byte, nothing; each then "
                "shutdown(SHUT_WR)",
@@ -113,7 +113,7 @@ static void close_all(void)
 void S3_100_concurrent(void **state)
 {
     (void)state;
-    suite_begin(__func__, 1);
+    suite_begin(__func__, NEEDS_ECHO);
     suite_start(__func__, NULL, NULL);
     suite_feed("100 connections open at once, each sends \"hello NNN\\n\" and waits for it "
                "before any of them closes",
@@ -163,7 +163,7 @@ void S3_100_concurrent(void **state)
 void S3_silent_client_does_not_block(void **state)
 {
     (void)state;
-    suite_begin(__func__, NEEDS_CONCURRENCY);
+    suite_begin(__func__, NEEDS_ECHO | NEEDS_AT_ONCE);
     suite_start(__func__, NULL, NULL);
     suite_feed("a client that connects and sends nothing, one that sends 8 MiB and never reads, "
                "then 10 clients of 20000 bytes",
@@ -191,7 +191,7 @@ void S3_1000_in_a_row(void **state)
 {
     (void)state;
     enum { N = 1000 };
-    suite_begin(__func__, 1);
+    suite_begin(__func__, NEEDS_ECHO);
     suite_start(__func__, NULL, NULL);
     suite_feed("1,000 connections one after another, each 100 random bytes then half-close",
                "every one its exact echo, then end of stream");
@@ -217,7 +217,7 @@ void S3_bursts_of_100(void **state)
     (void)state;
     enum { BURSTS = 10 };
     static struct echo_conn c[NCONN];
-    suite_begin(__func__, NEEDS_CONCURRENCY);
+    suite_begin(__func__, NEEDS_ECHO | NEEDS_AT_ONCE);
     suite_start(__func__, NULL, NULL);
     suite_feed("10 bursts of 100 connections at once (1,000 in all), 1-4096 random bytes each",
                "every one its exact echo, then end of stream");

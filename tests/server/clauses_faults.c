@@ -19,7 +19,7 @@ static void s4_scenario(const char *test, const char *const *all, int nall, unsi
     static struct echo_conn c[NCONN];
     char joined[1024], f[1200];
     const char *rules[16];
-    suite_begin(test, NEEDS_CONCURRENCY);
+    suite_begin(test, NEEDS_ECHO | NEEDS_AT_ONCE);
     if (cfg.shim == NULL)
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     int n = suite_drop_eagain(test, all, nall, rules);
@@ -100,7 +100,7 @@ static void s5_scenario(const char *test, const char *rule, const char *fed,
 {
     struct echo_conn c[VICTIMS + CONTROLS];
     char why[512], f[600];
-    suite_begin(test, NEEDS_CONCURRENCY);
+    suite_begin(test, NEEDS_ECHO | NEEDS_AT_ONCE);
     if (rule && cfg.shim == NULL)
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     suite_start(test, rule, NULL);
@@ -264,7 +264,7 @@ void S4_sweep(void **state)
         RD ":short=1", RD ":eintr", RD ":eagain",
         WR ":short=1", WR ":eintr", WR ":eagain",
     };
-    suite_begin(__func__, 1);
+    suite_begin(__func__, NEEDS_ECHO);
     if (cfg.shim == NULL)
         suite_not_judged(__func__, "no shim (FI_SO): no fault could be injected");
     int runs = 0;
@@ -280,7 +280,7 @@ void S5_sweep(void **state)
     static const char *const faults[] = {
         RD ":reset", RD ":eof", WR ":reset", WR ":error=EPIPE",
     };
-    suite_begin(__func__, 1);
+    suite_begin(__func__, NEEDS_ECHO);
     if (cfg.shim == NULL)
         suite_not_judged(__func__, "no shim (FI_SO): no fault could be injected");
     int runs = 0;

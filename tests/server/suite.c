@@ -52,7 +52,7 @@ void suite_not_judged(const char *test, const char *fmt, ...)
     abort(); /* not reached */
 }
 
-void suite_begin(const char *test, int needs_echo)
+void suite_begin(const char *test, int needs)
 {
     verdict_touch(test);
     t_begin = now_ms();
@@ -60,16 +60,16 @@ void suite_begin(const char *test, int needs_echo)
     if (strncmp(test, "S0", 2) != 0 && verdict_failed("S0"))
         suite_not_judged(test, "the server does not start and serve (S0)");
     unended = 0;
-    if (needs_echo && verdict_failed("S1"))
+    if ((needs & NEEDS_ECHO) && verdict_failed("S1"))
         suite_not_judged(test, "this test checks echoes byte for byte, and the plain echo "
                                "already fails (S1)");
-    if (needs_echo && strncmp(test, "S2", 2) != 0 && verdict_failed("S2"))
+    if ((needs & NEEDS_ECHO) && strncmp(test, "S2", 2) != 0 && verdict_failed("S2"))
         suite_not_judged(test, "this test's clients read each echo to its end of stream, and "
                                "the server does not end connections (S2)");
-    if ((needs_echo & NEEDS_CONCURRENCY) && verdict_test_failed("S3_100_concurrent"))
+    if ((needs & NEEDS_AT_ONCE) && verdict_test_failed("S3_100_concurrent"))
         suite_not_judged(test, "this test runs 100 connections at once, and the server does not "
                                "serve them at once (S3)");
-    if ((needs_echo & NEEDS_CONCURRENCY) && verdict_test_failed("S3_stopped_listening"))
+    if ((needs & NEEDS_ECHO) && verdict_test_failed("S3_stopped_listening"))
         suite_not_judged(test, "the server stops listening after some connections (S3)");
     if (verdict_failed(test) && (cfg.fast || verdict_hung(test))) {
         fprintf(stderr, "  %.2s already failed%s: %s skipped\n", test,

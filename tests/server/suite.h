@@ -36,11 +36,13 @@ extern struct server srv;
 #define ACC "accept,accept4"
 
 /* Starts TEST: its row is shown; skipped (NOT JUDGED) when the server
- * cannot start (S0 failed) or, with NEEDS_ECHO, when the plain echo fails
- * (S1): those rows then could not say anything of their own. With --fast,
+ * cannot start (S0 failed) or, with NEEDS_ECHO, when the plain echo or its
+ * end fails (S1, S2) or the server stopped listening (S3), or, with
+ * NEEDS_AT_ONCE, when it does not serve 100 connections at once (S3):
+ * those rows then could not say anything of their own. With --fast,
  * or once the clause failed by a hang, the clause's later tests are skipped. */
-enum { NEEDS_ECHO = 1, NEEDS_CONCURRENCY = 3 /* echo too */ };
-void suite_begin(const char *test, int needs_echo);
+enum { NEEDS_ECHO = 1, NEEDS_AT_ONCE = 2 };
+void suite_begin(const char *test, int needs);
 
 /* What the test sends and what it expects back (one line each, shown with
  * a failure). */
