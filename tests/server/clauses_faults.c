@@ -37,6 +37,21 @@ static void s4_scenario(const char *test, const char *const *all, int nall, unsi
     suite_require_exact("S4", test, c, NCONN);
     suite_require_new_served("S4", test);
     suite_require_faults(test, rules, n);
+    /* A rule on each connection's first call (per=fd:when=1) must have
+     * reached every one of them: in a forking server, every child that
+     * carried data. */
+    struct fault_log fl;
+    server_fault_log(&srv, &fl);
+    for (int i = 0; i < n; i++) {
+        if (!strstr(rules[i], ":per=fd:when=1"))
+            continue;
+        /* its call or another rule's fault on it: each connection's first
+         * read (write) failed, whichever rule fired */
+        long got = strncmp(rules[i], RD, strlen(RD)) == 0 ? fl.first_rd : fl.first_wr;
+        if (got < NCONN)
+            suite_not_judged(test, "`%s` reached only %ld of the %d connections%s", rules[i],
+                             got, NCONN, fl.npids > 1 ? " (in the server's children)" : "");
+    }
     suite_s6_after(test);
     verdict_pass("S4", test);
 }
@@ -58,8 +73,11 @@ void S4_short_writes(void **state)
 void S4_eintr_every_call(void **state)
 {
     (void)state;
+    /* the last two: every connection's first read and first write are
+     * interrupted too, so no connection (no forked child) escapes */
     static const char *const r[] = { RD ":eintr:p=0.3", WR ":eintr:p=0.3", ACC ":eintr:p=0.3",
-                                     "close:eintr:p=0.3" };
+                                     "close:eintr:p=0.3", RD ":eintr:per=fd:when=1",
+                                     WR ":eintr:per=fd:when=1" };
     s4_scenario(__func__, r, NRULES(r), 12);
 }
 
