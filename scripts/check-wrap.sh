@@ -48,10 +48,11 @@ contract_decl() {
     sed 's/.*\*\/ *//; s/^ *//; s/  */ /g'
 }
 
-# The candidate's definition of $1 at line $2 of $WRAP_SRC, as one line.
+# The candidate's declaration of a function at line $2 of file $1 (the
+# compiler's error names it: their wrap.c or a header of theirs), one line.
 cand_decl() {
-  sed -n "$2,$(($2 + 3))p" "$WRAP_SRC" | tr '\n' ' ' |
-    sed 's/{.*//; s/).*/)/; s/^ *//; s/  */ /g'
+  sed -n "$2,$(($2 + 3))p" "$1" 2>/dev/null | tr '\n' ' ' |
+    sed 's/{.*//; s/).*/)/; s/;.*//; s/^ *//; s/  */ /g'
 }
 
 if [ -n "${WRAP_SRC:-}" ]; then
@@ -74,15 +75,16 @@ if [ -n "${WRAP_SRC:-}" ]; then
     # A function defined with another signature than the contract's: its
     # rows fail, named; it is compiled under another name, the contract's
     # declaration of it left out, and a stub takes its place.
-    bad=$(sed -n "s/^[^:]*:\([0-9]*\):[0-9]*: error: conflicting types for '\([A-Za-z_]*\)'.*/\2 \1/p" \
+    # "FILE:LINE:COL: error: conflicting types for 'NAME'" -> NAME LINE FILE
+    bad=$(sed -n "s/^\([^:]*\):\([0-9]*\):[0-9]*: error: conflicting types for '\([A-Za-z_]*\)'.*/\3 \2 \1/p" \
           "$OUTDIR/compile.log" | sort -u -k1,1)
     flags=
-    cp "$WRAP_HDR" "$tmp/hdr.orig"
     for f in $(echo "$bad" | awk '{print $1}'); do
       case " $(echo $FUNCS) " in *" $f "*) ;; *) continue ;; esac
       line=$(echo "$bad" | awk -v f="$f" '$1 == f {print $2; exit}')
+      file=$(echo "$bad" | awk -v f="$f" '$1 == f {print $3; exit}')
       printf '%s\t`%s` is defined `%s`; the contract says `%s`\n' "$f" "$f" \
-        "$(cand_decl "$f" "$line")" "$(contract_decl "$f")" >>"$tmp/sigs"
+        "$(cand_decl "$file" "$line")" "$(contract_decl "$f")" >>"$tmp/sigs"
       flags="$flags -D$f=fi_cand_mismatched_$f"
       grep -vE "[ *]$f\(" "$tmp/cand/wrap.h" >"$tmp/hdr" && cp "$tmp/hdr" "$tmp/cand/wrap.h"
       stubs="$stubs $f"
