@@ -78,6 +78,9 @@ static void A2_pending_network_errors_retried_or_returned(void **state)
     for (int i = 0; i < 7; i++) {
         int c = dial(), s;
         fi_t_faults("accept,accept4:error=%s:when=1", names[i]);
+        fi_t_note("expected", "Accept(lfd, NULL, NULL) with accept() failing "
+                  "%s once returns the connection (retried) or -1 errno %s",
+                  names[i], names[i]);
         errno = 0;
         s = Accept(lfd, NULL, NULL);
         if (s == -1 && errno != errs[i])
@@ -100,6 +103,8 @@ static void A2_resource_errors_return(void **state)
 
     for (int i = 0; i < 4; i++) {
         fi_t_faults("accept,accept4:error=%s:when=1", names[i]);
+        fi_t_note("expected", "Accept(lfd, NULL, NULL) with accept() failing "
+                  "%s returns -1 errno %s", names[i], names[i]);
         errno = 0;
         s = Accept(lfd, NULL, NULL);
         if (s != -1 || errno != errs[i])

@@ -40,13 +40,13 @@ static void line_is(int fd, size_t maxlen, const char *exp, ssize_t explen)
     int e;
 
     memset(buf, 'X', sizeof buf);
+    fi_t_note("expected", "Readline(fd %d, buf, maxlen %zu) returns %zu, "
+              "stores \"%s\" then '\\0'", fd, maxlen, n, fi_t_esc(exp, n));
     errno = 0;
     r = Readline(fd, buf, maxlen);
     e = errno;
     if (r == (ssize_t)n && memcmp(buf, exp, n) == 0 && buf[n] == '\0')
         return;
-    fi_t_note("expected", "Readline(fd %d, buf, maxlen %zu) returns %zu, "
-              "stores \"%s\" then '\\0'", fd, maxlen, n, fi_t_esc(exp, n));
     if (r < 0)
         fi_t_note("got", "returned -1, errno %s", fi_t_errname(e));
     else {
