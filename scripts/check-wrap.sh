@@ -33,8 +33,10 @@ mkdir -p "$OUTDIR" || exit 2
 # Scratch files live in one temporary directory, removed however we leave.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-wrap.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+# the test files running in the background stop too (they stop their tests)
+pids=
+trap '[ -n "$pids" ] && kill $pids 2>/dev/null; exit 130' INT
+trap '[ -n "$pids" ] && kill $pids 2>/dev/null; exit 143' TERM HUP
 
 cand=${CAND_OBJ:-}
 name=${WRAP_SRC:-wrap/wrap.c}
@@ -143,14 +145,18 @@ export WRAP_ONLY="${WRAP_ONLY:-}"
 
 # The test files run at once (each runs its tests at once): a candidate that
 # hangs everywhere costs one deadline (WRAP_TIMEOUT), not one per test.
+# Each is a background job that execs the test binary, so that the traps
+# above reach it (and it stops its tests).
 run_file() {
   WRAP_RESULTS="$tmp/results.$1" LD_PRELOAD="$SHIM" \
     ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
-    ${RUNNER:-} "$OUTDIR/test_wrap_$1" >"$tmp/log.$1" 2>&1
+    exec ${RUNNER:-} "$OUTDIR/test_wrap_$1" >"$tmp/log.$1" 2>&1
 }
 start=$(date +%s)
 for t in $WRAP_TESTS; do
-  if [ "${WRAP_SERIAL:-}" = 1 ]; then run_file "$t"; else run_file "$t" & fi
+  run_file "$t" &
+  pids="$pids $!"
+  [ "${WRAP_SERIAL:-}" = 1 ] && wait
 done
 wait
 secs=$(( $(date +%s) - start ))

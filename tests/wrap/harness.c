@@ -114,6 +114,9 @@ static void run_child(const struct CMUnitTest *t, int outfd, int timeout)
     int rc;
 
     setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     dup2(outfd, 1);
     dup2(outfd, 2);
     close(outfd);
@@ -130,6 +133,17 @@ static void run_child(const struct CMUnitTest *t, int outfd, int timeout)
 }
 
 /* ---- the parent ---- */
+
+/* Interrupted (^C, a CI timeout): the tests' process groups go too; they
+ * are not in ours, so nothing else would stop them. */
+static void on_interrupt(int sig)
+{
+    for (size_t i = 0; i < MAX_TESTS; i++)
+        if (runs[i].pid > 0)
+            kill(-runs[i].pid, SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 static void start(struct run *r, int timeout)
 {
@@ -426,6 +440,9 @@ int wrap_run_tests(const char *file, const struct CMUnitTest *tests, size_t n)
     }
     if (jobs <= 0)
         jobs = (int)sel;
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    signal(SIGHUP, on_interrupt);
     while (next < sel || running > 0) {
         struct pollfd pf[MAX_TESTS];
         int np = 0;
