@@ -26,8 +26,6 @@ FUNCS="perr_exit Socket Bind Listen Connect Accept Read Write Close Readn
 Writen Readline"
 MEM_WRAP="-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray,--wrap=free,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc,--wrap=close"
 
-say() { [ "${WRAP_QUIET:-}" = 1 ] || echo "$@"; }
-
 [ -n "${WRAP_TESTS:-}" ] || { echo "check-wrap: WRAP_TESTS is empty" >&2; exit 2; }
 mkdir -p "$OUTDIR" || exit 2
 # Scratch files live in one temporary directory, removed however we leave.
@@ -163,7 +161,13 @@ secs=$(( $(date +%s) - start ))
 : >"$OUTDIR/results.txt"
 for t in $WRAP_TESTS; do
   [ -f "$tmp/results.$t" ] && cat "$tmp/results.$t" >>"$OUTDIR/results.txt"
-  if [ "${WRAP_QUIET:-}" != 1 ] && [ -s "$tmp/results.$t" ]; then cat "$tmp/log.$t"; fi
+  if [ ! -s "$tmp/results.$t" ] && [ -s "$tmp/log.$t" ]; then
+    # no record at all: the file itself failed (its rows say "no test ran")
+    echo "check-wrap: test_wrap_$t gave no result; its output:" >&2
+    cat "$tmp/log.$t" >&2
+  elif [ "${WRAP_QUIET:-}" != 1 ] && [ -s "$tmp/results.$t" ]; then
+    cat "$tmp/log.$t"
+  fi
 done
 
 # One line per clause: id<TAB>what it means.

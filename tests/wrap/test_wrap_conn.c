@@ -2,6 +2,7 @@
 #include "wtest.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -151,6 +152,15 @@ static void A2_real_emfile_returns(void **state)
     if (s != -1 || e != EMFILE)
         fail_msg("Accept at the fd limit: returned %d errno %s, want -1 EMFILE",
                  s, strerror(e));
+    if (fi_t_under_valgrind()) {
+        /* Valgrind's accept() took the connection and closed it over its
+         * limit: the server goes on with the next one */
+        close(c);
+        c = dial();
+    }
+    struct pollfd pl = { .fd = lfd, .events = POLLIN };
+    if (poll(&pl, 1, 3000) != 1)
+        fail_msg("the connection is no longer queued after EMFILE");
     s = Accept(lfd, NULL, NULL);
     same_connection(s, c);
     close(s);
