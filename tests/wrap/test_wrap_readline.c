@@ -130,7 +130,7 @@ static void L2_long_line_split_nothing_lost(void **state)
 static void L2_very_long_line(void **state)
 {
     (void)state;
-    fi_t_need_readline(0);
+    fi_t_need_readline(1);
     size_t n = 200000;
     char *in = malloc(n + 1), *out = malloc(n + 1);
     struct { int fd; } x = { fds[1] };
@@ -481,7 +481,7 @@ static void L9_close_discards_buffered_bytes(void **state)
 static void L10_readn_after_readline_continues(void **state)
 {
     (void)state;
-    fi_t_need_readline(0);
+    fi_t_need_readline(1);
     fi_t_need_readn();
     size_t n = 100000;
     char *pat = malloc(n), *out = malloc(n);
