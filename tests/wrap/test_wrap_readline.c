@@ -58,6 +58,8 @@ static void line_is(int fd, size_t maxlen, const char *exp, ssize_t explen)
         fi_t_note("got", "returned %zd, stored \"%s\"%s", r, fi_t_esc(buf, shown),
                   (size_t)r < maxlen && buf[r] != '\0' ? " with no '\\0' after it" : "");
     }
+    if (r == (ssize_t)n && memcmp(buf, exp, n) == 0)
+        fail_msg("Readline returned the line but no '\\0' after it");
     if (r == (ssize_t)n)
         fail_msg("Readline returned %zd as expected, but other bytes", r);
     fail_msg("Readline returned %zd, expected %zu", r, n);
