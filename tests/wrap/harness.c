@@ -26,7 +26,7 @@ struct run {
     pid_t pid;              /* 0: not started; -1: finished */
     int fd;                 /* the pipe's read end, -1 once at EOF */
     int status, timed_out, reaped;
-    double start;
+    double start, end;
     size_t len;
     char state[96];         /* what a timed-out child was doing */
 };
@@ -220,15 +220,16 @@ static void describe(pid_t pid, char *state, size_t size)
 /* The child is gone or out of time: kill its group, collect the rest. */
 static void finish(struct run *r, char *out)
 {
-    double end = now() + 2;
+    double drain_until = now() + 2;
 
+    r->end = now();
     kill(-r->pid, SIGKILL);
     if (!r->reaped) {
         kill(r->pid, SIGKILL);
         while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
             ;
     }
-    while (r->fd >= 0 && now() < end) {
+    while (r->fd >= 0 && now() < drain_until) {
         struct pollfd p = { .fd = r->fd, .events = POLLIN };
         poll(&p, 1, 100);
         take_output(r, out);
@@ -408,7 +409,7 @@ static int report(struct run *r, const char *out, int timeout, int results)
     parse(out, &p);
     v = verdict_of(r, &p, timeout);
     if (strcmp(v, "PASS") == 0)
-        printf("[  OK  ] %s (%.2f s)\n", r->t->name, now() - r->start);
+        printf("[  OK  ] %s (%.2f s)\n", r->t->name, r->end - r->start);
     else
         printf("[ %s ] %s: %s\n", strcmp(v, "FAIL") == 0 ? "FAIL" : "NOT JUDGED",
                r->t->name, p.reason);
