@@ -18,7 +18,7 @@ FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/tes
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_TEST_RUN) $(FI_PROG) $(FI_SHIM_MORE)
 
-$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject \
+$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"'
 # A hardened build calls __read_chk and friends: keep -O2 even under
 # coverage's -O0, so that _FORTIFY_SOURCE takes effect.
