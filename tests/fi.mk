@@ -28,15 +28,14 @@ ALL_BIN += $(FI_TESTS)
 
 $(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $(FI_RULES_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
-$(FI_TEST_SHIM): %: %.o $(FI_TDIR)/shimtest.o $(FI_TDIR)/fiutil.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_FORTIFY): $(FI_TDIR)/test_fortify.o $(FI_TDIR)/fiutil.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_SHIM_MORE): %: %.o $(FI_TDIR)/fiutil.o
+# The in-process shim tests share shimtest.o (fixtures, call families,
+# descriptors); every suite's helpers are fiutil.o on tests/support.
+$(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_SHIM_MORE): %: %.o $(FI_TDIR)/shimtest.o \
+    $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/fiutil.o
+$(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl

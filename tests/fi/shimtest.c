@@ -110,7 +110,7 @@ void on_sigpipe(int sig)
 int setup(void **state)
 {
     (void)state;
-    alarm(20);          /* a hang fails this test fast */
+    alarm(30);          /* a hang fails this test fast */
     fi_clear();
     sigpipes = 0;
     return 0;
@@ -124,12 +124,17 @@ int teardown(void **state)
     return 0;
 }
 
+void set_rules(const char *rules)
+{
+    if (fi_set(rules) != 0)
+        fail_msg("fi_set(%s): %s", rules, fi_error());
+}
+
 void set_rule(const char *fmt, const char *name)
 {
     char rule[256];
     snprintf(rule, sizeof rule, fmt, name);
-    if (fi_set(rule) != 0)
-        fail_msg("fi_set(%s): %s", rule, fi_error());
+    set_rules(rule);
 }
 
 void fill(char *buf, size_t n, unsigned seed)

@@ -1,7 +1,8 @@
-/* shimtest.h: what test_shim_faults, test_shim_options and
- * test_shim_promises share: one table entry per data call family, the
- * fixtures (a 20 s alarm per test, rules cleared before and after), and
- * small descriptor helpers. */
+/* shimtest.h: what the in-process shim tests (test_shim_faults, _options,
+ * _promises, test_fortify, test_readiness, test_xfer, test_possible)
+ * share: the fixtures (a 30 s alarm per test, rules cleared before and
+ * after), one table entry per data call family, and small descriptor
+ * helpers. */
 #ifndef SHIMTEST_H
 #define SHIMTEST_H
 
@@ -26,7 +27,10 @@ void on_sigpipe(int sig);
 int setup(void **state);
 int teardown(void **state);
 
-/* fi_set(FMT with NAME for %s), failing the test if refused. */
+/* fi_set(RULES), failing the test if refused. */
+void set_rules(const char *rules);
+
+/* set_rules(FMT with NAME for %s). */
 void set_rule(const char *fmt, const char *name);
 
 /* N bytes of the test pattern SEED. */
