@@ -6,6 +6,7 @@
 #ifndef SHIMTEST_H
 #define SHIMTEST_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -46,6 +47,14 @@ ssize_t take(int fd, char *buf, size_t n);
 void nonblocking(int fd);
 
 void close_pair(int sv[2]);
+
+/* For a call that should sleep until a signal (or be interrupted by one):
+ * starts a thread that waits until the calling thread sleeps in the
+ * kernel (state S in /proc) and then sends it SIG once, all within
+ * TIMEOUT_MS. nudge_join: 1 if the signal was sent, 0 if the calling
+ * thread never slept in time. */
+pthread_t nudge_when_asleep(int sig, int timeout_ms);
+int nudge_join(pthread_t t);
 
 /* Reads 1 byte NCALLS times; result[i] is 1, 0 or -errno. */
 void read_calls(int fd, int ncalls, int *result);

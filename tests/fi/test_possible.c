@@ -185,15 +185,16 @@ static void STALL_blocking_read_without_timeout_ends_on_a_signal(void **state)
     assert_int_equal(write(sv[1], "abc", 3), 3);
     struct sigaction sa = { .sa_handler = on_tick, .sa_flags = SA_RESTART };
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     ticks = 0;
-    struct itimerval it = { { 0, 0 }, { 0, 100000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
     set_rules("read:stall");
+    /* The signal once this thread sleeps in the stalled read. */
+    pthread_t nudge = nudge_when_asleep(SIGUSR2, 10000);
     assert_int_equal(read(sv[0], b, sizeof b), -1);
     assert_int_equal(errno, EINTR);
+    assert_true(nudge_join(nudge));
     assert_int_equal(ticks, 1);
-    signal(SIGALRM, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
     close_pair(sv);
 }
 

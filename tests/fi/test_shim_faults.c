@@ -480,11 +480,16 @@ static void FAULT_delay_then_the_real_call(void **state)
     }
 }
 
-static void on_alarm_tick(int sig)
+static volatile sig_atomic_t in_read, ticks_in_read;
+
+static void on_tick(int sig)
 {
     (void)sig;
+    ticks_in_read += in_read;
 }
 
+/* A signal arrives while the delay sleeps (sent once this thread is seen
+ * asleep): the read still waits its whole delay, then reads. */
 static void FAULT_delay_is_not_cut_short_by_a_signal(void **state)
 {
     (void)state;
@@ -492,18 +497,24 @@ static void FAULT_delay_is_not_cut_short_by_a_signal(void **state)
     char b[4];
     fiu_pair(sv);
     assert_int_equal(write(sv[1], "abc", 3), 3);
-    struct sigaction sa = { .sa_handler = on_alarm_tick }, old;
-    sigaction(SIGPROF, &sa, &old);
-    struct itimerval it = { { 0, 5000 }, { 0, 5000 } }, off = { { 0, 0 }, { 0, 0 } };
-    setitimer(ITIMER_PROF, &it, NULL);
-    set_rule("%s:delay=60", "read");
+    struct sigaction sa = { .sa_handler = on_tick }, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, &old);
+    ticks_in_read = 0;
+    set_rule("%s:delay=300", "read");
+    pthread_t nudge = nudge_when_asleep(SIGUSR2, 10000);
     long long t0 = now_ms();
+    in_read = 1;
     ssize_t r = read(sv[0], b, 3);
+    in_read = 0;
     long long spent = now_ms() - t0;
-    setitimer(ITIMER_PROF, &off, NULL);
-    sigaction(SIGPROF, &old, NULL);
+    int sent = nudge_join(nudge);
+    sigaction(SIGUSR2, &old, NULL);
+    assert_true(sent);
+    assert_int_equal(ticks_in_read, 1);     /* not judged unless it came during the read */
     assert_int_equal(r, 3);
-    assert_true(spent >= 59);
+    assert_true(spent >= 299);              /* whole milliseconds */
+    assert_memory_equal(b, "abc", 3);
     close_pair(sv);
 }
 
