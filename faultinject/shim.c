@@ -256,15 +256,11 @@ int fi_look_at(int fd, struct fi_fdinfo *info)
     return r;
 }
 
-/* Before a call consults FD's state: a descriptor in a sticky or stalled
- * state must still be the file it was (fdstate.h). When the number now
- * names another file (closed by a raw syscall the shim did not see, then
- * reused), FD's state is forgotten and INFO becomes the new file's.
- * -1 if FD is no longer open. Keeps errno. */
-static int drop_stale_state(int fd, struct fi_fdinfo *info)
+/* FD's state is for file INFO->ident: if the number now names another
+ * file, forgets the state and makes INFO the new file's. -1 if FD is no
+ * longer open. Keeps errno. */
+static int check_file(int fd, struct fi_fdinfo *info)
 {
-    if (fi_fd_sticky(fd) == FI_ST_NONE && fi_fd_stall(fd) == 0)
-        return 0;
     int saved = errno;
     struct fi_fdinfo now;
     int r = fill_info(fd, &now);
@@ -275,6 +271,17 @@ static int drop_stale_state(int fd, struct fi_fdinfo *info)
     }
     errno = saved;
     return r;
+}
+
+/* Before a call consults FD's state: a descriptor in a sticky or stalled
+ * state must still be the file it was (fdstate.h), so that its state never
+ * outlives a close the shim did not see (a raw syscall, then the number
+ * reused). -1 if FD is no longer open. */
+static inline int drop_stale_state(int fd, struct fi_fdinfo *info)
+{
+    if (fi_fd_sticky(fd) == FI_ST_NONE && fi_fd_stall(fd) == 0)
+        return 0;
+    return check_file(fd, info);
 }
 
 /* A datagram, seqpacket or raw socket: no stream to cut, end or stall. */
