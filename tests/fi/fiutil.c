@@ -2,6 +2,7 @@
 #include "fiutil.h"
 
 #include "capture.h"
+#include "spawn.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,6 +67,16 @@ int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
     int status = capture_run(argv, (const char *const *)env, NULL, timeout_s * 1000, &c);
     if (status < 0 && errno != ETIMEDOUT)
         fail_msg("running %s: %s", argv[0], strerror(errno));
+    return status;
+}
+
+int fiu_wait(pid_t pid)
+{
+    int status;
+    if (proc_wait(pid, 10000, &status) < 0) {
+        proc_kill(pid);
+        fail_msg("child %d did not end within 10 s", (int)pid);
+    }
     return status;
 }
 

@@ -32,6 +32,10 @@ int fiu_connect(const struct sockaddr_in *addr);
 int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
             char *err, size_t errlen, int timeout_s);
 
+/* The wait status of child PID; fails the test, the child killed, if it
+ * has not ended within 10 s (proc_wait of tests/support/spawn.h). */
+int fiu_wait(pid_t pid);
+
 /* Reads the whole file PATH into BUF; its length, or -1. */
 ssize_t fiu_slurp(const char *path, char *buf, size_t len);
 

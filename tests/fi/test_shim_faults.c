@@ -289,8 +289,7 @@ static void FAULT_reset_sigpipe_kills_by_default(void **state)
         write(sv[0], b, 3);
         _exit(0);
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    int status = fiu_wait(pid);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGPIPE);
 }
