@@ -82,8 +82,8 @@ static int has_interp(int fd)
 static int refuse(char *why, size_t whylen, const char *file, const char *what,
                   const char *instead)
 {
-    snprintf(why, whylen, "'%s' is %s: LD_PRELOAD cannot reach it, so no rule could fire; %s",
-             file, what, instead);
+    snprintf(why, whylen, "'%s': it is %s, so LD_PRELOAD cannot reach it and no rule could "
+             "fire; %s", file, what, instead);
     return -1;
 }
 

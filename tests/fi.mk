@@ -1,9 +1,10 @@
 # tests/fi.mk: the fault injector's tests (cmocka), valgrind run and bench.
-# fi-test: test_rules (parser alone), test_noshim (no shim: ENOSYS),
-# test_shim_faults/_options/_promises (one per part of the spec; their
-# helpers in shimtest.c), test_fortify, test_readiness (waits), test_xfer (sendfile,
-# splice, mmsg, datagrams) and test_possible (eagain only where possible,
-# stall, peer=/local=) under $(SHIM_ENV), test_faultrun (the CLI).
+# fi-test: test_rules and test_logparse (parsers alone), test_noshim (no
+# shim: ENOSYS), test_shim_faults/_options/_promises (one per part of the
+# spec; their helpers in shimtest.c), test_fortify, test_readiness (waits),
+# test_xfer (sendfile, splice, mmsg, datagrams) and test_possible (eagain
+# only where possible, stall, peer=/local=) under $(SHIM_ENV); test_faultrun,
+# test_summary, test_sweep, test_replay (faultrun as users run it).
 
 FI_TDIR := $(BUILD)/tests/fi
 FI_TEST_RULES   := $(FI_TDIR)/test_rules
@@ -15,10 +16,22 @@ FI_TEST_RUN     := $(FI_TDIR)/test_faultrun
 FI_PROG         := $(FI_TDIR)/fi_prog
 # In-process shim tests beyond test_shim_*: one binary each, same recipe.
 FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible
+# faultrun's end-of-run summary, sweep, replay, and the log parser alone;
+# fr_prog and fr_static are COMMANDs they run (raw syscalls, stdio, forks;
+# a statically linked program).
+FI_TEST_SUMMARY  := $(FI_TDIR)/test_summary
+FI_TEST_SWEEP    := $(FI_TDIR)/test_sweep
+FI_TEST_REPLAY   := $(FI_TDIR)/test_replay
+FI_TEST_LOGPARSE := $(FI_TDIR)/test_logparse
+FR_PROG          := $(FI_TDIR)/fr_prog
+FR_STATIC        := $(FI_TDIR)/fr_static
+FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
-            $(FI_TEST_RUN) $(FI_PROG) $(FI_SHIM_MORE)
+            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) \
+            $(FI_SHIM_MORE)
 
-$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject $(TEST_SUPPORT_CFLAGS) \
+# tests/support for #include "..." only: its spawn.h must not hide <spawn.h>.
+$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -iquote tests/support \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"'
 # A hardened build calls __read_chk and friends: keep -O2 even under
 # coverage's -O0, so that _FORTIFY_SOURCE takes effect.
@@ -35,8 +48,21 @@ $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_SHIM_MORE): %: %.o $(FI_TDIR)/shimtest.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
+$(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+        $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
+        $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(FR_PROG): $(FI_TDIR)/fr_prog.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+# Static on purpose (faultrun must refuse it), so without the sanitizers'
+# and coverage's flags, which need the dynamic loader.
+$(FR_STATIC): tests/fi/fr_static.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -o $@ $<
 $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl
 
@@ -59,7 +85,9 @@ fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 	$(SHIM_ENV) $(FI_GUARD) $(FI_TEST_FORTIFY) || fail="$$fail test_fortify"; \
 	for t in $(FI_SHIM_MORE); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
-	ASAN_OPTIONS=verify_asan_link_order=0 $(FI_GUARD) $(FI_TEST_RUN) || fail="$$fail test_faultrun"; \
+	$(FI_GUARD) $(FI_TEST_LOGPARSE) || fail="$$fail test_logparse"; \
+	for t in $(FI_RUN_SUITES); do \
+	  ASAN_OPTIONS=verify_asan_link_order=0 $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	if [ -n "$$fail" ]; then echo "fi-test FAILED:$$fail"; exit 1; fi; echo "fi-test: all passed"
 
 # Memcheck over the test binaries with the shim preloaded: nothing of the

@@ -4,7 +4,7 @@
 #                                    (server_fork, server_thread, and evserver: the
 #                                    edge-triggered event loop of tests/evloop.mk)
 #   make test                        includes soak-short, fuzz-replay, exhaust-test
-#   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules (clang)
+#   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules, fuzz_logparse (clang)
 #   make helgrind                    the thread server under Helgrind and DRD (also in make valgrind)
 
 SOAK_SECONDS ?= 60
@@ -87,7 +87,7 @@ FUZZ_REDEF := --redefine-sym read=fuzz_read --redefine-sym write=fuzz_write \
               --redefine-sym getsockopt=fuzz_getsockopt
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: fuzz-all fuzz-wrap fuzz-rules fuzz-check-rt fuzz-replay
+.PHONY: fuzz-all fuzz-wrap fuzz-rules fuzz-logparse fuzz-check-rt fuzz-replay
 
 fuzz-check-rt:
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
@@ -114,6 +114,15 @@ $(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/f
 	  tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
 	  faultinject/rules.c faultinject/errnames.c
 
+$(FUZZ_DIR)/fuzz_logparse: tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c \
+                           tests/fuzz/input_name.c tests/fuzz/logparse_check.h \
+                           faultinject/logparse.c faultinject/logparse.h faultinject/rules.c \
+                           faultinject/rules.h faultinject/errnames.c | fuzz-check-rt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Itests/fuzz -o $@ \
+	  tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c tests/fuzz/input_name.c \
+	  faultinject/logparse.c faultinject/rules.c faultinject/errnames.c
+
 # New inputs go to $(FUZZ_DIR)/corpus/T (first folder); the committed seeds
 # are read only. A crash leaves $(FUZZ_DIR)/T-crash-*: copy it into
 # tests/fuzz/corpus/T/ as regress-NAME and fuzz-replay keeps checking it.
@@ -132,9 +141,11 @@ fuzz-wrap: $(FUZZ_DIR)/fuzz_wrap
 	$(call fuzz_run,fuzz_wrap)
 fuzz-rules: $(FUZZ_DIR)/fuzz_rules
 	$(call fuzz_run,fuzz_rules)
+fuzz-logparse: $(FUZZ_DIR)/fuzz_logparse
+	$(call fuzz_run,fuzz_logparse)
 
 fuzz-all:
-	@fail=; for t in fuzz-wrap fuzz-rules; do \
+	@fail=; for t in fuzz-wrap fuzz-rules fuzz-logparse; do \
 	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; done; \
 	if [ -n "$$fail" ]; then echo "fuzz FAILED:$$fail"; exit 1; fi
 
@@ -149,11 +160,12 @@ $(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 	objcopy $(FUZZ_REDEF) $< $@
 
 $(FUZZ_REPLAY): $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
-                  input_name.o wrap_redef.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+                  logparse_check.o input_name.o wrap_redef.o) $(BUILD)/faultinject/logparse.o \
+                $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 fuzz-replay: $(FUZZ_REPLAY)
-	$(FUZZ_REPLAY) $(FUZZ_CORPUS)/fuzz_wrap $(FUZZ_CORPUS)/fuzz_rules
+	$(FUZZ_REPLAY) $(FUZZ_CORPUS)/fuzz_wrap $(FUZZ_CORPUS)/fuzz_rules $(FUZZ_CORPUS)/fuzz_logparse
 
 TEST_RUN += fuzz-replay
 

@@ -5,7 +5,8 @@
  *
  *   fuzz_replay DIR...
  * A folder named fuzz_wrap goes through wrap_check_input (wrap-contract.md),
- * one named fuzz_rules through rules_check_input (the shim's rule parser).
+ * one named fuzz_rules through rules_check_input (the shim's rule parser),
+ * one named fuzz_logparse through logparse_check_input (the log parser).
  * A breach aborts with the clause and the file's name; an empty or unknown
  * folder is an error, so a lost corpus does not pass silently.
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "input_name.h"
+#include "logparse_check.h"
 #include "rules_check.h"
 #include "wrap_check.h"
 
@@ -103,16 +105,19 @@ int main(int argc, char **argv)
 {
     int bad = 0;
     if (argc < 2) {
-        fprintf(stderr, "usage: fuzz_replay DIR...  (folders named fuzz_wrap or fuzz_rules)\n");
+        fprintf(stderr, "usage: fuzz_replay DIR...  (folders named fuzz_wrap, fuzz_rules, "
+                "fuzz_logparse)\n");
         return 2;
     }
     for (int i = 1; i < argc; i++) {
         const char *base = strrchr(argv[i], '/');
         base = base && base[1] ? base + 1 : argv[i];
         check_fn check = strncmp(base, "fuzz_wrap", 9) == 0 ? wrap_check_input
-                       : strncmp(base, "fuzz_rules", 10) == 0 ? rules_check_input : NULL;
+                       : strncmp(base, "fuzz_rules", 10) == 0 ? rules_check_input
+                       : strncmp(base, "fuzz_logparse", 13) == 0 ? logparse_check_input : NULL;
         if (!check) {
-            fprintf(stderr, "fuzz_replay: %s: not a fuzz_wrap or fuzz_rules folder\n", argv[i]);
+            fprintf(stderr, "fuzz_replay: %s: not a fuzz_wrap, fuzz_rules or fuzz_logparse "
+                    "folder\n", argv[i]);
             bad = 1;
             continue;
         }

@@ -91,11 +91,13 @@ rw_nginx() {
   ln "$RW_TMP/src/big.bin" "$o/www/big.bin"
   local opid fpid
   rw_nginx_start "$o" "$op" "$rule"; r=$?; opid=$RW_LAST_PID
-  if [ $r -eq 0 ]; then rw_nginx_start "$f" "$fp" "$rule"; r=$?; fi; fpid=$RW_LAST_PID
+  fpid=
+  if [ $r -eq 0 ]; then rw_nginx_start "$f" "$fp" "$rule"; r=$?; fpid=$RW_LAST_PID; fi
   if [ $r -ne 0 ]; then
-    rw_stop "$(cat "$f/nginx.pid" 2>/dev/null)" "$fpid"
+    [ -n "$fpid" ] && rw_stop "$(cat "$f/nginx.pid" 2>/dev/null)" "$fpid"
     rw_stop "$(cat "$o/nginx.pid" 2>/dev/null)" "$opid"
-    rw_row nginx "$rule" "$sf" 4 0 0 1 0 0 "nginx did not start (see $d/*/error.log)"
+    rw_row nginx "$rule" "$sf" 4 0 0 1 0 0 \
+      "nginx did not start: $(cat "$o/nginx.out" "$f/nginx.out" 2>/dev/null | tail -1)"
     return
   fi
   local pids=
@@ -118,6 +120,9 @@ rw_nginx() {
   [ "$RW_STATUS" = 0 ] || { bad=1; note="${note:+$note; }front nginx exited $RW_STATUS"; }
   rw_stop "$(cat "$o/nginx.pid" 2>/dev/null)" "$opid"
   [ "$RW_STATUS" = 0 ] || { bad=1; note="${note:+$note; }origin nginx exited $RW_STATUS"; }
+  if [ "$ok" -ne "$n" ] || [ $bad -ne 0 ]; then # the temp dir goes: show what nginx said
+    grep -hv '\[info\]' "$o/error.log" "$f/error.log" 2>/dev/null | tail -n 5 | sed 's/^/  nginx: /' >&2
+  fi
   rw_row nginx "$rule" "$sf" "$n" "$ok" "$stalls" "$bad" \
     "$(rw_faults "$RW_FAULT" "$o/faults.log" "$f/faults.log")" \
     "$(rw_faults_on sendfile "$RW_FAULT" "$o/faults.log" "$f/faults.log")" "$note"

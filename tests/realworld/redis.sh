@@ -59,7 +59,7 @@ rw_redis() {
   until [ "$(timeout 5 redis-cli -h 127.0.0.1 -p "$port" PING 2>/dev/null)" = PONG ]; do
     if ! kill -0 "$pid" 2>/dev/null || [ $SECONDS -ge $end ]; then
       rw_stop 0 "$pid"
-      rw_row redis "$rule" - 1 0 0 1 0 0 "redis-server did not start: $(tail -c 200 "$d/redis.log" 2>/dev/null)"
+      rw_row redis "$rule" - 1 0 0 1 0 0 "redis-server did not start: $(cat "$d/redis.out" "$d/redis.log" 2>/dev/null | tail -1)"
       return
     fi
     sleep 0.05 # polling interval under a deadline

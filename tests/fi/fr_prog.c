@@ -1,0 +1,116 @@
+/* fr_prog: programs whose calls the shim cannot see or that fork, for the
+ * faultrun suites (Never silent, Deterministic).
+ *   fr_prog raw        moves 64 bytes over a socketpair with raw
+ *                      syscall(SYS_write/SYS_read), as Go does; exit 0
+ *   fr_prog stdio      reads a line from a socket through fdopen + fgets
+ *   fr_prog forks N    forks N children one after another; each writes 32
+ *                      bytes to its own socketpair and makes 32 one-byte
+ *                      read()s (EINTR counted, not retried); exit 0
+ *   fr_prog spawn N    the same, but N children started one after another
+ *                      with posix_spawn (no fork handlers run in them)
+ */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int raw(void)
+{
+    int sv[2];
+    char buf[64];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    memset(buf, 'r', sizeof buf);
+    if (syscall(SYS_write, sv[1], buf, sizeof buf) != (long)sizeof buf)
+        return 1;
+    long got = 0;
+    while (got < (long)sizeof buf) {
+        long n = syscall(SYS_read, sv[0], buf, sizeof buf);
+        if (n <= 0)
+            return 1;
+        got += n;
+    }
+    return 0;
+}
+
+static int stdio(void)
+{
+    int sv[2];
+    char line[64];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    if (syscall(SYS_write, sv[1], "hello\n", 6) != 6)
+        return 2;
+    FILE *f = fdopen(sv[0], "r");
+    if (f == NULL || fgets(line, sizeof line, f) == NULL)
+        return 1;
+    fclose(f);
+    return strcmp(line, "hello\n") == 0 ? 0 : 1;
+}
+
+static int child(void)
+{
+    int sv[2];
+    char buf[32];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    memset(buf, 'c', sizeof buf);
+    if (syscall(SYS_write, sv[1], buf, sizeof buf) != (long)sizeof buf)
+        return 2;
+    for (int i = 0; i < 32; i++)
+        if (read(sv[0], buf, 1) < 0 && errno != EINTR)
+            return 1;
+    return 0;
+}
+
+static int forks(int n)
+{
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return 2;
+        if (pid == 0)
+            _exit(child());
+        int status;
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+extern char **environ;
+
+static int spawns(const char *self, int n)
+{
+    char *args[] = { (char *)self, "child", NULL };
+    for (int i = 0; i < n; i++) {
+        pid_t pid;
+        int status;
+        if (posix_spawn(&pid, self, NULL, NULL, args, environ) != 0)
+            return 2;
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "raw") == 0)
+        return raw();
+    if (argc == 2 && strcmp(argv[1], "stdio") == 0)
+        return stdio();
+    if (argc == 3 && strcmp(argv[1], "forks") == 0)
+        return forks(atoi(argv[2]));
+    if (argc == 3 && strcmp(argv[1], "spawn") == 0)
+        return spawns(argv[0], atoi(argv[2]));
+    if (argc == 2 && strcmp(argv[1], "child") == 0)
+        return child();
+    fprintf(stderr, "usage: fr_prog raw | stdio | forks N | spawn N | child\n");
+    return 2;
+}
