@@ -103,9 +103,11 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 	if [ -n "$$fail" ]; then echo "fi-valgrind FAILED:$$fail"; exit 1; fi; echo "fi-valgrind: clean"
 
 # For `make SANITIZE=thread tsan`: the shim's threaded tests (test_readiness
-# runs an edge-triggered echo in threads through the interposed waits).
-fi-tsan: $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_SO)
-	@fail=; for t in $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness; do \
+# runs an edge-triggered echo in threads through the interposed waits;
+# test_possible signals a stalled read from another thread).
+FI_TSAN_TESTS := $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_TDIR)/test_possible
+fi-tsan: $(FI_TSAN_TESTS) $(FI_SO)
+	@fail=; for t in $(FI_TSAN_TESTS); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	if [ -n "$$fail" ]; then echo "fi-tsan FAILED:$$fail"; exit 1; fi
 
