@@ -20,10 +20,23 @@
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
 /* Fast-path gate owned here: the calls any active rule names (1u << FI_C_*;
- * the recorded calls while replaying). Only engine.c writes it. The
+ * the recorded calls while replaying). Only engine.c writes it; read it
+ * through the two functions below. The
  * other gate (some descriptor may carry state) is fdstate.c's:
  * fi_fd_gate() in fdstate.h. */
 extern _Atomic unsigned fi_rule_mask;
+
+/* Nonzero when some active rule names CALL (one relaxed load). */
+static inline unsigned fi_engine_names(enum fi_call call)
+{
+    return (atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u;
+}
+
+/* Nonzero when some active rule names any call. */
+static inline unsigned fi_engine_any_rule(void)
+{
+    return atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0;
+}
 
 /* One call as the engine sees it. A rule is counted when it names CALL
  * and selects FD (fd=; waits match whatever they watch) and, when it has

@@ -46,8 +46,7 @@ struct fi_io {
  * relaxed loads: engine.c's rule mask and fdstate.c's gate. */
 static inline unsigned fi_hot(enum fi_call call)
 {
-    return ((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u) |
-           fi_fd_gate();
+    return fi_engine_names(call) | fi_fd_gate();
 }
 
 /* What FD is (fd=sock|pipe, message sockets): from fdstate's cache, or

@@ -132,8 +132,7 @@ static _Atomic uint64_t wait_calls[3];
 /* Nonzero when a wait of family CALL must take the slow path. */
 static unsigned wait_hot(enum fi_call call)
 {
-    return ((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u) |
-           fi_fd_any_marked();
+    return fi_engine_names(call) | fi_fd_any_marked();
 }
 
 static void sleep_ms(long ms)
@@ -146,7 +145,7 @@ static void sleep_ms(long ms)
 /* A wait rule: 0 to go on with the wait, -1 (errno set) to fail it. */
 static int wait_rule(enum fi_call call)
 {
-    if (!((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u))
+    if (!fi_engine_names(call))
         return 0;
     int saved = errno;
     struct fi_rule r;
