@@ -19,11 +19,10 @@
 /* What the caller knows of the descriptor, for fd=sock|pipe. */
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
-/* Fast-path gate owned here: the calls any active rule names (1u << FI_C_*;
- * the recorded calls while replaying). Only engine.c writes it; read it
- * through the two functions below. The
- * other gate (some descriptor may carry state) is fdstate.c's:
- * fi_fd_gate() in fdstate.h. */
+/* The fast path's first gate, owned here: the calls any active rule names
+ * (1u << FI_C_*; the recorded calls while replaying). Only engine.c
+ * writes it; read it through the two functions below. The second gate
+ * (some descriptor may carry state) is fdstate.c's: fi_fd_gate(). */
 extern _Atomic unsigned fi_rule_mask;
 
 /* Nonzero when some active rule names CALL (one relaxed load). */
