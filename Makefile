@@ -91,7 +91,7 @@ all: $(ALL_BIN)
 # and time-sensitive servers), every one even after a failure, and the
 # target fails if any failed.
 define run_each
-	@fail=; for t in $(1); do \
+	+@fail=; for t in $(1); do \
 	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi

@@ -23,6 +23,10 @@ MUTANTS_RUN += mutants-wrap mutants-server
 
 mutants-check: $(MUTANT_TOOL)
 	$(MUTANT_TOOL) check $(MUTANT_MANIFESTS)
+	@mkdir -p $(MUTANT_OUT); m=$(MUTANT_OUT)/not-once.manifest; \
+	printf 'mutant x\nbreaks R1\nfile wrap/wrap.c\n<<<<\n    return -1;\n====\n>>>>\n' >$$m; \
+	if $(MUTANT_TOOL) check $$m >/dev/null 2>&1; then \
+	  echo "mutants-check: an original found more than once was accepted"; exit 1; fi
 
 # The wrap suite's objects come from tests/wrap.mk (wrap-test-objs).
 mutants-wrap: wrap-test-objs $(MUTANT_TOOL) $(FI_SO) $(LIBWRAP)
