@@ -2,8 +2,10 @@
 # it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk,
 # man/build.mk) and hooks them into the targets below by appending to the
 # *_RUN lists. A missing fragment is an error (include, not -include). The
-# names one fragment builds and another uses are set here, before any
-# fragment, so the fragments can be read in any order.
+# fragments can be read in any order: the names one fragment builds and
+# others use are set here, before any fragment; any other name of another
+# fragment is written $$(NAME) in a prerequisite list (expanded when make
+# runs the rule, after every fragment was read: .SECONDEXPANSION below).
 #
 # Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
@@ -67,6 +69,7 @@ UNINSTALL_RUN :=
         soak fuzz tsan install uninstall clean deps deps-test deps-coverage
 .DEFAULT_GOAL := all
 
+.SECONDEXPANSION:
 include faultinject/build.mk
 include wrap/build.mk
 include servers/build.mk

@@ -20,7 +20,7 @@ $(FI_TDIR)/test_fortify.o: ALL_CFLAGS += -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE
 
 ALL_BIN += $(FI_TESTS)
 
-$(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $(FI_RULES_OBJS)
+$(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $$(FI_RULES_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FI_TEST_SHIM): $(FI_TDIR)/test_shim.o $(FI_TDIR)/fiutil.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl

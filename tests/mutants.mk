@@ -36,10 +36,9 @@ mutants-wrap: wrap-test-objs $(MUTANT_TOOL) $(FI_SO) $(LIBWRAP)
 
 # A server mutant is compiled like our server objects and linked like the
 # program its manifest entry names (the lists of servers/build.mk). The
-# suite and the alternative server come from tests/server.mk; their names
-# are expanded when the rule runs, so the fragments' order does not matter.
+# suite and the alternative server come from tests/server.mk: $$(NAME), as
+# the root Makefile says, so the fragments' order does not matter.
 MUTANT_SRV_CFLAGS = $(STD_FLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -Iservers -Iwrap
-.SECONDEXPANSION:
 mutants-server: $(MUTANT_TOOL) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD) $$(SERVER_SUITE) $$(ALT_SERVER)
 	@MUTANT='$(abspath $(MUTANT_TOOL))' SUITE='$(SERVER_SUITE)' SHIM='$(abspath $(FI_SO))' \
 	  OUT='$(MUTANT_OUT)/servers' BUILD='$(BUILD)' MUTANTS_FULL='$(MUTANTS_FULL)' \
