@@ -2,8 +2,10 @@
 # it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk,
 # man/build.mk) and hooks them into the targets below by appending to the
 # *_RUN lists. A missing fragment is an error (include, not -include). The
-# names one fragment builds and another uses are set here, before any
-# fragment, so the fragments can be read in any order.
+# fragments can be read in any order: the names one fragment builds and
+# others use are set here, before any fragment; any other name of another
+# fragment is written $$(NAME) in a prerequisite list (expanded when make
+# runs the rule, after every fragment was read: .SECONDEXPANSION below).
 #
 # Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
@@ -68,6 +70,7 @@ UNINSTALL_RUN :=
         realworld
 .DEFAULT_GOAL := all
 
+.SECONDEXPANSION:
 include faultinject/build.mk
 include wrap/build.mk
 include servers/build.mk
@@ -94,7 +97,7 @@ all: $(ALL_BIN)
 # and time-sensitive servers), every one even after a failure, and the
 # target fails if any failed.
 define run_each
-	@fail=; for t in $(1); do \
+	+@fail=; for t in $(1); do \
 	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi

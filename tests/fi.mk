@@ -39,7 +39,7 @@ $(FI_TDIR)/test_fortify.o: ALL_CFLAGS += -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE
 
 ALL_BIN += $(FI_TESTS)
 
-$(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $(FI_RULES_OBJS)
+$(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $$(FI_RULES_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 # The in-process shim tests share shimtest.o (fixtures, call families,
 # descriptors); every suite's helpers are fiutil.o on tests/support.

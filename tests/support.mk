@@ -12,6 +12,8 @@ $(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/tests/support/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
+# The benchmarks take their clock from here too.
+$(BUILD)/tests/bench/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 ALL_BIN += $(TEST_SUPPORT_LIB)
 

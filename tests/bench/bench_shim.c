@@ -7,6 +7,8 @@
  *   bench_shim [PAIRS]          the driver (default 1000000 pairs)
  *   bench_shim --work PAIRS     one measured loop; prints ns per pair
  */
+#include "clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +22,6 @@
 #ifndef FI_SO_PATH
 #error "FI_SO_PATH: absolute path of libfaultinject.so"
 #endif
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int work(long pairs)
 {
