@@ -54,7 +54,7 @@ $(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil
 $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
         $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $(FI_LOGPARSE_OBJS)
+$(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FR_PROG): $(FI_TDIR)/fr_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
