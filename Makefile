@@ -66,7 +66,7 @@ INSTALL_RUN :=
 UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
-        soak fuzz tsan install uninstall clean deps deps-test deps-coverage \
+        soak fuzz tsan install uninstall clean deps deps-test deps-coverage deps-bench \
         realworld
 .DEFAULT_GOAL := all
 
@@ -105,6 +105,8 @@ endef
 
 deps deps-test:
 	@sh scripts/deps.sh cmocka valgrind mandoc
+deps-bench:
+	@sh scripts/deps.sh bench
 deps-coverage:
 	@sh scripts/deps.sh cmocka valgrind mandoc lcov
 
@@ -117,7 +119,7 @@ check: deps-test all
 valgrind: deps-test all
 	$(call run_each,$(VALGRIND_RUN))
 
-bench: all
+bench: deps-bench all
 	$(call run_each,$(BENCH_RUN))
 
 mutants: deps-test all

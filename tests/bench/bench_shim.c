@@ -151,8 +151,10 @@ int main(int argc, char **argv)
     printf("idle shim: %+.2f%% of plain wall time (goal: within 3%%); its user-mode "
            "cost %+.1f ns per pair\n", 100.0 * shim_over / best[PLAIN],
            ubest[IDLE] - ubest[PLAIN]);
-    printf("named, not firing: x%.3f of plain (goal: at most x1.20)\n",
-           best[NAMED] / best[PLAIN]);
+    printf("named, not firing: x%.3f of plain (goal: at most x1.20", best[NAMED] / best[PLAIN]);
+    if (best[FIU] > 0)
+        printf(", and at most libfiu's idle x%.3f", best[FIU] / best[PLAIN]);
+    printf(")\n");
     if (best[STRACE] > 0) {
         double st_over = best[STRACE] - best[PLAIN];
         if (shim_over > 0)
