@@ -2,8 +2,10 @@
 # it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk,
 # man/build.mk) and hooks them into the targets below by appending to the
 # *_RUN lists. A missing fragment is an error (include, not -include). The
-# names one fragment builds and another uses are set here, before any
-# fragment, so the fragments can be read in any order.
+# fragments can be read in any order: the names one fragment builds and
+# others use are set here, before any fragment; any other name of another
+# fragment is written $$(NAME) in a prerequisite list (expanded when make
+# runs the rule, after every fragment was read: .SECONDEXPANSION below).
 #
 # Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
@@ -64,10 +66,11 @@ INSTALL_RUN :=
 UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
-        soak fuzz tsan install uninstall clean deps deps-test deps-coverage \
+        soak fuzz tsan install uninstall clean deps deps-test deps-coverage deps-bench \
         realworld
 .DEFAULT_GOAL := all
 
+.SECONDEXPANSION:
 include faultinject/build.mk
 include wrap/build.mk
 include servers/build.mk
@@ -94,7 +97,7 @@ all: $(ALL_BIN)
 # and time-sensitive servers), every one even after a failure, and the
 # target fails if any failed.
 define run_each
-	@fail=; for t in $(1); do \
+	+@fail=; for t in $(1); do \
 	  $(MAKE) --no-print-directory $$t || fail="$$fail $$t"; \
 	done; \
 	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi
@@ -102,6 +105,8 @@ endef
 
 deps deps-test:
 	@sh scripts/deps.sh cmocka valgrind mandoc
+deps-bench:
+	@sh scripts/deps.sh bench
 deps-coverage:
 	@sh scripts/deps.sh cmocka valgrind mandoc lcov
 
@@ -114,7 +119,7 @@ check: deps-test all
 valgrind: deps-test all
 	$(call run_each,$(VALGRIND_RUN))
 
-bench: all
+bench: deps-bench all
 	$(call run_each,$(BENCH_RUN))
 
 mutants: deps-test all

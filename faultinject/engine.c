@@ -10,9 +10,6 @@
 #include <string.h>
 
 _Atomic unsigned fi_rule_mask;
-_Atomic unsigned fi_state_flags;
-_Atomic unsigned fi_count_bytes;
-
 
 struct slot {
     struct fi_ruleset rs;
@@ -64,20 +61,13 @@ void fi_engine_set(const struct fi_ruleset *rs)
         after |= rs->rule[i].has_after;
         atomic_store(&s->count[i], 0);
     }
-    /* after= counts bytes from when the rules are set (the shim counts
-     * only while some rule needs it, so older counts would be partial). */
-    if (after)
-        fi_fd_reset_bytes();
-    atomic_store(&fi_count_bytes, after);
+    fi_fd_rules_count_bytes(after);
     last_gen = last_gen % 65535 + 1;
     s->gen = last_gen;
     atomic_store(&current, next);
     atomic_store(&fired, 0);
     atomic_store(&fi_rule_mask, fi_replay_active() ? fi_replay_mask() : mask);
-    if (stateful)
-        atomic_fetch_or(&fi_state_flags, FI_STATE_RULES);
-    else
-        atomic_fetch_and(&fi_state_flags, ~FI_STATE_RULES);
+    fi_fd_rules_keep_state(stateful);
     atomic_store(&writer_busy, 0);
 }
 

@@ -4,6 +4,9 @@
  * Lock-free for the interposed calls (atomics only, safe in signal
  * handlers and across fork): two rule slots, readers pin the current one,
  * fi_engine_set fills the other and publishes it.
+ * Owns the rule slots, their counters and fi_rule_mask; what the rules ask
+ * of descriptors (after= bytes, per=fd) it tells fdstate.c, which owns all
+ * per-descriptor state and the gate that says some descriptor has any.
  */
 #ifndef FI_ENGINE_H
 #define FI_ENGINE_H
@@ -16,18 +19,23 @@
 /* What the caller knows of the descriptor, for fd=sock|pipe. */
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
-/* Fast-path gates: calls any active rule names (1u << FI_C_*; the
- * recorded calls while replaying), and nonzero when some descriptor may
- * carry state: FI_STATE_RULES while the rules use after= or per=fd, plus
- * FI_STATE_STICKY_ONE per descriptor state now set (reset/eof, stall), so
- * the gate closes again once those descriptors are all closed. */
+/* The fast path's first gate, owned here: the calls any active rule names
+ * (1u << FI_C_*; the recorded calls while replaying). Only engine.c
+ * writes it; read it through the two functions below. The second gate
+ * (some descriptor may carry state) is fdstate.c's: fi_fd_gate(). */
 extern _Atomic unsigned fi_rule_mask;
-extern _Atomic unsigned fi_state_flags;
-#define FI_STATE_RULES      1u
-#define FI_STATE_STICKY_ONE 2u
 
-/* Nonzero while some rule uses after= (the data calls count bytes). */
-extern _Atomic unsigned fi_count_bytes;
+/* Nonzero when some active rule names CALL (one relaxed load). */
+static inline unsigned fi_engine_names(enum fi_call call)
+{
+    return (atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u;
+}
+
+/* Nonzero when some active rule names any call. */
+static inline unsigned fi_engine_any_rule(void)
+{
+    return atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0;
+}
 
 /* One call as the engine sees it. A rule is counted when it names CALL
  * and selects FD (fd=; waits match whatever they watch) and, when it has

@@ -111,7 +111,7 @@ EXPORT FILE *fdopen(int fd, const char *mode)
 {
     FILE *f = get_fdopen()(fd, mode);
     struct fi_fdinfo info;
-    if (f != NULL && (atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0 ||
+    if (f != NULL && (fi_engine_any_rule() ||
                       fi_replay_active()) &&
         fi_look_at(fd, &info) == 0 && info.kind == FI_K_SOCK)
         fi_tally_stdio_socket(fd);

@@ -5,6 +5,9 @@
 
 #include <stdatomic.h>
 
+_Atomic unsigned fi_fd_gate_word;
+static _Atomic unsigned count_bytes;
+
 #define WORDS (FI_FD_CAP / 64)
 #define TOPS (WORDS / 64)
 
@@ -102,7 +105,7 @@ static void drop_state(int fd)
     if (had) {
         clear_marked(fd);
         atomic_fetch_add(&epoch_of[fd], 1);
-        atomic_fetch_sub(&fi_state_flags, FI_STATE_STICKY_ONE * (unsigned)had);
+        atomic_fetch_sub(&fi_fd_gate_word, FI_FD_GATE_MARKED_ONE * (unsigned)had);
     }
 }
 
@@ -189,7 +192,7 @@ void fi_fd_set_sticky(int fd, int state)
     if (old >= state)
         return;
     if (old == FI_ST_NONE)
-        atomic_fetch_add(&fi_state_flags, FI_STATE_STICKY_ONE);
+        atomic_fetch_add(&fi_fd_gate_word, FI_FD_GATE_MARKED_ONE);
     set_marked(fd);
     atomic_fetch_add(&epoch_of[fd], 1);
 }
@@ -208,7 +211,7 @@ int fi_fd_set_stall(int fd, int bits)
     if ((old | bits) == old)
         return 0;
     if (old == 0)
-        atomic_fetch_add(&fi_state_flags, FI_STATE_STICKY_ONE);
+        atomic_fetch_add(&fi_fd_gate_word, FI_FD_GATE_MARKED_ONE);
     set_marked(fd);
     atomic_fetch_add(&epoch_of[fd], 1);
     return bits & ~old;
@@ -221,7 +224,7 @@ unsigned fi_fd_state_epoch(int fd)
 
 void fi_fd_add_bytes(int fd, uint64_t n)
 {
-    if (in_range(fd) && n > 0 && atomic_load_explicit(&fi_count_bytes, RLX)) {
+    if (in_range(fd) && n > 0 && atomic_load_explicit(&count_bytes, RLX)) {
         mark_used(fd);
         atomic_fetch_add_explicit(&bytes_of[fd], n, RLX);
     }
@@ -232,11 +235,21 @@ uint64_t fi_fd_bytes(int fd)
     return in_range(fd) ? atomic_load_explicit(&bytes_of[fd], RLX) : 0;
 }
 
-void fi_fd_reset_bytes(void)
+void fi_fd_rules_count_bytes(int after)
 {
-    for (int fd = 0; fd < FI_FD_CAP; fd++)
-        if (atomic_load_explicit(&bytes_of[fd], RLX) != 0)
-            atomic_store_explicit(&bytes_of[fd], 0, RLX);
+    if (after)
+        for (int fd = 0; fd < FI_FD_CAP; fd++)
+            if (atomic_load_explicit(&bytes_of[fd], RLX) != 0)
+                atomic_store_explicit(&bytes_of[fd], 0, RLX);
+    atomic_store(&count_bytes, after != 0);
+}
+
+void fi_fd_rules_keep_state(int stateful)
+{
+    if (stateful)
+        atomic_fetch_or(&fi_fd_gate_word, FI_FD_GATE_RULES);
+    else
+        atomic_fetch_and(&fi_fd_gate_word, ~FI_FD_GATE_RULES);
 }
 
 uint64_t fi_fd_count(int rule, int fd, unsigned gen)

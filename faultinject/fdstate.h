@@ -11,10 +11,15 @@
  * each call, so that a close the shim does not see (a raw syscall) cannot
  * leave its state on a new file; other state trusts the close paths.
  * Async-signal-safe.
+ * Owns every per-descriptor record and the fast path's second gate
+ * (fi_fd_gate): only fdstate.c writes them; engine.c says what the rules
+ * need (fi_fd_rules_*), the shim and the waits read through the
+ * functions below.
  */
 #ifndef FI_FDSTATE_H
 #define FI_FDSTATE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +33,34 @@ enum { FI_ST_NONE = 0, FI_ST_EOF = 1, FI_ST_RESET = 2 };
 
 /* Stalled directions (faultinject.md, stall), a bit mask. */
 enum { FI_STALL_RD = 1, FI_STALL_WR = 2 };
+
+/* The fast path's second gate (io.h: one relaxed load): nonzero while
+ * some descriptor may carry state, that is while the rules have the data
+ * calls count per descriptor (after=, per=fd: FI_FD_GATE_RULES) or while
+ * some descriptor is sticky or stalled (FI_FD_GATE_MARKED_ONE each, so
+ * the gate closes again once those descriptors are all closed). Read it
+ * only through the two functions below. */
+extern _Atomic unsigned fi_fd_gate_word;
+#define FI_FD_GATE_RULES      1u
+#define FI_FD_GATE_MARKED_ONE 2u
+
+static inline unsigned fi_fd_gate(void)
+{
+    return atomic_load_explicit(&fi_fd_gate_word, memory_order_relaxed);
+}
+
+/* Nonzero while some descriptor is sticky or stalled (the waits). */
+static inline unsigned fi_fd_any_marked(void)
+{
+    return fi_fd_gate() & ~FI_FD_GATE_RULES;
+}
+
+/* New rules (engine.c). AFTER: some rule uses after=, so the data calls
+ * count bytes per descriptor, every count starting again from 0 (older
+ * counts would be partial: nothing counts while no rule needs it).
+ * STATEFUL: some rule uses after= or per=fd (opens the gate). */
+void fi_fd_rules_count_bytes(int after);
+void fi_fd_rules_keep_state(int stateful);
 
 /* What the descriptor is: kind, SO_TYPE for sockets (0 otherwise), and
  * its file identity. */
@@ -73,9 +106,6 @@ unsigned fi_fd_state_epoch(int fd);
 /* after=: bytes moved through FD (reads and writes). */
 void fi_fd_add_bytes(int fd, uint64_t n);
 uint64_t fi_fd_bytes(int fd);
-
-/* New rules with after=: every descriptor starts again from 0 bytes. */
-void fi_fd_reset_bytes(void);
 
 /* per=fd: counts one more call of rule RULE on FD in ruleset generation
  * GEN (1..65535) and returns the call's number (1 after a new GEN). */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "fdstate.h"
 
 struct fi_io {
     enum fi_call call;
@@ -41,14 +42,18 @@ struct fi_io {
     struct timespec *tmo;
 };
 
-/* Fast path: nonzero when CALL must go through the slow path. */
+/* Fast path: nonzero when CALL must go through the slow path. Two
+ * relaxed loads: engine.c's rule mask and fdstate.c's gate. */
 static inline unsigned fi_hot(enum fi_call call)
 {
-    return ((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u) |
-           atomic_load_explicit(&fi_state_flags, memory_order_relaxed);
+    return fi_engine_names(call) | fi_fd_gate();
 }
 
-/* What FD is (cached: fdstate.h); -1 if it is not open. Keeps errno. */
+/* What FD is (fd=sock|pipe, message sockets): from fdstate's cache, or
+ * the first time from the kernel (then cached). Only classifies: whether
+ * FD's sticky/stalled state still belongs to its file is checked by the
+ * slow path itself (shim.c, drop_stale_state). -1 if FD is not open.
+ * Keeps errno. */
 struct fi_fdinfo;
 int fi_look_at(int fd, struct fi_fdinfo *info);
 

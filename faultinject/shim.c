@@ -243,29 +243,45 @@ static int fill_info(int fd, struct fi_fdinfo *info)
     return 0;
 }
 
-/* What the descriptor is (fd=sock|pipe, message sockets): cached after the
- * first look. A descriptor with a sticky or stalled state is checked to
- * still be its file, so that its state never outlives a close the shim did
- * not see. -1 if FD is not open. Keeps errno. */
+/* What the descriptor is (see io.h): only classifies. */
 int fi_look_at(int fd, struct fi_fdinfo *info)
 {
+    if (fi_fd_info(fd, info))
+        return 0;
     int saved = errno;
-    int r = 0;
-    if (!fi_fd_info(fd, info)) {
-        r = fill_info(fd, info);
-        if (r == 0)
-            fi_fd_set_info(fd, info);
-    } else if (fi_fd_sticky(fd) != FI_ST_NONE || fi_fd_stall(fd) != 0) {
-        struct fi_fdinfo now;
-        r = fill_info(fd, &now);
-        if (r == 0 && now.ident != info->ident) {
-            fi_fd_identify(fd, now.ident);      /* another file: forget */
-            *info = now;
-            fi_fd_set_info(fd, info);
-        }
+    int r = fill_info(fd, info);
+    if (r == 0)
+        fi_fd_set_info(fd, info);
+    errno = saved;
+    return r;
+}
+
+/* FD's state is for file INFO->ident: if the number now names another
+ * file, forgets the state and makes INFO the new file's. -1 if FD is no
+ * longer open. Keeps errno. */
+static int check_file(int fd, struct fi_fdinfo *info)
+{
+    int saved = errno;
+    struct fi_fdinfo now;
+    int r = fill_info(fd, &now);
+    if (r == 0 && now.ident != info->ident) {
+        fi_fd_identify(fd, now.ident);          /* another file: forget */
+        *info = now;
+        fi_fd_set_info(fd, info);
     }
     errno = saved;
     return r;
+}
+
+/* Before a call consults FD's state: a descriptor in a sticky or stalled
+ * state must still be the file it was (fdstate.h), so that its state never
+ * outlives a close the shim did not see (a raw syscall, then the number
+ * reused). -1 if FD is no longer open. */
+static inline int drop_stale_state(int fd, struct fi_fdinfo *info)
+{
+    if (fi_fd_sticky(fd) == FI_ST_NONE && fi_fd_stall(fd) == 0)
+        return 0;
+    return check_file(fd, info);
 }
 
 /* A datagram, seqpacket or raw socket: no stream to cut, end or stall. */
@@ -387,7 +403,7 @@ ssize_t fi_io_slow(const struct fi_io *io)
     struct fi_fdinfo info;
     struct fi_rule r;
     uint64_t k;
-    if (fi_look_at(io->fd, &info) < 0)
+    if (fi_look_at(io->fd, &info) < 0 || drop_stale_state(io->fd, &info) < 0)
         return real_io(io, SIZE_MAX);    /* not open: the kernel says EBADF */
     int reading = is_read_like(io->call);
     int sticky = fi_fd_sticky(io->fd);
@@ -419,7 +435,7 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
 {
     struct fi_fdinfo info;
     uint64_t k;
-    if (fi_look_at(fd, &info) < 0)
+    if (fi_look_at(fd, &info) < 0 || drop_stale_state(fd, &info) < 0)
         return -1;
     int saved = errno;
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,

@@ -132,8 +132,7 @@ static _Atomic uint64_t wait_calls[3];
 /* Nonzero when a wait of family CALL must take the slow path. */
 static unsigned wait_hot(enum fi_call call)
 {
-    return ((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u) |
-           (atomic_load_explicit(&fi_state_flags, memory_order_relaxed) & ~FI_STATE_RULES);
+    return fi_engine_names(call) | fi_fd_any_marked();
 }
 
 static void sleep_ms(long ms)
@@ -146,7 +145,7 @@ static void sleep_ms(long ms)
 /* A wait rule: 0 to go on with the wait, -1 (errno set) to fail it. */
 static int wait_rule(enum fi_call call)
 {
-    if (!((atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u))
+    if (!fi_engine_names(call))
         return 0;
     int saved = errno;
     struct fi_rule r;
@@ -189,7 +188,7 @@ static int poll_before(struct pollfd *fds, nfds_t n, struct special *sp, int *re
 {
     int ns = 0;
     *ready = 0;
-    if (!(atomic_load_explicit(&fi_state_flags, memory_order_relaxed) & ~FI_STATE_RULES))
+    if (!fi_fd_any_marked())
         return 0;
     for (nfds_t i = 0; i < n && ns < MAX_SPECIAL; i++) {
         int fd = fds[i].fd;
@@ -277,7 +276,7 @@ EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 static int select_before(int nfds, fd_set *rd, fd_set *wr, struct special *sp)
 {
     int ns = 0;
-    if (!(atomic_load_explicit(&fi_state_flags, memory_order_relaxed) & ~FI_STATE_RULES))
+    if (!fi_fd_any_marked())
         return 0;
     if (nfds > FD_SETSIZE)
         nfds = FD_SETSIZE;
@@ -372,7 +371,7 @@ static int epoll_before(int epfd, struct epoll_event *made, int max, struct spec
 {
     int nmade = 0;
     *nstrip = 0;
-    if (!(atomic_load_explicit(&fi_state_flags, memory_order_relaxed) & ~FI_STATE_RULES))
+    if (!fi_fd_any_marked())
         return 0;
     for (int fd = fi_fd_next_marked(0); fd >= 0; fd = fi_fd_next_marked(fd + 1)) {
         struct fi_epreg reg;

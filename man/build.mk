@@ -4,6 +4,8 @@
 #   make install     installs them under $(PREFIX)/share/man: `man faultrun`
 
 MAN_PAGES := man/faultrun.1 man/faultinject.3
+# `man fi_set` and the like find faultinject(3) through a one-line .so page.
+MAN_LINKS := fi_set fi_clear fi_fired fi_error fi_active
 MAN_DIR    = $(DESTDIR)$(PREFIX)/share/man
 
 .PHONY: man-lint man-install man-uninstall
@@ -23,9 +25,13 @@ man-install: $(MAN_PAGES)
 	  s=$${p##*.}; \
 	  echo "install -m 644 $$p $(MAN_DIR)/man$$s/"; \
 	  install -d $(MAN_DIR)/man$$s && install -m 644 $$p $(MAN_DIR)/man$$s/ || exit 1; \
+	done; \
+	for n in $(MAN_LINKS); do \
+	  echo '.so man3/faultinject.3' > $(MAN_DIR)/man3/$$n.3 || exit 1; \
 	done
 
 man-uninstall:
 	@for p in $(MAN_PAGES); do \
 	  f=$(MAN_DIR)/man$${p##*.}/$${p#man/}; echo "rm -f $$f"; rm -f $$f; \
-	done
+	done; \
+	for n in $(MAN_LINKS); do rm -f $(MAN_DIR)/man3/$$n.3; done

@@ -104,6 +104,10 @@ END {
     printf "   stderr    %s\n", f[7] != "" ? f[7] : "(nothing)"
     printf "   rerun     %s WRAP_ONLY=%s\n", rerun, f[1]
   }
+  if (only != "" && total == 0) {
+    printf "check-wrap: WRAP_ONLY=%s selects no test (give test names, clause ids like L2, or prefixes like L2_)\n", only > "/dev/stderr"
+    exit 2
+  }
   printf "total: %d clauses, %d PASS, %d FAIL, %d NOT JUDGED (%d s)\n",
          total, total - fails - nots, fails, nots, secs
   if (report ~ /^junit:/) {

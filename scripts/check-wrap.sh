@@ -26,15 +26,15 @@ FUNCS="perr_exit Socket Bind Listen Connect Accept Read Write Close Readn
 Writen Readline"
 MEM_WRAP="-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=reallocarray,--wrap=free,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign,--wrap=aligned_alloc,--wrap=close"
 
-say() { [ "${WRAP_QUIET:-}" = 1 ] || echo "$@"; }
-
 [ -n "${WRAP_TESTS:-}" ] || { echo "check-wrap: WRAP_TESTS is empty" >&2; exit 2; }
 mkdir -p "$OUTDIR" || exit 2
 # Scratch files live in one temporary directory, removed however we leave.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-wrap.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+# the test files running in the background stop too (they stop their tests)
+pids=
+trap '[ -n "$pids" ] && kill $pids 2>/dev/null; exit 130' INT
+trap '[ -n "$pids" ] && kill $pids 2>/dev/null; exit 143' TERM HUP
 
 cand=${CAND_OBJ:-}
 name=${WRAP_SRC:-wrap/wrap.c}
@@ -48,10 +48,11 @@ contract_decl() {
     sed 's/.*\*\/ *//; s/^ *//; s/  */ /g'
 }
 
-# The candidate's definition of $1 at line $2 of $WRAP_SRC, as one line.
+# The candidate's declaration of a function at line $2 of file $1 (the
+# compiler's error names it: their wrap.c or a header of theirs), one line.
 cand_decl() {
-  sed -n "$2,$(($2 + 3))p" "$WRAP_SRC" | tr '\n' ' ' |
-    sed 's/{.*//; s/).*/)/; s/^ *//; s/  */ /g'
+  sed -n "$2,$(($2 + 3))p" "$1" 2>/dev/null | tr '\n' ' ' |
+    sed 's/{.*//; s/).*/)/; s/;.*//; s/^ *//; s/  */ /g'
 }
 
 if [ -n "${WRAP_SRC:-}" ]; then
@@ -74,15 +75,16 @@ if [ -n "${WRAP_SRC:-}" ]; then
     # A function defined with another signature than the contract's: its
     # rows fail, named; it is compiled under another name, the contract's
     # declaration of it left out, and a stub takes its place.
-    bad=$(sed -n "s/^[^:]*:\([0-9]*\):[0-9]*: error: conflicting types for '\([A-Za-z_]*\)'.*/\2 \1/p" \
+    # "FILE:LINE:COL: error: conflicting types for 'NAME'" -> NAME LINE FILE
+    bad=$(sed -n "s/^\([^:]*\):\([0-9]*\):[0-9]*: error: conflicting types for '\([A-Za-z_]*\)'.*/\3 \2 \1/p" \
           "$OUTDIR/compile.log" | sort -u -k1,1)
     flags=
-    cp "$WRAP_HDR" "$tmp/hdr.orig"
     for f in $(echo "$bad" | awk '{print $1}'); do
       case " $(echo $FUNCS) " in *" $f "*) ;; *) continue ;; esac
       line=$(echo "$bad" | awk -v f="$f" '$1 == f {print $2; exit}')
+      file=$(echo "$bad" | awk -v f="$f" '$1 == f {print $3; exit}')
       printf '%s\t`%s` is defined `%s`; the contract says `%s`\n' "$f" "$f" \
-        "$(cand_decl "$f" "$line")" "$(contract_decl "$f")" >>"$tmp/sigs"
+        "$(cand_decl "$file" "$line")" "$(contract_decl "$f")" >>"$tmp/sigs"
       flags="$flags -D$f=fi_cand_mismatched_$f"
       grep -vE "[ *]$f\(" "$tmp/cand/wrap.h" >"$tmp/hdr" && cp "$tmp/hdr" "$tmp/cand/wrap.h"
       stubs="$stubs $f"
@@ -141,21 +143,31 @@ export WRAP_ONLY="${WRAP_ONLY:-}"
 
 # The test files run at once (each runs its tests at once): a candidate that
 # hangs everywhere costs one deadline (WRAP_TIMEOUT), not one per test.
+# Each is a background job that execs the test binary, so that the traps
+# above reach it (and it stops its tests).
 run_file() {
   WRAP_RESULTS="$tmp/results.$1" LD_PRELOAD="$SHIM" \
     ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
-    ${RUNNER:-} "$OUTDIR/test_wrap_$1" >"$tmp/log.$1" 2>&1
+    exec ${RUNNER:-} "$OUTDIR/test_wrap_$1" >"$tmp/log.$1" 2>&1
 }
 start=$(date +%s)
 for t in $WRAP_TESTS; do
-  if [ "${WRAP_SERIAL:-}" = 1 ]; then run_file "$t"; else run_file "$t" & fi
+  run_file "$t" &
+  pids="$pids $!"
+  [ "${WRAP_SERIAL:-}" = 1 ] && wait
 done
 wait
 secs=$(( $(date +%s) - start ))
 : >"$OUTDIR/results.txt"
 for t in $WRAP_TESTS; do
   [ -f "$tmp/results.$t" ] && cat "$tmp/results.$t" >>"$OUTDIR/results.txt"
-  if [ "${WRAP_QUIET:-}" != 1 ] && [ -s "$tmp/results.$t" ]; then cat "$tmp/log.$t"; fi
+  if [ ! -s "$tmp/results.$t" ] && [ -s "$tmp/log.$t" ]; then
+    # no record at all: the file itself failed (its rows say "no test ran")
+    echo "check-wrap: test_wrap_$t gave no result; its output:" >&2
+    cat "$tmp/log.$t" >&2
+  elif [ "${WRAP_QUIET:-}" != 1 ] && [ -s "$tmp/results.$t" ]; then
+    cat "$tmp/log.$t"
+  fi
 done
 
 # One line per clause: id<TAB>what it means.

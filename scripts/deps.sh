@@ -1,9 +1,11 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
 # libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
-# (nginx-light, redis-server, redis-tools, curl). As root it runs apt-get;
-# otherwise it stops and prints the exact command. Arguments: which of
-# cmocka, valgrind, mandoc, lcov, realworld. Nothing is ever skipped silently.
+# (nginx-light, redis-server, redis-tools, curl), and for `make bench` the
+# tools it measures the shim against (strace, fiu-utils). As root it runs
+# apt-get; otherwise it stops and prints the exact command. Arguments: which
+# of cmocka, valgrind, mandoc, lcov, realworld, bench. Nothing is ever
+# skipped silently.
 set -u
 missing=
 for want in "$@"; do
@@ -20,6 +22,9 @@ for want in "$@"; do
       command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 \
         || missing="$missing redis-tools"
       command -v curl >/dev/null 2>&1 || missing="$missing curl" ;;
+    bench)
+      command -v strace >/dev/null 2>&1 || missing="$missing strace"
+      command -v fiu-run >/dev/null 2>&1 || missing="$missing fiu-utils" ;;
     *) echo "deps.sh: unknown dependency '$want'" >&2; exit 2 ;;
   esac
 done

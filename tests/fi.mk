@@ -30,7 +30,8 @@ FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) \
             $(FI_SHIM_MORE)
 
-$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject \
+# tests/support for #include "..." only: its spawn.h must not hide <spawn.h>.
+$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -iquote tests/support \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"'
 # A hardened build calls __read_chk and friends: keep -O2 even under
 # coverage's -O0, so that _FORTIFY_SOURCE takes effect.
@@ -38,22 +39,22 @@ $(FI_TDIR)/test_fortify.o: ALL_CFLAGS += -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE
 
 ALL_BIN += $(FI_TESTS)
 
-$(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $(FI_RULES_OBJS)
+$(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $$(FI_RULES_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
-$(FI_TEST_SHIM): %: %.o $(FI_TDIR)/shimtest.o $(FI_TDIR)/fiutil.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_FORTIFY): $(FI_TDIR)/test_fortify.o $(FI_TDIR)/fiutil.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_SHIM_MORE): %: %.o $(FI_TDIR)/fiutil.o
+# The in-process shim tests share shimtest.o (fixtures, call families,
+# descriptors); every suite's helpers are fiutil.o on tests/support.
+$(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_SHIM_MORE): %: %.o $(FI_TDIR)/shimtest.o \
+    $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o
+$(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+        $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
-        $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o
+        $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $(FI_LOGPARSE_OBJS)
+$(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FR_PROG): $(FI_TDIR)/fr_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -102,9 +103,11 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 	if [ -n "$$fail" ]; then echo "fi-valgrind FAILED:$$fail"; exit 1; fi; echo "fi-valgrind: clean"
 
 # For `make SANITIZE=thread tsan`: the shim's threaded tests (test_readiness
-# runs an edge-triggered echo in threads through the interposed waits).
-fi-tsan: $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_SO)
-	@fail=; for t in $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness; do \
+# runs an edge-triggered echo in threads through the interposed waits;
+# test_possible signals a stalled read from another thread).
+FI_TSAN_TESTS := $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_TDIR)/test_possible
+fi-tsan: $(FI_TSAN_TESTS) $(FI_SO)
+	@fail=; for t in $(FI_TSAN_TESTS); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	if [ -n "$$fail" ]; then echo "fi-tsan FAILED:$$fail"; exit 1; fi
 

@@ -23,6 +23,10 @@ MUTANTS_RUN += mutants-wrap mutants-server
 
 mutants-check: $(MUTANT_TOOL)
 	$(MUTANT_TOOL) check $(MUTANT_MANIFESTS)
+	@mkdir -p $(MUTANT_OUT); m=$(MUTANT_OUT)/not-once.manifest; \
+	printf 'mutant x\nbreaks R1\nfile wrap/wrap.c\n<<<<\n    return -1;\n====\n>>>>\n' >$$m; \
+	if $(MUTANT_TOOL) check $$m >/dev/null 2>&1; then \
+	  echo "mutants-check: an original found more than once was accepted"; exit 1; fi
 
 # The wrap suite's objects come from tests/wrap.mk (wrap-test-objs).
 mutants-wrap: wrap-test-objs $(MUTANT_TOOL) $(FI_SO) $(LIBWRAP)
@@ -32,10 +36,9 @@ mutants-wrap: wrap-test-objs $(MUTANT_TOOL) $(FI_SO) $(LIBWRAP)
 
 # A server mutant is compiled like our server objects and linked like the
 # program its manifest entry names (the lists of servers/build.mk). The
-# suite and the alternative server come from tests/server.mk; their names
-# are expanded when the rule runs, so the fragments' order does not matter.
+# suite and the alternative server come from tests/server.mk: $$(NAME), as
+# the root Makefile says, so the fragments' order does not matter.
 MUTANT_SRV_CFLAGS = $(STD_FLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -Iservers -Iwrap
-.SECONDEXPANSION:
 mutants-server: $(MUTANT_TOOL) $(FI_SO) $(SERVER_FORK) $(SERVER_THREAD) $$(SERVER_SUITE) $$(ALT_SERVER)
 	@MUTANT='$(abspath $(MUTANT_TOOL))' SUITE='$(SERVER_SUITE)' SHIM='$(abspath $(FI_SO))' \
 	  OUT='$(MUTANT_OUT)/servers' BUILD='$(BUILD)' MUTANTS_FULL='$(MUTANTS_FULL)' \

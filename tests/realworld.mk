@@ -15,5 +15,5 @@ deps-realworld:
 	@sh scripts/deps.sh realworld
 
 # The script bounds every transfer (curl -m 30, timeout 30); the guard stops a hung run.
-realworld: deps-realworld $(FAULTRUN) $(FI_SO) $(LOADGEN)
+realworld: deps-realworld $(FAULTRUN) $(FI_SO) $$(LOADGEN)
 	timeout -k 10 600 bash tests/realworld/realworld.sh $(FAULTRUN) $(LOADGEN) $(REALWORLD_RULES)

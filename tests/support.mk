@@ -4,7 +4,7 @@
 # $(TEST_SUPPORT_LIB) and compile with $(TEST_SUPPORT_CFLAGS); both names are
 # set in the root Makefile, so fragments can use them in any order.
 
-TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o procstat.o netio.o echoload.o)
+TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o capture.o procstat.o netio.o echoload.o)
 
 $(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
 	@mkdir -p $(dir $@)
@@ -12,5 +12,18 @@ $(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/tests/support/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
+# The benchmarks take their clock from here too.
+$(BUILD)/tests/bench/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 ALL_BIN += $(TEST_SUPPORT_LIB)
+
+# The layer's own tests (in make test).
+SUPPORT_TEST := $(BUILD)/tests/support/test_support
+$(SUPPORT_TEST): $(BUILD)/tests/support/test_support.o $(TEST_SUPPORT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+ALL_BIN += $(SUPPORT_TEST)
+
+.PHONY: support-test
+TEST_RUN += support-test
+support-test: $(SUPPORT_TEST)
+	$(SUPPORT_TEST)

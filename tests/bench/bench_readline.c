@@ -10,6 +10,7 @@
  *   bench_readline [MiB]      (default 256; BENCH_MIB also works)
  */
 #include "../../wrap/wrap.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,13 +30,6 @@
 
 static char *pattern;
 static size_t pattern_len;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Lines of 0..200 bytes mostly, a few up to 4 KiB; ends on a newline. */
 static void make_pattern(void)
@@ -222,9 +216,9 @@ static double run(const struct reader *rd, int tcp, size_t total, long *lines)
     pid_t pid;
     size_t bytes = total / (size_t)rd->slice;
     int fd = open_stream(tcp, bytes, 0, 0, &pid);
-    double t0 = now();
+    double t0 = now_s();
     *lines = rd->fn(fd);
-    double t = now() - t0;
+    double t = now_s() - t0;
     waitpid(pid, NULL, 0);
     return t * rd->slice;
 }
@@ -252,7 +246,7 @@ static double copy_run(size_t total, enum copy_mode mode)
     static char buf[65536];
     pid_t pid;
     int fd = open_stream(0, total, sizeof buf, mode == WRAPPED, &pid);
-    double t0 = now();
+    double t0 = now_s();
     for (;;) {
         ssize_t r = mode == WRAPPED ? Readn(fd, buf, sizeof buf)
                   : mode == BARE_FULL_CHUNKS ? read_full(fd, buf, sizeof buf)
@@ -260,7 +254,7 @@ static double copy_run(size_t total, enum copy_mode mode)
         if (r <= 0)
             break;
     }
-    double t = now() - t0;
+    double t = now_s() - t0;
     close(fd);
     waitpid(pid, NULL, 0);
     return t;

@@ -1,12 +1,15 @@
 /* bench_servers.c: `make bench` for the echo servers (a measurement, not a
  * test: it fails only if a server cannot be started).
  *   bench_servers SERVER_FORK SERVER_THREAD SERVER_BARE
- * 1. One stream: MiB/s echoed with 64 KiB writes, against the loopback
- *    limit (iperf3 is not used; a plain socket pump in this process moves
- *    one stream one way for the same time).
+ * Both servers are measured against SERVER_BARE, a bare single-threaded
+ * blocking echo loop doing the same work (read, upper-case, write back), in
+ * the same run, so the ratios do not depend on the machine or its load:
+ * 1. One stream: MiB/s echoed with 64 KiB writes (goals: thread server
+ *    >= 90%, fork server >= 80% of the bare loop's). The three take turns,
+ *    ROUNDS times, and each keeps its best round: a burst of load from
+ *    elsewhere then lowers one round, not one server's figure.
  * 2. Connections per second of short sessions (connect, 100 bytes, read
- *    the echo, close) with 1, 16 and 64 concurrent clients, against the
- *    ceiling of a bare single-threaded accept-echo-close loop.
+ *    the echo, close) with 1, 16 and 64 concurrent clients.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +27,7 @@
 #include "netio.h"
 #include "spawn.h"
 
-enum { CHUNK = 64 * 1024, STREAM_MS = 2000, CONN_MS = 1200 };
+enum { CHUNK = 64 * 1024, STREAM_MS = 600, ROUNDS = 5, CONN_MS = 1200 };
 
 static double stream_echo(int port)
 {
@@ -53,46 +56,6 @@ static double stream_echo(int port)
     }
     double secs = (now_ms() - t0) / 1000.0;
     net_close_rst(fd);
-    return got / secs / (1 << 20);
-}
-
-/* The loopback limit: one stream one way, writer thread and reader here. */
-static void *pump_writer(void *arg)
-{
-    int fd = *(int *)arg;
-    static char out[CHUNK];
-    long long end = now_ms() + STREAM_MS;
-    while (now_ms() < end)
-        if (send(fd, out, sizeof out, MSG_NOSIGNAL) < 0)
-            break;
-    shutdown(fd, SHUT_WR);
-    return NULL;
-}
-
-static double loopback_limit(void)
-{
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    socklen_t len = sizeof a;
-    a.sin_addr.s_addr = htonl(0x7f000001);
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(lfd, 1) < 0 ||
-        getsockname(lfd, (struct sockaddr *)&a, &len) < 0)
-        return -1;
-    int w = net_connect(ntohs(a.sin_port), 2000);
-    int r = accept(lfd, NULL, NULL);
-    pthread_t t;
-    pthread_create(&t, NULL, pump_writer, &w);
-    static char in[CHUNK];
-    size_t got = 0;
-    long long t0 = now_ms();
-    ssize_t n;
-    while ((n = recv(r, in, sizeof in, 0)) > 0)
-        got += (size_t)n;
-    double secs = (now_ms() - t0) / 1000.0;
-    pthread_join(t, NULL);
-    close(w);
-    close(r);
-    close(lfd);
     return got / secs / (1 << 20);
 }
 
@@ -166,30 +129,39 @@ static pid_t start(const char *path, int *port)
 int main(int argc, char **argv)
 {
     static const int conc[] = { 1, 16, 64 };
-    double cps[3][3], mibs[2];
+    double cps[3][3], mibs[3] = { 0, 0, 0 };
+    int port[3];
+    pid_t pid[3] = { -1, -1, -1 };
     if (argc != 4) {
         fprintf(stderr, "usage: %s SERVER_FORK SERVER_THREAD SERVER_BARE\n", argv[0]);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    double limit = loopback_limit();
-    for (int s = 0; s < 3; s++) {
-        int port;
-        pid_t pid = start(argv[1 + s], &port);
-        if (pid < 0)
+    for (int s = 0; s < 3; s++)
+        if ((pid[s] = start(argv[1 + s], &port[s])) < 0) {
+            for (int k = 0; k < s; k++)
+                proc_kill(pid[k]);
             return 1;
-        if (s < 2)
-            mibs[s] = stream_echo(port);
+        }
+    for (int r = 0; r < ROUNDS; r++)
+        for (int s = 0; s < 3; s++) {
+            double m = stream_echo(port[s]);
+            if (m > mibs[s])
+                mibs[s] = m;
+        }
+    for (int s = 0; s < 3; s++) {
         for (int c = 0; c < 3; c++)
-            cps[s][c] = conns_per_sec(port, conc[c]);
-        proc_stop(pid, SIGTERM, 2000, NULL);
+            cps[s][c] = conns_per_sec(port[s], conc[c]);
+        proc_stop(pid[s], SIGTERM, 2000, NULL);
     }
-    printf("\nserver bench (loopback; iperf3 not used: plain socket pump)\n");
-    printf("  one stream, 64 KiB writes:  loopback limit %.0f MiB/s\n", limit);
+    printf("\nserver bench (loopback, one run; the bare echo loop is the ceiling)\n");
+    printf("  one stream, 64 KiB writes, echoed (best of %d rounds of %d ms):\n", ROUNDS, STREAM_MS);
     const char *names[] = { "server_fork", "server_thread", "bare loop (ceiling)" };
+    static const int goal[] = { 80, 90 };
+    printf("    %-20s %7.0f MiB/s\n", names[2], mibs[2]);
     for (int s = 0; s < 2; s++)
-        printf("    %-14s echo %7.0f MiB/s  = %3.0f%% of the limit (goal >= 70%%)\n", names[s],
-               mibs[s], 100 * mibs[s] / limit);
+        printf("    %-20s %7.0f MiB/s = %3.0f%% of the bare loop (goal >= %d%%)\n", names[s],
+               mibs[s], 100 * mibs[s] / mibs[2], goal[s]);
     printf("  short sessions (connect, 100 bytes, echo, close), per second:\n");
     printf("    %-20s %10s %10s %10s\n", "", "1 client", "16", "64");
     for (int s = 0; s < 3; s++) {

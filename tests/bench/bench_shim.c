@@ -7,6 +7,8 @@
  *   bench_shim [PAIRS]          the driver (default 1000000 pairs)
  *   bench_shim --work PAIRS     one measured loop; prints ns per pair
  */
+#include "clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +22,6 @@
 #ifndef FI_SO_PATH
 #error "FI_SO_PATH: absolute path of libfaultinject.so"
 #endif
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int work(long pairs)
 {
@@ -156,8 +151,10 @@ int main(int argc, char **argv)
     printf("idle shim: %+.2f%% of plain wall time (goal: within 3%%); its user-mode "
            "cost %+.1f ns per pair\n", 100.0 * shim_over / best[PLAIN],
            ubest[IDLE] - ubest[PLAIN]);
-    printf("named, not firing: x%.3f of plain (goal: at most x1.20)\n",
-           best[NAMED] / best[PLAIN]);
+    printf("named, not firing: x%.3f of plain (goal: at most x1.20", best[NAMED] / best[PLAIN]);
+    if (best[FIU] > 0)
+        printf(", and at most libfiu's idle x%.3f", best[FIU] / best[PLAIN]);
+    printf(")\n");
     if (best[STRACE] > 0) {
         double st_over = best[STRACE] - best[PLAIN];
         if (shim_over > 0)

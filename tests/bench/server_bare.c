@@ -1,6 +1,7 @@
-/* server_bare.c: the ceiling for connections per second in `make bench`:
- * one thread, blocking accept, echo until end of stream, close. No
- * concurrency, no error handling beyond "drop the client".
+/* server_bare.c: the ceiling the servers are measured against in `make
+ * bench`: one thread, blocking accept, then read, upper-case, write all,
+ * until end of stream, close. No concurrency, no timeouts, no error
+ * handling beyond "drop the client"; the same 64 KiB buffer as echo.c.
  *   server_bare PORT */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,6 +9,22 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+enum { BUF = 64 * 1024 };
+
+static void echo(int cfd)
+{
+    static char buf[BUF];
+    ssize_t n, w;
+    while ((n = read(cfd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i] >= 'a' && buf[i] <= 'z')
+                buf[i] = (char)(buf[i] - 32);
+        for (ssize_t off = 0; off < n; off += w)
+            if ((w = write(cfd, buf + off, (size_t)(n - off))) <= 0)
+                return;
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -24,15 +41,7 @@ int main(int argc, char **argv)
         int cfd = accept(lfd, NULL, NULL);
         if (cfd < 0)
             continue;
-        char buf[4096];
-        ssize_t n;
-        while ((n = read(cfd, buf, sizeof buf)) > 0) {
-            for (ssize_t i = 0; i < n; i++)
-                if (buf[i] >= 'a' && buf[i] <= 'z')
-                    buf[i] = (char)(buf[i] - 32);
-            if (write(cfd, buf, (size_t)n) != n) /* one write: 100-byte sessions */
-                break;
-        }
+        echo(cfd);
         close(cfd);
     }
 }

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 
+#include "clock.h"
 #include "faultinject.h"
 #include "fiutil.h"
 #include "shimtest.h"
@@ -110,7 +111,7 @@ void on_sigpipe(int sig)
 int setup(void **state)
 {
     (void)state;
-    alarm(20);          /* a hang fails this test fast */
+    alarm(30);          /* a hang fails this test fast */
     fi_clear();
     sigpipes = 0;
     return 0;
@@ -124,12 +125,17 @@ int teardown(void **state)
     return 0;
 }
 
+void set_rules(const char *rules)
+{
+    if (fi_set(rules) != 0)
+        fail_msg("fi_set(%s): %s", rules, fi_error());
+}
+
 void set_rule(const char *fmt, const char *name)
 {
     char rule[256];
     snprintf(rule, sizeof rule, fmt, name);
-    if (fi_set(rule) != 0)
-        fail_msg("fi_set(%s): %s", rule, fi_error());
+    set_rules(rule);
 }
 
 void fill(char *buf, size_t n, unsigned seed)
@@ -172,4 +178,63 @@ void read_calls(int fd, int ncalls, int *result)
         ssize_t r = read(fd, &b, 1);
         result[i] = r == 1 ? 1 : r == 0 ? 0 : -errno;
     }
+}
+
+/* ---- a signal to a sleeping thread --------------------------------------- */
+
+struct nudge {
+    pthread_t target;
+    pid_t tid;
+    int sig;
+    long long deadline;
+};
+
+/* Thread TID's state letter (R, S, D, ...), or 0. */
+static char thread_state(pid_t tid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    line[n] = '\0';
+    const char *end = strrchr(line, ')');       /* the name may hold spaces */
+    return end != NULL && end[1] == ' ' ? end[2] : 0;
+}
+
+static void *nudger(void *arg)
+{
+    struct nudge *n = arg;
+    intptr_t sent = 0;
+    struct timespec tick = { 0, 200000 };     /* polled, under the deadline */
+    while (now_ms() < n->deadline) {
+        if (thread_state(n->tid) == 'S') {
+            sent = pthread_kill(n->target, n->sig) == 0;
+            break;
+        }
+        nanosleep(&tick, NULL);
+    }
+    free(n);
+    return (void *)sent;
+}
+
+pthread_t nudge_when_asleep(int sig, int timeout_ms)
+{
+    struct nudge *n = malloc(sizeof *n);
+    assert_non_null(n);
+    *n = (struct nudge){ pthread_self(), gettid(), sig, now_ms() + timeout_ms };
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, nudger, n), 0);
+    return t;
+}
+
+int nudge_join(pthread_t t)
+{
+    void *sent;
+    assert_int_equal(pthread_join(t, &sent), 0);
+    return sent != NULL;
 }

@@ -1,10 +1,12 @@
-/* shimtest.h: what test_shim_faults, test_shim_options and
- * test_shim_promises share: one table entry per data call family, the
- * fixtures (a 20 s alarm per test, rules cleared before and after), and
- * small descriptor helpers. */
+/* shimtest.h: what the in-process shim tests (test_shim_faults, _options,
+ * _promises, test_fortify, test_readiness, test_xfer, test_possible)
+ * share: the fixtures (a 30 s alarm per test, rules cleared before and
+ * after), one table entry per data call family, and small descriptor
+ * helpers. */
 #ifndef SHIMTEST_H
 #define SHIMTEST_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -26,7 +28,10 @@ void on_sigpipe(int sig);
 int setup(void **state);
 int teardown(void **state);
 
-/* fi_set(FMT with NAME for %s), failing the test if refused. */
+/* fi_set(RULES), failing the test if refused. */
+void set_rules(const char *rules);
+
+/* set_rules(FMT with NAME for %s). */
 void set_rule(const char *fmt, const char *name);
 
 /* N bytes of the test pattern SEED. */
@@ -42,6 +47,14 @@ ssize_t take(int fd, char *buf, size_t n);
 void nonblocking(int fd);
 
 void close_pair(int sv[2]);
+
+/* For a call that should sleep until a signal (or be interrupted by one):
+ * starts a thread that waits until the calling thread sleeps in the
+ * kernel (state S in /proc) and then sends it SIG once, all within
+ * TIMEOUT_MS. nudge_join: 1 if the signal was sent, 0 if the calling
+ * thread never slept in time. */
+pthread_t nudge_when_asleep(int sig, int timeout_ms);
+int nudge_join(pthread_t t);
 
 /* Reads 1 byte NCALLS times; result[i] is 1, 0 or -errno. */
 void read_calls(int fd, int ncalls, int *result);

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "faultinject.h"
+#include "clock.h"
 #include "fiutil.h"
+#include "shimtest.h"
 
 #if !defined(_FORTIFY_SOURCE) || _FORTIFY_SOURCE < 1 || !defined(__OPTIMIZE__)
 #error "test_fortify.c must be built with -O2 -D_FORTIFY_SOURCE=2"
@@ -34,22 +36,6 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 
 /* Sizes the compiler cannot see, so the checked variants are called. */
 static volatile size_t ten = 10, three = 3;
-
-static int setup(void **state)
-{
-    (void)state;
-    alarm(20);
-    fi_clear();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_clear();
-    alarm(0);
-    return 0;
-}
 
 static void CALLS_read_chk_counts_as_read(void **state)
 {
@@ -126,8 +112,7 @@ static void CALLS_chk_overflow_still_aborts(void **state)
                 __recvfrom_chk(sv[0], small, too_big, sizeof small, 0, NULL, NULL);
             exit(0);
         }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
+        int status = fiu_wait(pid);
         assert_true(WIFSIGNALED(status));
         assert_int_equal(WTERMSIG(status), SIGABRT);
     }

@@ -27,54 +27,21 @@
 #include <unistd.h>
 
 #include "faultinject.h"
+#include "clock.h"
 #include "fiutil.h"
-
-static int setup(void **state)
-{
-    (void)state;
-    alarm(30);
-    fi_clear();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_clear();
-    alarm(0);
-    return 0;
-}
+#include "shimtest.h"
 
 static void set_rulef(const char *fmt, int port)
 {
     char rules[256];
     snprintf(rules, sizeof rules, fmt, port);
-    if (fi_set(rules) != 0)
-        fail_msg("fi_set(%s): %s", rules, fi_error());
-}
-
-static void set_rules(const char *rules)
-{
-    set_rulef(rules, 0);
-}
-
-static void close_pair(int sv[2])
-{
-    close(sv[0]);
-    close(sv[1]);
+    set_rules(rules);
 }
 
 static void timeout_of(int fd, int opt, long ms)
 {
     struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
     assert_int_equal(setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv), 0);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- EAGAIN: only where the kernel could say it ------------------------ */
@@ -151,7 +118,7 @@ static void STALL_recv_with_timeout_waits_it_out_then_eagain_data_stays(void **s
     timeout_of(sv[0], SO_RCVTIMEO, 1000);
     assert_int_equal(write(sv[1], "abcdef", 6), 6);
     set_rules("recv:stall");
-    double t0 = now_ms();
+    long long t0 = now_ms();
     assert_int_equal(recv(sv[0], b, sizeof b, 0), -1);
     assert_int_equal(errno, EAGAIN);
     assert_true(now_ms() - t0 >= 900);
@@ -218,15 +185,16 @@ static void STALL_blocking_read_without_timeout_ends_on_a_signal(void **state)
     assert_int_equal(write(sv[1], "abc", 3), 3);
     struct sigaction sa = { .sa_handler = on_tick, .sa_flags = SA_RESTART };
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     ticks = 0;
-    struct itimerval it = { { 0, 0 }, { 0, 100000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
     set_rules("read:stall");
+    /* The signal once this thread sleeps in the stalled read. */
+    pthread_t nudge = nudge_when_asleep(SIGUSR2, 10000);
     assert_int_equal(read(sv[0], b, sizeof b), -1);
     assert_int_equal(errno, EINTR);
+    assert_true(nudge_join(nudge));
     assert_int_equal(ticks, 1);
-    signal(SIGALRM, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
     close_pair(sv);
 }
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 
+#include "clock.h"
 #include "faultinject.h"
 #include "fiutil.h"
 #include "shimtest.h"
@@ -184,54 +186,175 @@ static void OPT_per_fd_counts_each_descriptor(void **state)
     close_pair(b);
 }
 
-/* Fires pattern of `read:eintr:p=P` over N calls on a full socket. */
-struct churn {
-    int fd;
-    _Atomic int stop;
-    _Atomic long calls;
+/* ---- CTL: fi_set while other threads call ------------------------------
+ * Each rule set gives each call family its own errno, so a failed call
+ * names the one rule set (and family) whose fault it is; a real call on a
+ * non-blocking socketpair either moves bytes or says EAGAIN. */
+struct churn_set {
+    const char *rules;
+    int send_err, recv_err;             /* 0: the set names no such call */
 };
 
+static const struct churn_set churn_sets[] = {
+    { "send:error=ENETDOWN:p=0.5;recv:error=EHOSTDOWN:p=0.5", ENETDOWN, EHOSTDOWN },
+    { "send:error=ENETUNREACH:when=2+3;recv:error=EHOSTUNREACH:when=1+2", ENETUNREACH,
+      EHOSTUNREACH },
+    { "recv:error=EPROTO:when=2+2:per=fd", 0, EPROTO },
+    { "", 0, 0 },
+};
+enum { NSETS = sizeof churn_sets / sizeof churn_sets[0] };
+
+/* Rule set J (churn_sets[J % NSETS]) is installed between set_started
+ * reaching J and set_done reaching J, so a call that starts once set_done
+ * is D0 and ends before set_started passes S1 decided under a set in
+ * D0..S1. */
+static _Atomic long set_started, set_done;
+
+struct churn {
+    int sv[2];
+    long limit;                 /* calls to make; 0: until stop */
+    _Atomic int stop;
+    _Atomic long seen;          /* set_done at the start of the last call made */
+    long faults;                /* calls that failed with a rule's errno */
+    long narrow;                /* of those, decided while not every set could be in force */
+    char bad[200];              /* the first result no rule set in force explains */
+};
+
+/* Whether rule set F was in force for some J in D0..S1. */
+static int in_window(int f, long d0, long s1)
+{
+    for (long j = d0; j <= s1; j++)
+        if (j % NSETS == f)
+            return 1;
+    return 0;
+}
+
+static void judge(struct churn *c, int reading, int e, long d0, long s1)
+{
+    int f = -1;
+    for (int i = 0; i < NSETS; i++)
+        if (e == (reading ? churn_sets[i].recv_err : churn_sets[i].send_err))
+            f = i;
+    c->faults++;
+    c->narrow += s1 - d0 < NSETS - 1;
+    if (c->bad[0] != '\0')
+        return;
+    if (f < 0)
+        snprintf(c->bad, sizeof c->bad, "%s failed with %s: not a fault any rule set gives it",
+                 reading ? "recv" : "send", strerrorname_np(e));
+    else if (!in_window(f, d0, s1))
+        snprintf(c->bad, sizeof c->bad,
+                 "%s failed with %s of '%s', but only sets %ld..%ld were in force",
+                 reading ? "recv" : "send", strerrorname_np(e), churn_sets[f].rules, d0 % NSETS,
+                 s1 % NSETS);
+}
+
+/* Sends and receives 64 bytes in turn on its own socketpair, judging
+ * every result. */
 static void *churner(void *arg)
 {
     struct churn *c = arg;
     char b[64] = { 0 };
-    while (!atomic_load(&c->stop)) {
-        ssize_t w = send(c->fd, b, sizeof b, MSG_DONTWAIT | MSG_NOSIGNAL);
-        ssize_t r = recv(c->fd, b, sizeof b, MSG_DONTWAIT);
-        (void)w;
-        (void)r;
-        c->calls++;
+    for (long i = 0; c->limit ? i < c->limit : !atomic_load(&c->stop); i++) {
+        int reading = i % 2;
+        long d0 = atomic_load(&set_done);
+        ssize_t r = reading ? recv(c->sv[1], b, sizeof b, MSG_DONTWAIT)
+                            : send(c->sv[0], b, sizeof b, MSG_DONTWAIT | MSG_NOSIGNAL);
+        int e = errno;
+        long s1 = atomic_load(&set_started);
+        atomic_store(&c->seen, d0);
+        if (r < 0 && e != EAGAIN)
+            judge(c, reading, e, d0, s1);
     }
     return NULL;
 }
 
+static void start_churn(struct churn *c, pthread_t *t, int n, long limit)
+{
+    for (int i = 0; i < n; i++) {
+        c[i].limit = limit;
+        atomic_store(&c[i].stop, 0);
+        atomic_store(&c[i].seen, -1);
+        c[i].faults = c[i].narrow = 0;
+        c[i].bad[0] = '\0';
+        assert_int_equal(pthread_create(&t[i], NULL, churner, &c[i]), 0);
+    }
+}
+
+/* Joins the threads; the faults they saw, failing on any unexplained result. */
+static long stop_churn(struct churn *c, pthread_t *t, int n, long *narrow)
+{
+    long faults = 0;
+    for (int i = 0; i < n; i++)
+        atomic_store(&c[i].stop, 1);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < n; i++) {
+        if (c[i].bad[0] != '\0')
+            fail_msg("thread %d: %s", i, c[i].bad);
+        faults += c[i].faults;
+        *narrow += c[i].narrow;
+    }
+    return faults;
+}
+
+/* The rules change under calls in four threads: every call either gets
+ * the kernel's answer or exactly the fault of a rule set that was in
+ * force while it ran (never an older set's after fi_set returned, never
+ * one family's fault on the other, never anything during ""); then, with
+ * the threads' calls all made under one set, fi_fired() is the number of
+ * faults they saw, which when=2+3 and when=1+2 fix exactly. */
 static void CTL_fi_set_while_other_threads_call(void **state)
 {
     (void)state;
-    enum { N = 4 };
-    int sv[N][2];
+    enum { N = 4, ROUNDS = 100, CALLS = 1000 };
     pthread_t t[N];
     struct churn c[N];
-    for (int i = 0; i < N; i++) {
-        fiu_pair(sv[i]);
-        c[i] = (struct churn){ .fd = sv[i][i % 2] };
-        assert_int_equal(pthread_create(&t[i], NULL, churner, &c[i]), 0);
+    for (int i = 0; i < N; i++)
+        fiu_pair(c[i].sv);
+    atomic_store(&set_started, 0);
+    assert_int_equal(fi_set(churn_sets[0].rules), 0);
+    atomic_store(&set_done, 0);
+    start_churn(c, t, N, 0);
+    long stuck = -1, refused = -1;
+    for (long j = 1; j <= ROUNDS && stuck < 0 && refused < 0; j++) {
+        atomic_store(&set_started, j);
+        if (fi_set(churn_sets[j % NSETS].rules) != 0)
+            refused = j;
+        atomic_store(&set_done, j);
+        /* The next change once some thread has made a call under this set
+         * (thread j % N, so that each sees sets change under it). */
+        long long deadline = now_ms() + 10000;
+        while (atomic_load(&c[j % N].seen) < j && stuck < 0)
+            if (now_ms() > deadline)
+                stuck = j;
+            else
+                sched_yield();
     }
-    static const char *const sets[] = { "rd:short=3;wr:eagain:p=0.5", "send:eintr:when=2+3",
-                                        "recv:short=1:per=fd", "" };
-    /* Until every thread has made many calls under changing rules. */
-    for (int i = 0, busy = 0; i < 2000 || !busy; i++) {
-        assert_int_equal(fi_set(sets[i % 4]), 0);
-        busy = 1;
-        for (int j = 0; j < N; j++)
-            busy &= atomic_load(&c[j].calls) > 200;
-    }
-    for (int i = 0; i < N; i++) {
-        atomic_store(&c[i].stop, 1);
-        pthread_join(t[i], NULL);
-        assert_true(c[i].calls > 0);
-        close_pair(sv[i]);
-    }
+    long narrow = 0;
+    long faults = stop_churn(c, t, N, &narrow);
+    if (refused >= 0)
+        fail_msg("fi_set(%s): %s", churn_sets[refused % NSETS].rules, fi_error());
+    if (stuck >= 0)
+        fail_msg("thread %ld made no call under rule set %ld in 10 s", stuck % N, stuck);
+    /* Not judged unless faults fired and some were pinned to fewer sets
+     * than all. */
+    assert_true(faults > 0);
+    assert_true(narrow > 0);
+
+    /* One set throughout: CALLS calls per thread, half sends, half recvs. */
+    long last = (ROUNDS / NSETS + 1) * NSETS + 1;     /* after ROUNDS, set 1 again */
+    atomic_store(&set_started, last);
+    assert_int_equal(fi_set(churn_sets[last % NSETS].rules), 0);
+    atomic_store(&set_done, last);
+    start_churn(c, t, N, CALLS);
+    faults = stop_churn(c, t, N, &narrow);
+    long sends = N * CALLS / 2, recvs = N * CALLS / 2;
+    long want = (sends - 2) / 3 + 1 + (recvs - 1) / 2 + 1;     /* when=2+3, when=1+2 */
+    assert_int_equal(faults, want);
+    assert_int_equal(fi_fired(), want);
+    for (int i = 0; i < N; i++)
+        close_pair(c[i].sv);
 }
 
 static void CTL_fi_set_bad_rule_keeps_the_old_ones(void **state)

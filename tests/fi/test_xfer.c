@@ -21,44 +21,9 @@
 #include <unistd.h>
 
 #include "faultinject.h"
+#include "clock.h"
 #include "fiutil.h"
-
-static volatile sig_atomic_t sigpipes;
-
-static void on_sigpipe(int sig)
-{
-    (void)sig;
-    sigpipes++;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    alarm(30);
-    fi_clear();
-    sigpipes = 0;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_clear();
-    alarm(0);
-    return 0;
-}
-
-static void set_rules(const char *rules)
-{
-    if (fi_set(rules) != 0)
-        fail_msg("fi_set(%s): %s", rules, fi_error());
-}
-
-static void close_pair(int sv[2])
-{
-    close(sv[0]);
-    close(sv[1]);
-}
+#include "shimtest.h"
 
 /* An unlinked temporary file holding LEN bytes of pattern SEED. */
 static int pattern_file(size_t len, unsigned seed)

@@ -33,6 +33,7 @@ has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
 # Builds mutant $1 (file $2, program $3) as $OUT/$1/$3; 0 or a message on stdout.
 build() {
   d="$OUT/$1" obj="$BUILD/${2%.c}.o"
+  case $3 in *[!a-z_]*|'') echo "build: '$3' is not a program name"; return 1 ;; esac
   mkdir -p "$d" || return 1
   "$MUTANT" apply "$MANIFEST" "$1" "$d/$(basename "$2")" 2>&1 || return 1
   objs=$(eval echo "\${PROG_$3:-}")

@@ -26,6 +26,8 @@
  * Exit status: 0 when every checked byte was right and nothing stalled,
  * 1 on any error, 2 on bad usage.
  */
+#include "clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,13 +73,6 @@ struct stats {
     long started, complete, deliberate, early, errors, retries, peak;
     uint64_t bytes_tx, bytes_rx;
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t splitmix64(uint64_t x)
 {
@@ -156,9 +151,9 @@ static int free_port(void)
  * that connects and leaves, which S2/S5 allow). */
 static int wait_port(int port, double seconds)
 {
-    double deadline = now() + seconds;
+    double deadline = now_s() + seconds;
     struct sockaddr_in sa = loopback(port);
-    while (now() < deadline) {
+    while (now_s() < deadline) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0)
             return 1;
@@ -253,7 +248,7 @@ static int open_conn(struct gen *g, long idx)
     else if (pm < (unsigned)(g->o.reset_pm + g->o.vanish_pm + g->o.halfreset_pm))
         c->action = A_HALFRESET;
     c->state = C_CONNECTING;
-    c->progress = now();
+    c->progress = now_s();
     c->events = EPOLLOUT;
     struct epoll_event e = {.events = EPOLLOUT, .data.u64 = (uint64_t)idx};
     if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
@@ -317,7 +312,7 @@ static void do_write(struct gen *g, long idx)
         }
         c->tx += (uint64_t)w;
         g->st.bytes_tx += (uint64_t)w;
-        c->progress = now();
+        c->progress = now_s();
     }
     if (c->action == A_VANISH && c->round == c->action_round) {
         g->st.deliberate++; /* S5: a client that closes without reading */
@@ -380,7 +375,7 @@ static void do_read(struct gen *g, long idx)
         }
         c->rx += (uint64_t)r;
         g->st.bytes_rx += (uint64_t)r;
-        c->progress = now();
+        c->progress = now_s();
         if (c->state == C_ROUNDS && c->rx == c->round_end && c->tx == c->round_end) {
             on_round_done(g, idx);
             if (c->state == C_FREE)
@@ -402,7 +397,7 @@ static void on_connected(struct gen *g, long idx)
     }
     c->state = C_ROUNDS;
     c->tx = c->rx = 0;
-    c->progress = now();
+    c->progress = now_s();
     start_round(g, idx);
 }
 
@@ -483,7 +478,7 @@ static int parse(int argc, char **argv, struct opts *o)
 static int run(struct gen *g)
 {
     const struct opts *o = &g->o;
-    double t0 = now();
+    double t0 = now_s();
     double stop_new = o->seconds > 0 ? t0 + o->seconds : 1e300;
     /* After the last start, connections get this long to finish; without
      * -s the stall check alone bounds the run. */
@@ -492,7 +487,7 @@ static int run(struct gen *g)
     struct epoll_event ev[256];
 
     for (;;) {
-        double t = now();
+        double t = now_s();
         int may_start = t < stop_new && (o->total == 0 || g->next_id < o->total);
         if (may_start) {
             for (long i = 0; i < o->concurrent && g->active < o->concurrent; i++) {
@@ -516,7 +511,7 @@ static int run(struct gen *g)
             if (g->c[idx].state != C_FREE)
                 on_event(g, idx, ev[k].events);
         }
-        t = now();
+        t = now_s();
         if (t - last_scan >= 1.0) { /* stalled connections fail the run */
             last_scan = t;
             for (long i = 0; i < o->concurrent; i++) {
@@ -568,9 +563,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < g.o.concurrent; i++)
         g.c[i].fd = -1;
-    double t0 = now();
+    double t0 = now_s();
     rc = run(&g);
-    double dt = now() - t0;
+    double dt = now_s() - t0;
     for (int i = 0; i < g.o.concurrent; i++)
         if (g.c[i].state != C_FREE)
             close(g.c[i].fd);

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OUT_MAX   65536     /* output kept per test (the rest is dropped) */
+#define OUT_MAX   65536     /* output kept per test (its last part) */
 #define MAX_TESTS 64
 #define FIELD     8192      /* one escaped field of a record */
 
@@ -26,7 +26,7 @@ struct run {
     pid_t pid;              /* 0: not started; -1: finished */
     int fd;                 /* the pipe's read end, -1 once at EOF */
     int status, timed_out, reaped;
-    double start;
+    double start, end;
     size_t len;
     char state[96];         /* what a timed-out child was doing */
 };
@@ -114,6 +114,9 @@ static void run_child(const struct CMUnitTest *t, int outfd, int timeout)
     int rc;
 
     setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     dup2(outfd, 1);
     dup2(outfd, 2);
     close(outfd);
@@ -130,6 +133,17 @@ static void run_child(const struct CMUnitTest *t, int outfd, int timeout)
 }
 
 /* ---- the parent ---- */
+
+/* Interrupted (^C, a CI timeout): the tests' process groups go too; they
+ * are not in ours, so nothing else would stop them. */
+static void on_interrupt(int sig)
+{
+    for (size_t i = 0; i < MAX_TESTS; i++)
+        if (runs[i].pid > 0)
+            kill(-runs[i].pid, SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 static void start(struct run *r, int timeout)
 {
@@ -165,11 +179,14 @@ static void take_output(struct run *r, char *out)
     ssize_t n;
 
     while ((n = read(r->fd, tmp, sizeof tmp)) > 0) {
-        size_t k = (size_t)n;
-        if (r->len + k > OUT_MAX - 1)
-            k = OUT_MAX - 1 - r->len;
-        memcpy(out + r->len, tmp, k);
-        r->len += k;
+        if (r->len + (size_t)n > OUT_MAX - 1) {
+            /* full: the oldest half goes, the end is what tells */
+            size_t drop = OUT_MAX / 2;
+            memmove(out, out + drop, r->len - drop);
+            r->len -= drop;
+        }
+        memcpy(out + r->len, tmp, (size_t)n);
+        r->len += (size_t)n;
     }
     if (n == 0) {
         close(r->fd);
@@ -203,15 +220,16 @@ static void describe(pid_t pid, char *state, size_t size)
 /* The child is gone or out of time: kill its group, collect the rest. */
 static void finish(struct run *r, char *out)
 {
-    double end = now() + 2;
+    double drain_until = now() + 2;
 
+    r->end = now();
     kill(-r->pid, SIGKILL);
     if (!r->reaped) {
         kill(r->pid, SIGKILL);
         while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
             ;
     }
-    while (r->fd >= 0 && now() < end) {
+    while (r->fd >= 0 && now() < drain_until) {
         struct pollfd p = { .fd = r->fd, .events = POLLIN };
         poll(&p, 1, 100);
         take_output(r, out);
@@ -391,7 +409,7 @@ static int report(struct run *r, const char *out, int timeout, int results)
     parse(out, &p);
     v = verdict_of(r, &p, timeout);
     if (strcmp(v, "PASS") == 0)
-        printf("[  OK  ] %s (%.2f s)\n", r->t->name, now() - r->start);
+        printf("[  OK  ] %s (%.2f s)\n", r->t->name, r->end - r->start);
     else
         printf("[ %s ] %s: %s\n", strcmp(v, "FAIL") == 0 ? "FAIL" : "NOT JUDGED",
                r->t->name, p.reason);
@@ -423,6 +441,9 @@ int wrap_run_tests(const char *file, const struct CMUnitTest *tests, size_t n)
     }
     if (jobs <= 0)
         jobs = (int)sel;
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    signal(SIGHUP, on_interrupt);
     while (next < sel || running > 0) {
         struct pollfd pf[MAX_TESTS];
         int np = 0;

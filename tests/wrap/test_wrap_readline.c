@@ -40,13 +40,13 @@ static void line_is(int fd, size_t maxlen, const char *exp, ssize_t explen)
     int e;
 
     memset(buf, 'X', sizeof buf);
+    fi_t_note("expected", "Readline(fd %d, buf, maxlen %zu) returns %zu, "
+              "stores \"%s\" then '\\0'", fd, maxlen, n, fi_t_esc(exp, n));
     errno = 0;
     r = Readline(fd, buf, maxlen);
     e = errno;
     if (r == (ssize_t)n && memcmp(buf, exp, n) == 0 && buf[n] == '\0')
         return;
-    fi_t_note("expected", "Readline(fd %d, buf, maxlen %zu) returns %zu, "
-              "stores \"%s\" then '\\0'", fd, maxlen, n, fi_t_esc(exp, n));
     if (r < 0)
         fi_t_note("got", "returned -1, errno %s", fi_t_errname(e));
     else {
@@ -58,6 +58,8 @@ static void line_is(int fd, size_t maxlen, const char *exp, ssize_t explen)
         fi_t_note("got", "returned %zd, stored \"%s\"%s", r, fi_t_esc(buf, shown),
                   (size_t)r < maxlen && buf[r] != '\0' ? " with no '\\0' after it" : "");
     }
+    if (r == (ssize_t)n && memcmp(buf, exp, n) == 0)
+        fail_msg("Readline returned the line but no '\\0' after it");
     if (r == (ssize_t)n)
         fail_msg("Readline returned %zd as expected, but other bytes", r);
     fail_msg("Readline returned %zd, expected %zu", r, n);
@@ -130,7 +132,7 @@ static void L2_long_line_split_nothing_lost(void **state)
 static void L2_very_long_line(void **state)
 {
     (void)state;
-    fi_t_need_readline(0);
+    fi_t_need_readline(1);
     size_t n = 200000;
     char *in = malloc(n + 1), *out = malloc(n + 1);
     struct { int fd; } x = { fds[1] };
@@ -481,7 +483,7 @@ static void L9_close_discards_buffered_bytes(void **state)
 static void L10_readn_after_readline_continues(void **state)
 {
     (void)state;
-    fi_t_need_readline(0);
+    fi_t_need_readline(1);
     fi_t_need_readn();
     size_t n = 100000;
     char *pat = malloc(n), *out = malloc(n);

@@ -102,29 +102,30 @@ const char *fi_t_errname(int e);
     } while (0)
 
 /* Asserts RET == EXP, and errno == ERR when EXP == -1, with a clear message. */
+/* Both note what they expect before the call: if the candidate exits or
+ * hangs inside it, the record still says what was asked. */
 #define expect_ret(call, exp)                                                  \
     do {                                                                       \
+        fi_t_note("expected", "%s returns %zd", #call, (ssize_t)(exp));        \
         ssize_t r_ = (call);                                                   \
         int e_ = errno;                                                        \
         if (r_ != (ssize_t)(exp)) {                                            \
-            fi_t_note("expected", "%s returns %zd", #call, (ssize_t)(exp));    \
             fi_t_note("got", "returned %zd%s%s", r_, r_ < 0 ? ", errno " : "", \
-                      r_ < 0 ? fi_t_errname(e_) : "");                      \
+                      r_ < 0 ? fi_t_errname(e_) : "");                         \
             fail_msg("%s returned %zd, expected %zd", #call, r_,               \
                      (ssize_t)(exp));                                          \
         }                                                                      \
     } while (0)
 #define expect_err(call, err)                                                  \
     do {                                                                       \
+        fi_t_note("expected", "%s returns -1 with errno %s", #call, #err);     \
         errno = 0;                                                             \
         ssize_t r_ = (call);                                                   \
         int e_ = errno;                                                        \
         if (r_ != -1 || e_ != (err)) {                                         \
-            fi_t_note("expected", "%s returns -1 with errno %s", #call, #err); \
-            fi_t_note("got", "returned %zd, errno %s", r_,                     \
-                      fi_t_errname(e_));                         \
+            fi_t_note("got", "returned %zd, errno %s", r_, fi_t_errname(e_));  \
             fail_msg("%s returned %zd errno %s, expected -1 errno %s", #call,  \
-                     r_, fi_t_errname(e_), #err);                \
+                     r_, fi_t_errname(e_), #err);                              \
         }                                                                      \
     } while (0)
 #define expect_bytes(got, exp, n)                                              \
