@@ -25,17 +25,22 @@ $(ALT_SERVER): $(BUILD)/tests/server/alt_poll_server.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # Course-style servers (tests/server/course/): written the way the course
-# shows, hard-coded port 9527 and all; the suite's own test asserts their
-# exact verdict tables.
+# shows, hard-coded port 9527 and all, on the course-style wrap.c of
+# tests/wrap/course/ (as the course's servers use its wrap.c), against the
+# contract's wrap.h; the suite's own test asserts their exact verdict tables.
 COURSE_FORK   := $(BUILD)/tests/server/course/course_fork
 COURSE_THREAD := $(BUILD)/tests/server/course/course_thread
-$(COURSE_FORK): $(BUILD)/tests/server/course/course_fork.o $(BUILD)/tests/server/course/wrap.o
+COURSE_WRAP_O := $(BUILD)/tests/server/course/course_wrap.o
+$(COURSE_WRAP_O): tests/wrap/course/wrap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iwrap -c $< -o $@
+$(COURSE_FORK): $(BUILD)/tests/server/course/course_fork.o $(COURSE_WRAP_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
-$(COURSE_THREAD): $(BUILD)/tests/server/course/course_thread.o $(BUILD)/tests/server/course/wrap.o
+$(COURSE_THREAD): $(BUILD)/tests/server/course/course_thread.o $(COURSE_WRAP_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
-$(BUILD)/tests/server/course/%.o: ALL_CFLAGS += -Itests/server/course
+$(BUILD)/tests/server/course/%.o: ALL_CFLAGS += -Iwrap
 ALL_BIN += $(COURSE_FORK) $(COURSE_THREAD)
 
 # Our programs beyond the contract: command line, -m cap, the client.
