@@ -41,7 +41,7 @@ SERVER_FORK   := $(BUILD)/servers/server_fork
 SERVER_THREAD := $(BUILD)/servers/server_thread
 CLIENT        := $(BUILD)/servers/client
 TEST_SUPPORT_LIB    := $(BUILD)/tests/support/libtestsupport.a
-TEST_SUPPORT_CFLAGS := -Itests/support
+TEST_SUPPORT_CFLAGS := -iquote tests/support
 MUTANT_TOOL   := $(BUILD)/tests/mutants/mutant
 
 # How a test binary is run under the shim. A sanitized test binary loads its

@@ -16,6 +16,7 @@ WRAP_TEST_DIR  := $(BUILD)/tests/wrap
 WRAP_TEST_SRCS := $(patsubst %,tests/wrap/test_wrap_%.c,$(WRAP_TESTS)) \
                   tests/wrap/harness.c tests/wrap/wtest.c
 WRAP_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
+$(WRAP_TEST_OBJS): ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 # A candidate is compiled like our code but without -Werror (and without
 # coverage: only our own wrap.o is measured).

@@ -1,4 +1,5 @@
 /* evclient.c: the poll() loop behind ev_run. */
+#include "clock.h"
 #include "evclient.h"
 
 #include <arpa/inet.h>
@@ -13,13 +14,6 @@
 #include <unistd.h>
 
 enum { MAX_CHUNK = 64 * 1024 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned long long next_rand(unsigned long long *s)
 {

@@ -22,6 +22,8 @@
  *  - EPOLLRDHUP/EPOLLHUP/EPOLLERR mark the end as pending, so the read flag
  *    survives a short read (the FIN is already queued: no later edge).
  */
+#include "clock.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -58,13 +60,6 @@ struct server {
 
 /* Distinct addresses for epoll_data: the listener and the signalfd. */
 static char listener_tag, signal_tag;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void upcase(unsigned char *p, size_t n)
 {

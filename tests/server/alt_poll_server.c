@@ -3,6 +3,8 @@
  * that the suite judges the contract and not our servers' structure.
  *   alt_poll_server PORT [-t IDLE_SECONDS]
  */
+#include "clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,13 +30,6 @@ struct conn {
 
 static volatile sig_atomic_t stop;
 static void on_stop(int sig) { (void)sig; stop = 1; }
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void drop(struct conn *c)
 {

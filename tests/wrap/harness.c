@@ -3,6 +3,7 @@
  * stderr captured through one pipe; the parent kills a child's whole group
  * at its deadline or as soon as the child is gone (writers it forked go
  * too), then turns what it captured into one record. */
+#include "clock.h"
 #include "harness.h"
 
 #include <ctype.h>
@@ -38,13 +39,6 @@ static int env_int(const char *name, int dflt)
 {
     const char *v = getenv(name);
     return v && *v ? atoi(v) : dflt;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- selection ---- */
@@ -154,7 +148,7 @@ static void start(struct run *r, int timeout)
         exit(2);
     }
     fflush(NULL);
-    r->start = now();
+    r->start = now_s();
     r->pid = fork();
     if (r->pid < 0) {
         perror("check-wrap: fork");
@@ -220,16 +214,16 @@ static void describe(pid_t pid, char *state, size_t size)
 /* The child is gone or out of time: kill its group, collect the rest. */
 static void finish(struct run *r, char *out)
 {
-    double drain_until = now() + 2;
+    double drain_until = now_s() + 2;
 
-    r->end = now();
+    r->end = now_s();
     kill(-r->pid, SIGKILL);
     if (!r->reaped) {
         kill(r->pid, SIGKILL);
         while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
             ;
     }
-    while (r->fd >= 0 && now() < drain_until) {
+    while (r->fd >= 0 && now_s() < drain_until) {
         struct pollfd p = { .fd = r->fd, .events = POLLIN };
         poll(&p, 1, 100);
         take_output(r, out);
@@ -464,7 +458,7 @@ int wrap_run_tests(const char *file, const struct CMUnitTest *tests, size_t n)
                 take_output(r, outs[i]);
             if (waitpid(r->pid, &r->status, WNOHANG) == r->pid)
                 r->reaped = 1;
-            else if (now() - r->start > timeout) {
+            else if (now_s() - r->start > timeout) {
                 describe(r->pid, r->state, sizeof r->state);
                 r->timed_out = 1;
             } else

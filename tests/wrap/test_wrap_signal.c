@@ -4,6 +4,7 @@
  * SA_RESTART, so the kernel fails that call with EINTR (or, for a write that
  * moved some bytes, returns a short count). Readiness is polled in /proc,
  * never slept for. */
+#include "clock.h"
 #include "wtest.h"
 
 #include <netinet/in.h>
@@ -91,23 +92,16 @@ static long blocked_in(int tid)
     return nr;
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits (5 s at most) until J's thread sleeps in one of the calls NRS;
  * returns the call, or -1 if the job ended or the time ran out. */
 static long wait_blocked(struct job *j, const long *nrs, int k)
 {
-    double end = mono() + 5;
+    double end = now_s() + 5;
     int tid;
 
     while ((tid = __atomic_load_n(&j->tid, __ATOMIC_ACQUIRE)) == 0)
         sched_yield();
-    while (mono() < end && !__atomic_load_n(&j->done, __ATOMIC_ACQUIRE)) {
+    while (now_s() < end && !__atomic_load_n(&j->done, __ATOMIC_ACQUIRE)) {
         long nr = blocked_in(tid);
         for (int i = 0; i < k; i++)
             if (nr == nrs[i])
@@ -145,8 +139,8 @@ static pthread_t start_and_interrupt(struct job *j, const long *nrs, int k,
 
 static void finish(pthread_t th, struct job *j)
 {
-    double end = mono() + 10;
-    while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) && mono() < end)
+    double end = now_s() + 10;
+    while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) && now_s() < end)
         sched_yield();
     if (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE))
         fail_msg("the call did not return once its data was there");
