@@ -35,8 +35,20 @@ long fi_engine_fired(void)
     return atomic_load(&fired);
 }
 
+/* Per call name, in this process image (engine.h, fi_engine_callno). */
+static _Atomic uint64_t calls_made[FI_C_COUNT];
+
+uint64_t fi_engine_callno(enum fi_call call)
+{
+    if (call == FI_C_SPLICE_OUT)
+        call = FI_C_SPLICE_IN;          /* one name in the log */
+    return atomic_fetch_add_explicit(&calls_made[call], 1, memory_order_relaxed) + 1;
+}
+
 void fi_engine_after_fork(void)
 {
+    for (int c = 0; c < FI_C_COUNT; c++)
+        atomic_store_explicit(&calls_made[c], 0, memory_order_relaxed);
     atomic_store(&slots[0].readers, 0);
     atomic_store(&slots[1].readers, 0);
     atomic_store(&writer_busy, 0);

@@ -47,11 +47,18 @@ struct fi_callctx {
     enum fi_call call;
     int fd;                     /* -1 for a wait */
     enum fi_fdkind kind;
-    uint64_t callno;            /* this call's number on FD (replay.h) */
+    uint64_t callno;            /* fi_engine_callno(call), for the log and replay */
     int (*ends)(void *arg, const struct fi_rule *r);
     int (*possible)(void *arg, const struct fi_rule *r);
     void *arg;
 };
+
+/* The log's c= and replay's point: one more CALL made by this process
+ * image, of every call going through the slow path by that name (both
+ * splice families count as "splice"); returns its number, from 1. Never
+ * restarts for a reused descriptor number, so (process, image, call, c=)
+ * names one call; starts again at 1 in a forked child. */
+uint64_t fi_engine_callno(enum fi_call call);
 
 /* The seed of p= (FAULTINJECT_SEED / --seed, default 1). */
 void fi_engine_seed(uint64_t seed);

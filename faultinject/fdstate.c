@@ -20,7 +20,6 @@ static _Atomic unsigned epoch_of[FI_FD_CAP];
 static _Atomic uint64_t bytes_of[FI_FD_CAP];
 /* per=fd counters: generation in the top 16 bits, count below. */
 static _Atomic uint64_t count_of[FI_MAX_RULES][FI_FD_CAP];
-static _Atomic uint32_t callno_of[FI_C_COUNT][FI_FD_CAP];
 
 /* An end: state 0 none, 1 being written, 2 ready; family << 16 | port;
  * the address in two words. */
@@ -120,8 +119,6 @@ void fi_fd_forget(int fd)
     atomic_store_explicit(&bytes_of[fd], 0, RLX);
     for (int r = 0; r < FI_MAX_RULES; r++)
         atomic_store_explicit(&count_of[r][fd], 0, RLX);
-    for (int c = 0; c < FI_C_COUNT; c++)
-        atomic_store_explicit(&callno_of[c][fd], 0, RLX);
     atomic_store(&ends_of[0][fd].state, 0);
     atomic_store(&ends_of[1][fd].state, 0);
     fi_ep_forget(fd);
@@ -265,18 +262,6 @@ uint64_t fi_fd_count(int rule, int fd, unsigned gen)
             want = ((uint64_t)gen << GEN_SHIFT) | 1;
     } while (!atomic_compare_exchange_weak_explicit(slot, &old, want, RLX, RLX));
     return want & COUNT_MASK;
-}
-
-uint64_t fi_fd_callno(enum fi_call call, int fd)
-{
-    if (!in_range(fd))
-        return 0;
-    mark_used(fd);
-    /* Not a locked add: calls of one family on one descriptor from two
-     * threads at once have no order to replay anyway. */
-    uint32_t n = atomic_load_explicit(&callno_of[call][fd], RLX) + 1;
-    atomic_store_explicit(&callno_of[call][fd], n, RLX);
-    return n;
 }
 
 int fi_fd_end(int fd, int which, struct fi_end *out)

@@ -111,10 +111,6 @@ uint64_t fi_fd_bytes(int fd);
  * GEN (1..65535) and returns the call's number (1 after a new GEN). */
 uint64_t fi_fd_count(int rule, int fd, unsigned gen);
 
-/* The log's c= and replay's point: one more CALL on FD since FD appeared;
- * returns its number (from 1), or 0 when FD is out of range. */
-uint64_t fi_fd_callno(enum fi_call call, int fd);
-
 /* One end of a socket, as peer=/local= match it. */
 struct fi_end {
     int family;                 /* AF_INET or AF_INET6 */

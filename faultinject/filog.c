@@ -141,6 +141,10 @@ void fi_log_injection(const struct fi_logrec *rec)
     put_u64(line, &len, cap, rec->callno);
     put(line, &len, cap, " proc=");
     put(line, &len, cap, fi_proc_path());
+    if (fi_proc_image() > 0) {          /* the process exec'd: a new image */
+        put(line, &len, cap, " x=");
+        put_u64(line, &len, cap, fi_proc_image());
+    }
     put(line, &len, cap, "\n");
     /* Raw system calls: the shim's own write/close must not be injected. */
     int lfd = (int)syscall(SYS_openat, AT_FDCWD, log_path,

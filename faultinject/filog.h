@@ -1,7 +1,8 @@
 /* filog.h: the injection log of faultinject.md (Log):
- *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH
- * c= is the call's number on that descriptor (replay.h), proc= the fork
- * path (proc.h); --replay needs nothing else.
+ *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH[ x=E]
+ * c= is the call's number among the calls of that name of this process
+ * image (engine.h), proc= the fork path and x= the image after an exec
+ * (proc.h; absent for the first); --replay needs nothing else.
  *
  * One line per injection, written with a single write() on a descriptor
  * opened O_APPEND for that line alone, so lines from threads and forked
@@ -24,7 +25,7 @@ struct fi_logrec {
     const struct fi_rule *r;   /* the fault (and its value) that fired */
     int rule;                  /* the rule's index, from 0 (logged from 1) */
     uint64_t k;                /* the call's number for that rule */
-    uint64_t callno;           /* the call's number on that descriptor */
+    uint64_t callno;           /* the call's number by name in this image */
     int data;                  /* a data call: asked= and ret= follow */
     long long asked;           /* bytes the program asked to move */
     long long ret;             /* what the program got back (-1: error) */

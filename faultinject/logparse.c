@@ -143,12 +143,13 @@ static int time_of(struct tok t, uint64_t *sec, uint32_t *nsec)
     return 0;
 }
 
-enum { K_N, K_RULE, K_T, K_ASKED, K_RET, K_C, K_PROC, K_COUNT };
+enum { K_N, K_RULE, K_T, K_ASKED, K_RET, K_C, K_PROC, K_X, K_COUNT };
 
 static int keyed(struct tok key, struct tok val, struct fi_logline *o, char *err,
                  size_t errlen, unsigned *seen)
 {
-    static const char *const keys[K_COUNT] = { "n", "rule", "t", "asked", "ret", "c", "proc" };
+    static const char *const keys[K_COUNT] = { "n", "rule", "t", "asked", "ret", "c", "proc",
+                                               "x" };
     int k = -1;
     for (int i = 0; i < K_COUNT; i++)
         if (tok_is(key, keys[i]))
@@ -183,7 +184,12 @@ static int keyed(struct tok key, struct tok val, struct fi_logline *o, char *err
         return 0;
     case K_C:
         if (u64_of(val, UINT64_MAX, &o->callno) < 0 || o->callno == 0)
-            return bad(err, errlen, "c=", val, "want the call's number on its descriptor, from 1");
+            return bad(err, errlen, "c=", val, "want the call's number by name, from 1");
+        return 0;
+    case K_X:
+        if (u64_of(val, 0x7fffffff, &v) < 0 || v == 0)
+            return bad(err, errlen, "x=", val, "want the process image after an exec, from 1");
+        o->image = (unsigned)v;
         return 0;
     default:
         if (proc_of(val, o->proc) < 0)

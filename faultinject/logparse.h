@@ -1,5 +1,5 @@
 /* logparse.h: reads back the injection log of faultinject.md (Log):
- *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH
+ *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH[ x=E]
  * for faultrun --replay (which checks the whole log before COMMAND runs)
  * and the shim's replay.c (which loads it).
  *
@@ -12,7 +12,8 @@
  * a log can be shrunk by commenting lines out as well as deleting them.
  * Ranges: pid and tid 1..4194304 (Linux's PID_MAX_LIMIT), fd -1..2^31-1,
  * n and c from 1, rule 1..16, t SECONDS.NNNNNNNNN, asked 0..2^62,
- * ret -1..2^62, proc 0[.N]... (N from 1, at most 47 characters); the
+ * ret -1..2^62, proc 0[.N]... (N from 1, at most 47 characters), x 1..2^31
+ * (absent: 0, the first image); the
  * fault must be one the rule language allows on that call.
  */
 #ifndef FI_LOGPARSE_H
@@ -38,6 +39,7 @@ struct fi_logline {
     long long asked, ret;
     uint64_t callno;            /* c= */
     char proc[FI_LOG_PATH_MAX]; /* proc= */
+    unsigned image;             /* x=, 0 when absent */
 };
 
 /* Parses one line TEXT[0..LEN) (no newline). 1: a fault in *OUT; 0: a

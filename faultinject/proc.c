@@ -19,6 +19,7 @@
 static char path[FI_PATH_MAX] = "0";
 static uint64_t stream;
 static struct fi_run_proc *self;          /* this process's table entry */
+static unsigned image;                    /* exec'd images before this one */
 static _Atomic uint32_t own_children;     /* without a table */
 static __thread uint32_t fork_number;     /* set by prepare, in this thread */
 
@@ -88,6 +89,11 @@ const char *fi_proc_path(void)
     return path;
 }
 
+unsigned fi_proc_image(void)
+{
+    return image;
+}
+
 static void before_fork(void)
 {
     fork_number = self != NULL ? atomic_fetch_add(&self->children, 1) + 1
@@ -102,6 +108,7 @@ void fi_proc_after_fork(void)
     child_path(path, fork_number, next);
     fork_number = 0;
     set_path(next);
+    image = 0;
     atomic_store(&own_children, 0);
     struct fi_run *run = fi_run_shared();
     pid_t pid = getpid();
@@ -124,6 +131,7 @@ void fi_proc_init(void)
         if (e != NULL) {
             self = e;                           /* exec'd: the same process */
             set_path(e->path);
+            image = atomic_fetch_add(&e->images, 1) + 1;
         } else {
             struct fi_run_proc *parent = fi_run_find(run, ppid, fi_proc_start_time(ppid));
             char p[FI_PATH_MAX] = "0";

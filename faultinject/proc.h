@@ -17,6 +17,12 @@ uint64_t fi_proc_stream(void);
 /* This process's fork path, e.g. "0.2" (for the log and --replay). */
 const char *fi_proc_path(void);
 
+/* This image of the process: 0 until it execs, then 1, 2, ... (call
+ * numbers start again in a new image, so a point in the log and in
+ * --replay names its image too: the log's x=). Needs the run's table
+ * (faultrun); without it every image is 0. */
+unsigned fi_proc_image(void);
+
 /* Called in the child right after fork (pthread_atfork child handler;
  * fi_proc_init installs it: a second call for the same fork does nothing). */
 void fi_proc_after_fork(void);

@@ -8,6 +8,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 struct point {
     char proc[FI_LOG_PATH_MAX];
+    unsigned image;
+    _Atomic int used;           /* injected once: a point is one call */
     int fd;
     enum fi_call call;
     uint64_t callno;
@@ -58,11 +61,14 @@ static int same_call(enum fi_call a, enum fi_call b)
 int fi_replay_decide(enum fi_call call, int fd, uint64_t callno, struct fi_rule *r, int *rule)
 {
     const char *me = fi_proc_path();
+    unsigned image = fi_proc_image();
     for (unsigned long i = 0; i < npoints; i++) {
-        const struct point *p = &points[i];
+        struct point *p = &points[i];
         if (p->callno != callno || p->fd != fd || !same_call(p->call, call) ||
-            strcmp(p->proc, me) != 0)
+            p->image != image || strcmp(p->proc, me) != 0)
             continue;
+        if (atomic_exchange_explicit(&p->used, 1, memory_order_relaxed))
+            return 0;
         *r = p->fault;
         *rule = p->rule;
         atomic_fetch_add_explicit(&fi_run_counts()->replay_found, 1, memory_order_relaxed);
@@ -76,6 +82,7 @@ static int keep(const struct fi_logline *l, void *arg)
     unsigned long *at = arg;
     struct point *p = &points[(*at)++];
     memcpy(p->proc, l->proc, sizeof p->proc);
+    p->image = l->image;
     p->fd = l->fd;
     p->call = l->call;
     p->callno = l->callno;

@@ -2,9 +2,10 @@
  *
  * Owner: replay.c. Under FAULTINJECT_REPLAY the recorded faults replace
  * the rules: a fault is injected exactly at a recorded point, that is the
- * same process (fork path), descriptor, call and call number (the count of
- * that call on that descriptor number in that process, from 1, as the log's
- * c= field records it). Lock-free, async-signal-safe.
+ * same process (fork path, and program image after an exec: the log's x=),
+ * descriptor, call and call number (the count of calls of that name in
+ * that image, from 1: the log's c=). Each point is injected once.
+ * Lock-free, async-signal-safe.
  */
 #ifndef FI_REPLAY_H
 #define FI_REPLAY_H

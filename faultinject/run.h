@@ -20,7 +20,7 @@
 #include "rules.h"
 
 #define FI_RUN_ENV    "FAULTINJECT_TALLY_FD"
-#define FI_RUN_MAGIC  0x66726e7431000001ULL   /* "frnt1", layout 1 */
+#define FI_RUN_MAGIC  0x66726e7431000002ULL   /* "frnt1", layout 2 */
 #define FI_RUN_PROCS  8192      /* process table entries (more: not recorded) */
 #define FI_PATH_MAX   48        /* a fork path: "0.3.1" */
 
@@ -40,6 +40,7 @@ struct fi_run_proc {
     _Atomic int pid;
     uint64_t start;
     _Atomic uint32_t children;        /* fork numbers handed out so far */
+    _Atomic uint32_t images;          /* exec'd images after the first */
     char path[FI_PATH_MAX];
 };
 

@@ -414,7 +414,7 @@ ssize_t fi_io_slow(const struct fi_io *io)
     int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading) || stall;
     struct callinfo ci = { .fd = io->fd, .reading = reading, .dontwait = io->dontwait,
                            .info = &info };
-    uint64_t callno = fi_fd_callno(io->call, io->fd);
+    uint64_t callno = fi_engine_callno(io->call);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
                             .callno = callno, .ends = ends, .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, !kernel_says, &r, &k);
@@ -440,7 +440,7 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
     int saved = errno;
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
                            .info = &info, .to = to, .tolen = tolen };
-    uint64_t callno = fi_fd_callno(call, fd);
+    uint64_t callno = fi_engine_callno(call);
     struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind, .callno = callno,
                             .ends = ends, .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, 1, r, &k);

@@ -127,7 +127,6 @@ void fi_wait_stalled(int fd)
 
 /* ---- wait rules ------------------------------------------------------- */
 
-static _Atomic uint64_t wait_calls[3];
 
 /* Nonzero when a wait of family CALL must take the slow path. */
 static unsigned wait_hot(enum fi_call call)
@@ -150,7 +149,7 @@ static int wait_rule(enum fi_call call)
     int saved = errno;
     struct fi_rule r;
     uint64_t k;
-    uint64_t callno = atomic_fetch_add(&wait_calls[call - FI_C_POLL], 1) + 1;
+    uint64_t callno = fi_engine_callno(call);
     struct fi_callctx c = { .call = call, .fd = -1, .kind = FI_K_OTHER, .callno = callno };
     int rule = fi_engine_decide(&c, 1, &r, &k);
     errno = saved;

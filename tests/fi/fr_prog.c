@@ -8,6 +8,12 @@
  *                      read()s (EINTR counted, not retried); exit 0
  *   fr_prog spawn N    the same, but N children started one after another
  *                      with posix_spawn (no fork handlers run in them)
+ *   fr_prog reuse N [exec]  N rounds on the same descriptor numbers: a
+ *                      socketpair, 8 bytes, 8 one-byte read()s (EINTR
+ *                      counted, not retried), both closed; prints one line
+ *                      of which reads were interrupted ("r3:.x..x..."); with
+ *                      exec, then execs itself to do it all again (a second
+ *                      image of the same process, its call numbers anew)
  */
 #include <errno.h>
 #include <spawn.h>
@@ -99,8 +105,39 @@ static int spawns(const char *self, int n)
     return 0;
 }
 
+static int reuse(char **argv, int rounds, int again)
+{
+    char line[4096];
+    size_t len = 0;
+    for (int r = 0; r < rounds; r++) {
+        int sv[2];
+        char c;
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || write(sv[1], "abcdefgh", 8) != 8)
+            return 2;
+        len += (size_t)snprintf(line + len, sizeof line - len, "r%d:", r);
+        for (int i = 0; i < 8; i++) {
+            ssize_t n = read(sv[0], &c, 1);
+            if (n < 0 && errno != EINTR)
+                return 1;
+            len += (size_t)snprintf(line + len, sizeof line - len, "%c", n < 0 ? 'x' : '.');
+        }
+        len += (size_t)snprintf(line + len, sizeof line - len, " ");
+        close(sv[0]);
+        close(sv[1]);
+    }
+    printf("%s\n", line);
+    fflush(stdout);
+    if (again) {
+        execl(argv[0], argv[0], "reuse", argv[2], (char *)NULL);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "reuse") == 0)
+        return reuse(argv, atoi(argv[2]), argc == 4 && strcmp(argv[3], "exec") == 0);
     if (argc == 2 && strcmp(argv[1], "raw") == 0)
         return raw();
     if (argc == 2 && strcmp(argv[1], "stdio") == 0)
@@ -111,6 +148,6 @@ int main(int argc, char **argv)
         return spawns(argv[0], atoi(argv[2]));
     if (argc == 2 && strcmp(argv[1], "child") == 0)
         return child();
-    fprintf(stderr, "usage: fr_prog raw | stdio | forks N | spawn N | child\n");
+    fprintf(stderr, "usage: fr_prog raw | stdio | forks N | spawn N | child | reuse N [exec]\n");
     return 2;
 }

@@ -106,6 +106,55 @@ static void REPLAY_points_in_forked_children(void **state)
     assert_non_null(strstr(pa, " proc=0.4\n"));
 }
 
+/* A point is one call: descriptor numbers reused round after round, and
+ * the same program again after an exec (its call numbers start anew), must
+ * not make a recorded fault land on an earlier round or image. The program
+ * prints which reads were interrupted; the replay must print the same. */
+static void REPLAY_a_point_is_one_call_across_reuse_and_exec(void **state)
+{
+    (void)state;
+    char full[PATH_MAX], second[PATH_MAX], msg[128];
+    static char text[65536], keep[65536], first[sizeof fr_out];
+    fr_path(full, "reuse.log");
+    fr_path(second, "reuse-x1.log");
+    FR_RUN(FR_FAULTRUN, "-s", "7", "-l", full, "-e", "read:eintr:p=0.15", "--", FR_PROG2,
+           "reuse", "6", "exec");
+    fr_expect_exit(0);
+    memcpy(first, fr_out, sizeof first);
+    char *nl = strchr(first, '\n');          /* one line per image */
+    assert_non_null(nl);
+    assert_non_null(memchr(first, 'x', (size_t)(nl - first)));
+    assert_true(fiu_slurp(full, text, sizeof text) > 0);
+    assert_non_null(strstr(text, " proc=0\n"));          /* the first image */
+    assert_non_null(strstr(text, " proc=0 x=1\n"));      /* the exec'd one */
+    /* The whole log: the same interrupted reads, round for round. */
+    FR_RUN(FR_FAULTRUN, "--replay", full, "--", FR_PROG2, "reuse", "6", "exec");
+    fr_expect_exit(0);
+    assert_string_equal(fr_out, first);
+    int n = fr_count(text, "\n");
+    snprintf(msg, sizeof msg, "faultrun: replay: %d of %d recorded faults found their point", n,
+             n);
+    fr_expect_err(msg);
+    /* Only the exec'd image's lines: the first image reads undisturbed. */
+    size_t have = 0;
+    int kept = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (strstr(line, " x=1") != NULL) {
+            have += (size_t)snprintf(keep + have, sizeof keep - have, "%s\n", line);
+            kept++;
+        }
+    write_file(second, keep);
+    FR_RUN(FR_FAULTRUN, "--replay", second, "--", FR_PROG2, "reuse", "6", "exec");
+    fr_expect_exit(0);
+    nl = strchr(fr_out, '\n');
+    assert_non_null(nl);
+    assert_null(memchr(fr_out, 'x', (size_t)(nl - fr_out)));
+    assert_string_equal(nl + 1, strchr(first, '\n') + 1);
+    snprintf(msg, sizeof msg, "faultrun: replay: %d of %d recorded faults found their point",
+             kept, kept);
+    fr_expect_err(msg);
+}
+
 /* Children started without fork handlers (posix_spawn, as system() and
  * many runtimes do) take their numbers from their parent when they load. */
 static void REPLAY_spawned_children_numbered_in_order(void **state)
@@ -192,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(REPLAY_every_other_line_deleted_injects_exactly_the_kept),
         cmocka_unit_test(REPLAY_points_in_forked_children),
+        cmocka_unit_test(REPLAY_a_point_is_one_call_across_reuse_and_exec),
         cmocka_unit_test(REPLAY_spawned_children_numbered_in_order),
         cmocka_unit_test(REPLAY_bad_log_exits_2_naming_the_line),
     };

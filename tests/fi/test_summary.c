@@ -118,11 +118,13 @@ static void NEVER_counts_every_process_of_a_pipeline(void **state)
     int lines = lines_in(log);
     assert_true(lines > 10);
     assert_int_equal(inj1 + inj2, lines);
-    /* All three processes injected (by fork order from sh: 0.1 0.2 0.3). */
+    /* All three processes injected (by fork order from sh: 0.1 0.2 0.3),
+     * each in the image it exec'd after sh forked it (x=1). */
     assert_true(fiu_slurp(log, text, sizeof text) > 0);
-    assert_non_null(strstr(text, " proc=0.1\n"));
-    assert_non_null(strstr(text, " proc=0.2\n"));
-    assert_non_null(strstr(text, " proc=0.3\n"));
+    assert_non_null(strstr(text, " proc=0.1 x=1\n"));
+    assert_non_null(strstr(text, " proc=0.2 x=1\n"));
+    assert_non_null(strstr(text, " proc=0.3 x=1\n"));
+    assert_null(strstr(text, " proc=0.1\n"));
 }
 
 static void NEVER_quiet_prints_nothing(void **state)
