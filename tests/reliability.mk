@@ -159,9 +159,11 @@ $(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 	@mkdir -p $(dir $@)
 	objcopy $(FUZZ_REDEF) $< $@
 
-$(FUZZ_REPLAY): $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
-                  logparse_check.o input_name.o wrap_redef.o) $(BUILD)/faultinject/logparse.o \
-                $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+# The replay's objects but wrap (also linked with each wrap mutant below).
+FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
+                      logparse_check.o input_name.o) $(BUILD)/faultinject/logparse.o \
+                    $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+$(FUZZ_REPLAY): $(FUZZ_REPLAY_OBJS) $(BUILD)/tests/fuzz/wrap_redef.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 fuzz-replay: $(FUZZ_REPLAY)
@@ -206,8 +208,6 @@ VALGRIND_RUN += helgrind-server drd-server
 
 # The replay must reject the wrap mutants (tests/mutants/wrap.manifest) that break a
 # clause it checks: proof that the fuzz checks and corpus are real.
-FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
-                      input_name.o) $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
 .PHONY: fuzz-mutants
 fuzz-mutants: $(FUZZ_REPLAY_OBJS) $(MUTANT_TOOL)
 	@MUTANT='$(abspath $(MUTANT_TOOL))' CC='$(CC)' CFLAGS='$(STD_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS)' LDFLAGS='$(ALL_LDFLAGS)' \
