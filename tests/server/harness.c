@@ -585,21 +585,14 @@ void server_fault_log(const struct server *s, struct fault_log *fl)
         static const char *const movers[] = { "read", "readv", "recv", "recvfrom", "recvmsg",
                                               "recvmmsg", "write", "writev", "send", "sendto",
                                               "sendmsg", "sendmmsg", "sendfile", "splice" };
-        int data = strstr(line, " asked=") != NULL, mover = -1;
+        int data = strstr(line, " asked=") != NULL;
         for (size_t m = 0; m < sizeof movers / sizeof movers[0]; m++)
-            if (strcmp(call, movers[m]) == 0)
-                mover = (int)m;
-        data |= mover >= 0;
-        if (mover >= 0 && strstr(line, " c=1 ")) {
-            if (mover < 6)
-                fl->first_rd++;
-            else
-                fl->first_wr++;
-        }
+            data |= strcmp(call, movers[m]) == 0;
         fl->total++;
         if (rule >= 0 && rule < FL_RULES) {
             fl->by_rule[rule]++;
             fl->data_by_rule[rule] += data;
+            fl->first_by_rule[rule] += strstr(line, " n=1 ") != NULL;
         }
         int k;
         for (k = 0; k < fl->npids && fl->pids[k] != pid; k++)

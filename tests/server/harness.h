@@ -89,9 +89,8 @@ struct fault_log {
     int npids;                  /* distinct processes with a fault */
     pid_t pids[FL_PIDS];
     long data_by_pid[FL_PIDS];  /* data-call faults per process */
-    long first_rd, first_wr;    /* faults on a descriptor's first read-like /
-                                 * write-like call (c=1): one per connection
-                                 * at most */
+    long first_by_rule[FL_RULES]; /* lines with n=1: for a per=fd rule,
+                                 * its first call on each descriptor */
     char last_call[24];         /* the last fault's call and fault, e.g. */
     char last_fault[40];        /* "accept" "error=EMFILE" */
     pid_t last_pid;
