@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct suite_cfg cfg;
@@ -148,9 +149,17 @@ void harness_cleanup(void)
     if (current && current->pid > 0 && !current->exited) {
         kill_descendants(current->pid);
         kill(current->pid, SIGKILL);
+        waitpid(current->pid, NULL, 0);     /* SIGKILL: it cannot refuse */
     }
-    if (cfg.tmpdir[0])
+    /* A killed descendant may still be dying, and the shim opens its log
+     * for each line (O_CREAT): remove until the folder is gone, 5 s at most. */
+    long long deadline = now_ms() + 5000;
+    while (cfg.tmpdir[0]) {
         remove_tree(cfg.tmpdir);
+        if (access(cfg.tmpdir, F_OK) != 0 || now_ms() > deadline)
+            break;
+        nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
+    }
     cfg.tmpdir[0] = '\0';
 }
 
