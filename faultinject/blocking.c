@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -46,10 +47,21 @@ long fi_stall_wait(int fd, int reading, int dontwait)
         return -1;
     }
     int timed = fi_timeout(fd, reading, &ts);
-    /* A wait on no descriptor: only the time or a caught signal ends it,
-     * as for a read that no data ever reaches (the raw call, so that our
-     * own ppoll does not see it). */
-    long r = syscall(SYS_ppoll, NULL, 0, timed ? &ts : NULL, NULL, (size_t)(_NSIG / 8));
+    if (!timed) {
+        /* socket(7): with no timeout, a handler with SA_RESTART restarts
+         * the call and one without ends it with EINTR. A FUTEX_WAIT with
+         * no timeout on a word nobody wakes is restarted by the kernel the
+         * same way, so the wait is the real call's to the letter. */
+        static int never;
+        for (;;)
+            if (syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0) < 0 &&
+                errno == EINTR)
+                return -1;
+    }
+    /* With a timeout, any caught signal ends the call with EINTR (socket(7));
+     * a wait on no descriptor: only the time or a signal ends it (the raw
+     * call, so that our own ppoll does not see it). */
+    long r = syscall(SYS_ppoll, NULL, 0, &ts, NULL, (size_t)(_NSIG / 8));
     if (r < 0 && errno == EINTR)
         return -1;
     errno = EAGAIN;

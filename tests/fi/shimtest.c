@@ -185,7 +185,8 @@ void read_calls(int fd, int ncalls, int *result)
 struct nudge {
     pthread_t target;
     pid_t tid;
-    int sig;
+    int sig, sig2;              /* sig2 0: one signal only */
+    volatile sig_atomic_t *ran;
     long long deadline;
 };
 
@@ -206,18 +207,25 @@ static char thread_state(pid_t tid)
     return end != NULL && end[1] == ' ' ? end[2] : 0;
 }
 
+/* Sends SIG to N's thread once it sleeps (and, when RAN, once *RAN
+ * shows a handler ran); 1 if sent before the deadline. */
+static int send_when_asleep(const struct nudge *n, int sig, volatile sig_atomic_t *ran)
+{
+    struct timespec tick = { 0, 200000 };     /* polled, under the deadline */
+    while (now_ms() < n->deadline) {
+        if ((ran == NULL || *ran > 0) && thread_state(n->tid) == 'S')
+            return pthread_kill(n->target, sig) == 0;
+        nanosleep(&tick, NULL);
+    }
+    return 0;
+}
+
 static void *nudger(void *arg)
 {
     struct nudge *n = arg;
-    intptr_t sent = 0;
-    struct timespec tick = { 0, 200000 };     /* polled, under the deadline */
-    while (now_ms() < n->deadline) {
-        if (thread_state(n->tid) == 'S') {
-            sent = pthread_kill(n->target, n->sig) == 0;
-            break;
-        }
-        nanosleep(&tick, NULL);
-    }
+    intptr_t sent = send_when_asleep(n, n->sig, NULL);
+    if (sent && n->sig2 != 0)
+        sent = send_when_asleep(n, n->sig2, n->ran);
     free(n);
     return (void *)sent;
 }
@@ -226,7 +234,18 @@ pthread_t nudge_when_asleep(int sig, int timeout_ms)
 {
     struct nudge *n = malloc(sizeof *n);
     assert_non_null(n);
-    *n = (struct nudge){ pthread_self(), gettid(), sig, now_ms() + timeout_ms };
+    *n = (struct nudge){ pthread_self(), gettid(), sig, 0, NULL, now_ms() + timeout_ms };
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, nudger, n), 0);
+    return t;
+}
+
+pthread_t nudge_twice_when_asleep(int sig1, int sig2, volatile sig_atomic_t *ran,
+                                  int timeout_ms)
+{
+    struct nudge *n = malloc(sizeof *n);
+    assert_non_null(n);
+    *n = (struct nudge){ pthread_self(), gettid(), sig1, sig2, ran, now_ms() + timeout_ms };
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, nudger, n), 0);
     return t;

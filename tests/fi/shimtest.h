@@ -54,6 +54,11 @@ void close_pair(int sv[2]);
  * TIMEOUT_MS. nudge_join: 1 if the signal was sent, 0 if the calling
  * thread never slept in time. */
 pthread_t nudge_when_asleep(int sig, int timeout_ms);
+
+/* As nudge_when_asleep with SIG1; then, once *RAN shows its handler ran
+ * and the thread sleeps again, SIG2. nudge_join: 1 if both were sent. */
+pthread_t nudge_twice_when_asleep(int sig1, int sig2, volatile sig_atomic_t *ran,
+                                  int timeout_ms);
 int nudge_join(pthread_t t);
 
 /* Reads 1 byte NCALLS times; result[i] is 1, 0 or -errno. */

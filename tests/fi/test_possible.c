@@ -175,6 +175,18 @@ static void on_tick(int sig)
     ticks++;
 }
 
+static volatile sig_atomic_t stops;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stops++;
+}
+
+/* socket(7): with no timeout set, a blocking read interrupted by a handler
+ * installed with SA_RESTART is restarted; by one without it, EINTR. A
+ * stalled read does the same: the SA_RESTART signal's handler runs and the
+ * read goes on waiting; the other signal ends it with EINTR. */
 static void STALL_blocking_read_without_timeout_ends_on_a_signal(void **state)
 {
     (void)state;
@@ -183,12 +195,44 @@ static void STALL_blocking_read_without_timeout_ends_on_a_signal(void **state)
     fiu_pair(sv);
     /* Data waits: a read that did not stall returns it at once. */
     assert_int_equal(write(sv[1], "abc", 3), 3);
-    struct sigaction sa = { .sa_handler = on_tick, .sa_flags = SA_RESTART };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR2, &sa, NULL);
+    struct sigaction restart = { .sa_handler = on_tick, .sa_flags = SA_RESTART };
+    struct sigaction plain = { .sa_handler = on_stop, .sa_flags = 0 };
+    sigemptyset(&restart.sa_mask);
+    sigemptyset(&plain.sa_mask);
+    sigaction(SIGUSR2, &restart, NULL);
+    sigaction(SIGUSR1, &plain, NULL);
+    ticks = 0;
+    stops = 0;
+    set_rules("read:stall");
+    pthread_t nudge = nudge_twice_when_asleep(SIGUSR2, SIGUSR1, &ticks, 10000);
+    ssize_t r = read(sv[0], b, sizeof b);
+    int e = errno;
+    sig_atomic_t ticks_then = ticks, stops_then = stops;   /* when read returned */
+    assert_true(nudge_join(nudge));
+    assert_int_equal(r, -1);
+    assert_int_equal(e, EINTR);
+    assert_int_equal(ticks_then, 1);    /* ran, and the read went on waiting */
+    assert_int_equal(stops_then, 1);    /* this one ended it */
+    signal(SIGUSR2, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    close_pair(sv);
+}
+
+/* With SO_RCVTIMEO set, even an SA_RESTART handler ends the wait: EINTR. */
+static void STALL_read_with_timeout_ends_on_any_signal(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[8];
+    fiu_pair(sv);
+    assert_int_equal(write(sv[1], "abc", 3), 3);
+    struct timeval tv = { 20, 0 };
+    assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    struct sigaction restart = { .sa_handler = on_tick, .sa_flags = SA_RESTART };
+    sigemptyset(&restart.sa_mask);
+    sigaction(SIGUSR2, &restart, NULL);
     ticks = 0;
     set_rules("read:stall");
-    /* The signal once this thread sleeps in the stalled read. */
     pthread_t nudge = nudge_when_asleep(SIGUSR2, 10000);
     assert_int_equal(read(sv[0], b, sizeof b), -1);
     assert_int_equal(errno, EINTR);
@@ -317,6 +361,7 @@ int main(void)
         T(STALL_recv_with_timeout_waits_it_out_then_eagain_data_stays),
         T(STALL_nonblocking_says_eagain_at_once),
         T(STALL_blocking_read_without_timeout_ends_on_a_signal),
+        T(STALL_read_with_timeout_ends_on_any_signal),
         T(PEER_one_of_two_connections_in_a_process),
         T(LOCAL_server_port_faults_only_that_servers_connections),
     };
