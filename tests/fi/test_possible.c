@@ -369,5 +369,15 @@ int main(void)
         fprintf(stderr, "test_possible: run me with LD_PRELOAD=libfaultinject.so\n");
         return 1;
     }
+#if defined(__SANITIZE_THREAD__)
+    /* TSan runs a signal handler that arrives inside a system call it does
+     * not wrap (the stall's FUTEX_WAIT) only when the call returns, and an
+     * SA_RESTART wait never returns: that test proves nothing under TSan.
+     * It runs in the plain, ASan and Valgrind runs. */
+    fprintf(stderr, "test_possible: under TSan, not run: "
+                    "STALL_blocking_read_without_timeout_ends_on_a_signal (TSan defers its "
+                    "SA_RESTART handler until the raw wait returns, which it never does)\n");
+    cmocka_set_skip_filter("STALL_blocking_read_without_timeout_ends_on_a_signal");
+#endif
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
