@@ -145,10 +145,14 @@ uninstall:
 # Coverage: a separate --coverage build, the whole test suite run in it,
 # then lcov (branch coverage on) over the product's own sources only.
 COV_BUILD := build-cov
+# The suites that exercise the product; the judge's own selftests
+# (wrap-selftest, server-verdicts), the soak and the lint checks run in
+# `make test` and add little coverage for their minutes at -O0.
+COV_TEST_RUN = $(filter-out wrap-selftest server-verdicts soak-short mutants-check man-lint,$(TEST_RUN))
 COV_INFO  := coverage/coverage.info
 coverage: deps-coverage
 	rm -rf $(COV_BUILD) coverage/html $(COV_INFO)
-	$(MAKE) --no-print-directory COVERAGE=1 BUILD=$(COV_BUILD) test
+	$(MAKE) --no-print-directory COVERAGE=1 BUILD=$(COV_BUILD) TEST_RUN='$(COV_TEST_RUN)' test
 	lcov --quiet --capture --directory $(COV_BUILD) --rc lcov_branch_coverage=1 \
 	     --output-file $(COV_INFO).raw
 	lcov --quiet --rc lcov_branch_coverage=1 --extract $(COV_INFO).raw \
