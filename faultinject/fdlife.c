@@ -87,6 +87,8 @@ EXPORT int dup(int fd)
 /* dup2/dup3 close FD2 first (silently), then make it a copy of FD. */
 EXPORT int dup2(int fd, int fd2)
 {
+    if (fd == fd2)   /* dup(2): with newfd == oldfd, dup2() does nothing */
+        return get_dup2()(fd, fd2);
     return fresh(get_dup2()(fd, fd2));
 }
 

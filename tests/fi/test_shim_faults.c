@@ -393,6 +393,25 @@ static void STATE_follows_dup_as_new_descriptor(void **state)
     close_pair(other);
 }
 
+/* dup2(fd, fd) does nothing (dup(2): "If oldfd is a valid file descriptor,
+ * and newfd has the same value as oldfd, then dup2() does nothing"): fd keeps
+ * its eof state. */
+static void STATE_dup2_onto_itself_keeps_the_state(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[8];
+    fiu_pair(sv);
+    set_rule("%s:eof", "read");
+    assert_int_equal(read(sv[0], b, 8), 0);
+    fi_clear();
+    assert_int_equal(dup2(sv[0], sv[0]), sv[0]);
+    assert_int_equal(write(sv[1], "xy", 2), 2);
+    assert_int_equal(read(sv[0], b, 8), 0);          /* still at its end */
+    assert_int_equal(fiu_pending(sv[0]), 2);         /* the bytes stay queued */
+    close_pair(sv);
+}
+
 /* A socket at number FD, closed by CLOSE_IT, then a pipe at the same
  * number: the shim must not take the pipe for the socket it saw there. */
 static void reused_as_pipe(void (*close_it)(int fd))
@@ -705,6 +724,7 @@ int main(void)
         T(FAULT_eof_on_a_write_call_ends_later_reads),
         T(STATE_belongs_to_the_descriptor_not_the_number),
         T(STATE_follows_dup_as_new_descriptor),
+        T(STATE_dup2_onto_itself_keeps_the_state),
         T(STATE_every_close_path_drops_what_the_shim_knew),
         T(FAULT_delay_then_the_real_call),
         T(FAULT_delay_is_not_cut_short_by_a_signal),
