@@ -171,9 +171,11 @@ void suite_start(const char *test, const char *rules, const char *const *args)
     int plain_ok = !verdict_failed("S0") && verdict_passed_test("S0_listens_within_5s");
     if (strncmp(test, "S0", 2) != 0 && (rules != NULL || (opts[0] && plain_ok))) {
         last_fault(lf, sizeof lf);
-        suite_feed(f, opts[0] ? "it accepts these options and listens within 5 s"
-                              : "a TCP socket listening within 5 s");
-        suite_fail(test, test, "the server did not come up: %s%s", why, lf);
+        if (rules == NULL || fed[0] == '\0') /* else the test's own feed is shown */
+            suite_feed(f, opts[0] ? "it accepts these options and listens within 5 s"
+                                  : "a TCP socket listening within 5 s");
+        suite_fail(test, test, "the server came up as `%s %d%s`%s%s, then: %s%s", cfg.server,
+                   srv.given_port, opts, rules ? " under " : "", rules ? rules : "", why, lf);
     }
     suite_feed(f, "a TCP socket listening within 5 s");
     verdict_fail("S0", test, fed, expected, why);
