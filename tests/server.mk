@@ -43,6 +43,16 @@ $(COURSE_THREAD): $(BUILD)/tests/server/course/course_thread.o $(COURSE_WRAP_O)
 $(BUILD)/tests/server/course/%.o: ALL_CFLAGS += -Iwrap
 ALL_BIN += $(COURSE_FORK) $(COURSE_THREAD)
 
+# Textbook-style servers (tests/server/textbook/): the plain echo (bytes
+# unchanged), one forking and reaping with a waitpid loop, one threaded
+# that takes only a port and exits on a write error; their exact tables too.
+TB_FORK   := $(BUILD)/tests/server/textbook/tb_fork
+TB_THREAD := $(BUILD)/tests/server/textbook/tb_thread
+$(BUILD)/tests/server/textbook/%: $(BUILD)/tests/server/textbook/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_BIN += $(TB_FORK) $(TB_THREAD)
+
 # Our programs beyond the contract: command line, -m cap, the client.
 PROGRAMS_TEST := $(BUILD)/tests/server/test_programs
 $(PROGRAMS_TEST): $(BUILD)/tests/server/test_programs.o $(TEST_SUPPORT_LIB)
@@ -83,10 +93,11 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 # and thread servers (hard-coded port, judged unedited), row by row, and
 # no temporary directory left behind; then SERVER_SUITE_ONLY's rows, the
 # JUnit report and the cleanup after SIGTERM (suite_selftest.sh).
-server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD)
-	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD); do \
+server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD)
+	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD); do \
+	  d=$$(basename $$(dirname $$s)); \
 	  $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
-	    tests/server/course/$$(basename $$s).expected || fail="$$fail $$s"; \
+	    tests/server/$$d/$$(basename $$s).expected || fail="$$fail $$s"; \
 	done; \
 	$(SERVER_SUITE_ENV) tests/server/suite_selftest.sh $(SERVER_SUITE) $(abspath $(FI_SO)) \
 	  $(COURSE_FORK) || fail="$$fail (selftest)"; \

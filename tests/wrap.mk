@@ -20,7 +20,12 @@ $(WRAP_TEST_OBJS): ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 # A candidate is compiled like our code but without -Werror (and without
 # coverage: only our own wrap.o is measured).
-WRAP_CAND_CFLAGS = $(STD_FLAGS) -Wall -Wextra $(CFLAGS) $(SAN_FLAGS)
+# No feature macro of ours (-D_GNU_SOURCE breaks textbook code: CS:APP's
+# gai_error); the system headers a course wrap.h brings in are pre-included
+# (tests/wrap/course_headers.h), as the candidate's own header would.
+WRAP_CAND_CFLAGS = $(filter-out -D_GNU_SOURCE,$(STD_FLAGS)) -D_POSIX_C_SOURCE=200809L \
+                   -D_DEFAULT_SOURCE -include $(abspath tests/wrap/course_headers.h) \
+                   -Wall -Wextra $(CFLAGS) $(SAN_FLAGS)
 
 # Each test runs under its own deadline, all at once: a hang fails in 10 s.
 # Sanitized and coverage builds are slower: a longer deadline, fewer tests

@@ -395,7 +395,9 @@ int server_start(struct server *s, const char *rules, const char *const *args,
     }
     long long t0 = now_ms();
     if (wait_listen(s, wait_ms) == 0) {
-        s->shim_loaded = shim_mapped(s->pid);
+        /* The shim creates its log as it loads (filog.c): known even for a
+         * server that is gone before /proc/PID/maps could be read. */
+        s->shim_loaded = shim_mapped(s->pid) || (s->log[0] && access(s->log, F_OK) == 0);
         if (cfg.warmup)
             warm_up(s);
         baseline(s);
@@ -613,6 +615,11 @@ void server_fault_log(const struct server *s, struct fault_log *fl)
         snprintf(fl->last_call, sizeof fl->last_call, "%s", call);
         snprintf(fl->last_fault, sizeof fl->last_fault, "%s", fault);
         fl->last_pid = pid;
+        if (pid == s->pid) {
+            fl->main_total++;
+            snprintf(fl->main_call, sizeof fl->main_call, "%s", call);
+            snprintf(fl->main_fault, sizeof fl->main_fault, "%s", fault);
+        }
     }
     fclose(f);
 }

@@ -94,6 +94,9 @@ struct fault_log {
     char last_call[24];         /* the last fault's call and fault, e.g. */
     char last_fault[40];        /* "accept" "error=EMFILE" */
     pid_t last_pid;
+    long main_total;            /* of those, in the server's own process */
+    char main_call[24];         /* its last fault there */
+    char main_fault[40];
 };
 
 /* Reads S's fault log into FL (all zero without the shim). */

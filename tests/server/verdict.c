@@ -27,7 +27,7 @@ static const char *const meanings[] = {
     "Valgrind memcheck",
     "a connection idle longer than -t SECONDS is closed; a spurious EAGAIN is not idleness",
 };
-enum { NCLAUSE = sizeof ids / sizeof ids[0], MAX_ENTRIES = 12 };
+enum { NCLAUSE = sizeof ids / sizeof ids[0], MAX_ENTRIES = 40 };
 
 enum kind { K_FAIL, K_NJ, K_NOTE };
 struct entry {
@@ -37,7 +37,7 @@ struct entry {
 };
 static struct row {
     int touched, passed, hung, selected;
-    int n;
+    int n, more; /* entries kept, and those past MAX_ENTRIES (counted) */
     struct entry e[MAX_ENTRIES];
 } rows[NCLAUSE];
 
@@ -59,8 +59,10 @@ static void add(const char *clause, enum kind k, const char *test, const char *t
     for (int j = 0; j < r->n; j++)
         if (r->e[j].kind == k && strcmp(r->e[j].test, test) == 0 && strcmp(r->e[j].text, text) == 0)
             return;
-    if (r->n == MAX_ENTRIES)
+    if (r->n == MAX_ENTRIES) {
+        r->more++;
         return;
+    }
     r->e[r->n].kind = k;
     snprintf(r->e[r->n].test, sizeof r->e[r->n].test, "%s", test);
     r->e[r->n].text = strdup(text);
@@ -154,6 +156,12 @@ int verdict_test_failed(const char *test)
     return 0;
 }
 
+int verdict_passed_test(const char *test)
+{
+    int i = index_of(test);
+    return i >= 0 && rows[i].passed;
+}
+
 int verdict_judged_not(const char *clause)
 {
     int i = index_of(clause);
@@ -212,6 +220,8 @@ int verdict_table(const char *server)
             else
                 printf("    - %s %s: %s\n", e->test, k, e->text);
         }
+        if (rows[i].more)
+            printf("    - and %d more\n", rows[i].more);
     }
     fflush(stdout);
     return nbad;

@@ -24,6 +24,8 @@ int verdict_failed(const char *clause);
 int verdict_judged_not(const char *clause);
 /* TEST itself failed its own clause. */
 int verdict_test_failed(const char *test);
+/* TEST's clause has passed a test. */
+int verdict_passed_test(const char *test);
 /* The clause's failures took long (a hang): its later tests are skipped. */
 void verdict_mark_hung(const char *clause);
 int verdict_hung(const char *clause);

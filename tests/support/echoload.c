@@ -22,9 +22,35 @@ const char *echo_end_str(enum echo_end e)
     return e <= EE_ERROR ? s[e] : "?";
 }
 
-static unsigned char upcase(unsigned char b)
+static enum echo_map map = EMAP_UPPER;
+static long gone; /* connections we reset or closed with data unread */
+
+long echo_clients_gone(void)
 {
-    return b >= 'a' && b <= 'z' ? (unsigned char)(b - 'a' + 'A') : b;
+    return gone;
+}
+
+void echo_set_map(enum echo_map m)
+{
+    map = m;
+}
+
+enum echo_map echo_get_map(void)
+{
+    return map;
+}
+
+const char *echo_map_str(enum echo_map m)
+{
+    return m == EMAP_UPPER ? "a-z as A-Z" : m == EMAP_IDENTITY ? "every byte unchanged (plain echo)"
+                                                               : "none that fits";
+}
+
+unsigned char echo_mapped(unsigned char b)
+{
+    if (map == EMAP_UPPER)
+        return b >= 'a' && b <= 'z' ? (unsigned char)(b - 'a' + 'A') : b;
+    return b;
 }
 
 static int background(const struct echo_conn *c)
@@ -42,6 +68,10 @@ static void finish(struct echo_conn *c, enum echo_end e, int err)
     c->end = e;
     c->err = err;
     c->t_end = now_ms();
+    if (c->fd >= 0 && e == EE_LOCAL &&
+        (c->mode == EM_RST || c->mode == EM_HALF_RST || c->mode == EM_STALL ||
+         c->mode == EM_CLOSE_NOREAD))
+        gone++;
     if (c->fd >= 0) {
         if (e == EE_LOCAL && (c->mode == EM_RST || c->mode == EM_HALF_RST))
             net_close_rst(c->fd);
@@ -145,9 +175,13 @@ static void do_recv(struct echo_conn *c)
             finish(c, errno == ECONNRESET || errno == EPIPE ? EE_RESET : EE_ERROR, errno);
         return;
     }
-    for (ssize_t i = 0; i < r && c->first_bad == (size_t)-1; i++)
-        if (c->got + (size_t)i >= c->len || buf[i] != upcase(c->data[c->got + (size_t)i]))
+    for (ssize_t i = 0; map != EMAP_NONE && i < r && c->first_bad == (size_t)-1; i++)
+        if (c->got + (size_t)i >= c->len || buf[i] != echo_mapped(c->data[c->got + (size_t)i])) {
             c->first_bad = c->got + (size_t)i;
+            c->bad_n = (unsigned)(r - i < (ssize_t)sizeof c->bad_got ? r - i
+                                                                     : (ssize_t)sizeof c->bad_got);
+            memcpy(c->bad_got, buf + i, c->bad_n);
+        }
     c->got += (size_t)r;
     c->t_last_io = now_ms();
     if (c->mode == EM_RST && c->got >= c->rst_at)
@@ -289,14 +323,30 @@ static int describe(const struct echo_conn *c, char *why, size_t whylen, const c
     return -1;
 }
 
+const char *echo_bad_bytes(const struct echo_conn *c, char *buf, size_t len)
+{
+    size_t used = (size_t)snprintf(buf, len, "echo wrong at byte %zu: expected", c->first_bad);
+    for (size_t i = 0; i < c->bad_n && c->first_bad + i < c->len && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, " %02x",
+                                 echo_mapped(c->data[c->first_bad + i]));
+    if (c->first_bad >= c->len && used < len)
+        used += (size_t)snprintf(buf + used, len - used, " nothing more");
+    if (used < len)
+        used += (size_t)snprintf(buf + used, len - used, ", got");
+    for (unsigned i = 0; i < c->bad_n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, " %02x", c->bad_got[i]);
+    if (used < len)
+        snprintf(buf + used, len - used, " (checked as %s)", echo_map_str(map));
+    return buf;
+}
+
 int echo_check_exact(const struct echo_conn *c, char *why, size_t whylen)
 {
     if (c->first_bad != (size_t)-1) {
-        char what[96];
-        snprintf(what, sizeof what, "echo wrong at byte %zu", c->first_bad);
-        return describe(c, why, whylen, what);
+        char what[256];
+        return describe(c, why, whylen, echo_bad_bytes(c, what, sizeof what));
     }
-    if (c->end != EE_EOF || c->got != c->len || c->sent != c->len)
+    if (c->end != EE_EOF || c->sent != c->len || (map != EMAP_NONE && c->got != c->len))
         return describe(c, why, whylen, "echo incomplete");
     return 0;
 }
@@ -304,9 +354,8 @@ int echo_check_exact(const struct echo_conn *c, char *why, size_t whylen)
 int echo_check_prefix(const struct echo_conn *c, char *why, size_t whylen)
 {
     if (c->first_bad != (size_t)-1) {
-        char what[96];
-        snprintf(what, sizeof what, "echo wrong at byte %zu", c->first_bad);
-        return describe(c, why, whylen, what);
+        char what[256];
+        return describe(c, why, whylen, echo_bad_bytes(c, what, sizeof what));
     }
     if (c->end == EE_TIMEOUT || c->end == EE_CONNFAIL || c->end == EE_ERROR ||
         c->end == EE_RUNNING)

@@ -48,6 +48,8 @@ struct echo_conn {
     int fd;
     size_t sent, got;
     size_t first_bad;    /* offset of the first wrong byte, or (size_t)-1 */
+    unsigned char bad_got[8]; /* what came at first_bad (bad_n bytes) */
+    unsigned bad_n;
     enum echo_end end;
     int err;
     int rst_in_close_wait; /* EM_HALF_RST: the RST met the server in CLOSE_WAIT */
@@ -57,6 +59,17 @@ struct echo_conn {
     unsigned last_rxq;
     long long t_next_send, t_check;
 };
+
+/* The mapping echoes are checked against: the contract's (a-z as A-Z),
+ * the plain echo (every byte unchanged), or none (no byte is compared:
+ * only lengths sent and ends of stream). Set once S1 has seen the
+ * server's; the contract's by default. */
+enum echo_map { EMAP_UPPER, EMAP_IDENTITY, EMAP_NONE };
+void echo_set_map(enum echo_map m);
+enum echo_map echo_get_map(void);
+const char *echo_map_str(enum echo_map m);
+/* The byte the mapping expects back for B. */
+unsigned char echo_mapped(unsigned char b);
 
 /* Runs CONNS[0..N) against 127.0.0.1:PORT until every one that ends on its
  * own has ended or TIMEOUT_MS pass (those get EE_TIMEOUT); background ones
@@ -70,6 +83,14 @@ int echo_check_exact(const struct echo_conn *c, char *why, size_t whylen);
 /* S5: 0 if C got an exact prefix of its echo and ended (EOF, reset, or
  * closed by us), not by timeout; else -1 and WHY. */
 int echo_check_prefix(const struct echo_conn *c, char *why, size_t whylen);
+
+/* "echo wrong at byte N: expected 41 42, got 61 62 (checked as ...)". */
+const char *echo_bad_bytes(const struct echo_conn *c, char *buf, size_t len);
+
+/* How many connections so far we reset, or closed with data unread
+ * (EM_RST, EM_HALF_RST, EM_STALL, EM_CLOSE_NOREAD): the server's next
+ * read or write on them fails (ECONNRESET, EPIPE), S5's condition. */
+long echo_clients_gone(void);
 
 /* "eof", "reset", ... */
 const char *echo_end_str(enum echo_end e);

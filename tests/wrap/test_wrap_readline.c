@@ -515,14 +515,18 @@ static void L11_maxlen_below_two_is_einval(void **state)
 {
     (void)state;
     fi_t_need_readline(0);
-    char buf[16] = "unchanged";
+    char buf[16] = "unchanged", scratch[16];
 
-    /* nothing in the stream: an implementation that reads would block */
-    expect_err(Readline(fds[0], buf, 0), EINVAL);
+    /* nothing in the stream: an implementation that reads would block.
+     * (What maxlen 0 writes is L12's: into SCRATCH, not looked at here.) */
+    expect_err(Readline(fds[0], scratch, 0), EINVAL);
     expect_err(Readline(fds[0], buf, 1), EINVAL);
     fi_t_write_all(fds[1], "kept\n", 5);
     expect_err(Readline(fds[0], buf, 1), EINVAL);
-    expect_err(Readline(fds[0], buf, 0), EINVAL);
+    expect_err(Readline(fds[0], scratch, 0), EINVAL);
+    if (memcmp(buf, "unchanged", 10) != 0)
+        fail_msg("Readline(maxlen 1) returned EINVAL but changed the buffer: \\x%02x at buf[0], "
+                 "want it untouched ('u')", (unsigned char)buf[0]);
     line_is(fds[0], 100, "kept\n", -1);
 }
 
@@ -569,6 +573,28 @@ static void L12_never_writes_past_maxlen(void **state)
         /* only where it writes is judged here: what it returns is L1-L4's */
         for (int calls = 0; calls < 200 && Readline(p[0], buf, m) > 0; calls++)
             ;
+        munmap(base, len);
+        Close(p[0]);
+        close(p[1]);
+    }
+}
+
+/* maxlen 0 and 1, with a line pending and at end of stream: buf[maxlen]
+ * is the first byte of a PROT_NONE page (a write there crashes). */
+static void L12_maxlen_0_and_1(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < 2; m++) {
+        int p[2];
+        void *base;
+        size_t len;
+        char *buf = guarded(m, &base, &len);
+        fi_t_pair_unix(p);
+        fi_t_rcv_timeout(p[0], 3000);
+        fi_t_write_all(p[1], "line\n", 5);
+        Readline(p[0], buf, m); /* what it returns is L11's */
+        shutdown(p[1], SHUT_WR);
+        Readline(p[0], buf, m);
         munmap(base, len);
         Close(p[0]);
         close(p[1]);
@@ -624,6 +650,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(L11_maxlen_below_two_is_einval, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L12_never_writes_past_maxlen, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L12_canary_after_maxlen, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(L12_maxlen_0_and_1, setup_unix, teardown),
         cmocka_unit_test_setup_teardown(L13_nul_bytes_stored_and_counted, setup_unix, teardown),
     };
     return WRAP_RUN(tests);

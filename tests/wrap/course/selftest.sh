@@ -54,6 +54,14 @@ grep -q 'stderr    accept error: Protocol error' "$out/course.table" ||
 grep -q "rerun     make check-wrap WRAP_SRC=$here/wrap.c WRAP_ONLY=L2_long_line_split_nothing_lost" \
   "$out/course.table" || fail "course: no rerun command for L2"
 
+# textbook: a wrap.c whose own header carries the system includes and void
+# Bind/Listen/Connect (compiled as written: the named signatures fail
+# their rows, the rest judged), whose Readline stores '\0' at buf[0] when
+# maxlen is 0 (L12, caught by the guard page) and keeps one static buffer.
+check "$here/../textbook/wrap.c" "$here/../textbook/expected.txt" textbook
+grep -q '`Connect` is defined `void Connect(int fd, const struct sockaddr \*sa, socklen_t salen)`' "$out/textbook.table" ||
+  fail "textbook: no per-function signature message for Connect"
+
 # WRAP_ONLY: the selected rows only, and a JUnit report of them
 TMPDIR="$out/tmp" WRAP_SRC="$here/wrap.c" OUTDIR="$out/only" WRAP_QUIET=1 \
   WRAP_ONLY="L2_long_line_split_nothing_lost L4" REPORT="junit:$out/only.xml" \

@@ -5,7 +5,8 @@
  *   - one static read-ahead buffer for every descriptor (breaks L8, L9, L10,
  *     T1), its bytes lost on an error (L6, and Readn's N4);
  *   - Accept, Connect and Close call perr_exit on any error they do not
- *     retry (A2, C2, C3, CL1); maxlen is never checked (L11).
+ *     retry (A2, C2, C3, CL1); maxlen is never checked (L11), and with maxlen 0 its
+ *     '\0' goes to buf[0] (L12).
  * The expected verdict of each row is in tests/wrap/course/expected.txt. */
 #include "wrap.h"
 
