@@ -143,8 +143,9 @@ static int replayed(const struct fi_callctx *c, struct fi_rule *out, uint64_t *k
     int rule;
     if (!fi_replay_decide(c->call, c->fd, c->callno, out, &rule))
         return -1;
-    if (c->possible != NULL && !c->possible(c->arg, out)) {
-        fi_tally(rule, FI_T_BLOCKED);
+    enum fi_why why = c->possible != NULL ? c->possible(c->arg, out) : FI_WHY_OK;
+    if (why != FI_WHY_OK) {
+        fi_tally_blocked(rule, why);
         return -1;
     }
     fi_tally(rule, FI_T_FIRED);
@@ -175,8 +176,9 @@ int fi_engine_decide(const struct fi_callctx *c, int may_fire, struct fi_rule *o
             continue;
         if (r->has_after && fi_fd_bytes(c->fd) < r->after)
             continue;
-        if (c->possible != NULL && !c->possible(c->arg, r)) {
-            fi_tally(i, FI_T_BLOCKED);
+        enum fi_why why = c->possible != NULL ? c->possible(c->arg, r) : FI_WHY_OK;
+        if (why != FI_WHY_OK) {
+            fi_tally_blocked(i, why);
             continue;
         }
         fi_tally(i, FI_T_FIRED);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "rules.h"
+#include "why.h"
 
 /* What the caller knows of the descriptor, for fd=sock|pipe. */
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
@@ -40,16 +41,17 @@ static inline unsigned fi_engine_any_rule(void)
 /* One call as the engine sees it. A rule is counted when it names CALL
  * and selects FD (fd=; waits match whatever they watch) and, when it has
  * peer=/local=, ENDS says yes. POSSIBLE is asked only for a rule that is
- * due to fire (when=, p=, after= passed): 0 means the kernel could not
- * give that fault here, the rule is tallied as blocked and the next rule
- * may fire. Both callbacks may make system calls. */
+ * due to fire (when=, p=, after= passed): FI_WHY_OK when the kernel could
+ * give that fault here; any other reason (why.h) is tallied for the rule
+ * ("could not fire") and the next rule may fire. Both callbacks may make
+ * system calls. */
 struct fi_callctx {
     enum fi_call call;
     int fd;                     /* -1 for a wait */
     enum fi_fdkind kind;
     uint64_t callno;            /* fi_engine_callno(call), for the log and replay */
     int (*ends)(void *arg, const struct fi_rule *r);
-    int (*possible)(void *arg, const struct fi_rule *r);
+    enum fi_why (*possible)(void *arg, const struct fi_rule *r);
     void *arg;
 };
 

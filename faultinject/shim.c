@@ -308,19 +308,20 @@ struct callinfo {
 
 /* Whether the kernel could give R's fault here (faultinject.md, eagain,
  * message sockets). */
-static int possible(void *arg, const struct fi_rule *r)
+static enum fi_why possible(void *arg, const struct fi_rule *r)
 {
     const struct callinfo *ci = arg;
     if (is_eagain(r))
-        return fi_could_eagain(ci->fd, ci->reading, ci->dontwait);
+        return fi_could_eagain(ci->fd, ci->reading, ci->dontwait) ? FI_WHY_OK
+                                                                   : FI_WHY_BLOCKING;
     switch (r->fault) {
     case FI_F_SHORT:
     case FI_F_RESET:
     case FI_F_EOF:
     case FI_F_STALL:
-        return !message_socket(ci->info);
+        return message_socket(ci->info) ? FI_WHY_MESSAGE : FI_WHY_OK;
     default:
-        return 1;
+        return FI_WHY_OK;
     }
 }
 

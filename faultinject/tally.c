@@ -33,6 +33,12 @@ void fi_tally(int rule, enum fi_tally what)
     atomic_fetch_add_explicit(&fi_run_counts()->rule[rule][what], 1, memory_order_relaxed);
 }
 
+void fi_tally_blocked(int rule, enum fi_why why)
+{
+    (void)why;      /* per-reason counts: to come with the summary's reasons */
+    fi_tally(rule, FI_T_BLOCKED);
+}
+
 void fi_tally_stdio_socket(int fd)
 {
     (void)fd;

@@ -16,8 +16,14 @@ enum fi_tally {
                       * here (eagain on a blocking fd, short on a datagram) */
 };
 
+#include "why.h"
+
 /* Adds one to RULE's (0-based) count WHAT. */
 void fi_tally(int rule, enum fi_tally what);
+
+/* RULE was due to fire but could not, for WHY (not FI_WHY_OK): counted
+ * as FI_T_BLOCKED. */
+void fi_tally_blocked(int rule, enum fi_why why);
 
 /* A socket was handed to stdio (fdopen) while rules were active: calls
  * glibc makes inside stdio are beyond the shim's reach. */
