@@ -7,6 +7,7 @@
 #include "tally.h"
 
 #include <sched.h>
+#include <sys/socket.h>
 #include <string.h>
 
 _Atomic unsigned fi_rule_mask;
@@ -116,6 +117,19 @@ static int fd_selected(const struct fi_rule *r, enum fi_call call, int fd, enum 
     }
 }
 
+/* A stream fault on a message socket (datagram, seqpacket, raw; the
+ * type as the shim cached it before deciding): it could never fire there
+ * (faultinject.md, message sockets). */
+static int stream_fault_on_message_socket(const struct fi_rule *r, const struct fi_callctx *c)
+{
+    struct fi_fdinfo info;
+    if (r->fault != FI_F_SHORT && r->fault != FI_F_RESET && r->fault != FI_F_EOF &&
+        r->fault != FI_F_STALL)
+        return 0;
+    return c->kind == FI_K_SOCK && fi_fd_info(c->fd, &info) && info.socktype != 0 &&
+           info.socktype != SOCK_STREAM;
+}
+
 /* splitmix64 finaliser: a counter-based generator, so the K-th call of a
  * rule draws the same number in every thread, run and forked child. */
 static uint64_t mix(uint64_t x)
@@ -168,10 +182,20 @@ int fi_engine_decide(const struct fi_callctx *c, int may_fire, struct fi_rule *o
             continue;
         if ((r->peer.on || r->local.on) && (c->ends == NULL || !c->ends(c->arg, r)))
             continue;
+        /* when= numbers only the calls the fault could apply to: a message
+         * socket's call is counted as matched and "could not fire", but
+         * takes no number, so that rd:reset:when=3 is the stream's 3rd
+         * read however often a datagram socketpair beside it is read. */
+        if (stream_fault_on_message_socket(r, c)) {
+            fi_tally(i, FI_T_MATCHED);
+            fi_tally_blocked(i, FI_WHY_MESSAGE);
+            continue;
+        }
         uint64_t k = r->per_fd && c->fd >= 0 && c->fd < FI_FD_CAP
             ? fi_fd_count(i, c->fd, s->gen)
             : atomic_fetch_add(&s->count[i], 1) + 1;
         fi_tally(i, FI_T_MATCHED);
+        fi_tally_reached(i, k);
         if (won >= 0 || !may_fire || !fi_when_matches(r, k) || !chance(r, i, c->fd, k))
             continue;
         if (r->has_after && fi_fd_bytes(c->fd) < r->after)

@@ -379,9 +379,15 @@ static int parse_option(const struct ctx *c, struct span sp, struct fi_rule *r,
         return 0;
     default:
         if (parse_addrsel(val, k == 5 ? &r->peer : &r->local) < 0)
-            return fail(c, "%s=%.*s: want [ADDR][:PORT], ADDR IPv4 or [IPv6], PORT 0..65535 "
+            return fail(c, "%s=%.*s: want [ADDR][:PORT], ADDR IPv4 or [IPv6], PORT 1..65535 "
                         "(e.g. %s=127.0.0.1:6379, %s=:8080, %s=[::1]:80)", keys[k],
                         (int)val.len, val.s, keys[k], keys[k], keys[k]);
+        /* ip(7): port 0 is "any port" for bind; no socket's end the rules
+         * could see ever has it, so such a rule could never match. */
+        if ((k == 5 ? &r->peer : &r->local)->port == 0)
+            return fail(c, "%s=%.*s: port 0 is no socket's end (the kernel picks a real "
+                        "port at bind or connect); name the port the socket gets",
+                        keys[k], (int)val.len, val.s);
         return 0;
     }
 }

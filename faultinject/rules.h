@@ -20,7 +20,7 @@
  *             | p=PROB    (decimal 0..1, e.g. 0.3, 1, .25, no exponent)
  *             | after=BYTES (0..2^62) | fd=sock|pipe|any|N (N 0..2^31-1)
  *             | per=fd | peer=[ADDR][:PORT] | local=[ADDR][:PORT]
- *               (ADDR: IPv4 dotted, or IPv6 in brackets; PORT 0..65535)
+ *               (ADDR: IPv4 dotted, or IPv6 in brackets; PORT 1..65535)
  * Each option at most once per rule. short is refused on accept, accept4,
  * connect and close; reset, eof and stall only on read-like and write-like
  * calls. A rule naming a readiness wait takes only eintr, error= and delay=,

@@ -18,15 +18,20 @@
 #include <sys/types.h>
 
 #include "rules.h"
+#include "why.h"
 
 #define FI_RUN_ENV    "FAULTINJECT_TALLY_FD"
-#define FI_RUN_MAGIC  0x66726e7431000002ULL   /* "frnt1", layout 2 */
+#define FI_RUN_MAGIC  0x66726e7431000003ULL   /* "frnt1", layout 3 */
 #define FI_RUN_PROCS  8192      /* process table entries (more: not recorded) */
 #define FI_PATH_MAX   48        /* a fork path: "0.3.1" */
 
-/* Per rule: FI_T_MATCHED, FI_T_FIRED, FI_T_BLOCKED (tally.h). */
+/* Per rule: FI_T_MATCHED, FI_T_FIRED, FI_T_BLOCKED (tally.h); the
+ * FI_T_BLOCKED calls again per reason (why.h); the highest when= count
+ * any process (or descriptor, per=fd) reached, for "when=N beyond". */
 struct fi_run_counts {
     _Atomic uint64_t rule[FI_MAX_RULES][3];
+    _Atomic uint64_t why[FI_MAX_RULES][FI_WHY_COUNT];
+    _Atomic uint64_t max_k[FI_MAX_RULES];
     _Atomic uint64_t stdio_sockets;   /* sockets handed to stdio under rules */
     _Atomic uint64_t only_matched;    /* processes --only named */
     _Atomic uint64_t procs;           /* processes that loaded the shim */

@@ -17,6 +17,43 @@ static unsigned long long get(const _Atomic uint64_t *v)
     return (unsigned long long)atomic_load_explicit(v, memory_order_relaxed);
 }
 
+void fi_summary_reasons(const struct fi_run_counts *c, int rule, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int w = FI_WHY_OK + 1; w < FI_WHY_COUNT && used < len; w++) {
+        unsigned long long n = get(&c->why[rule][w]);
+        if (n == 0)
+            continue;
+        int k = snprintf(buf + used, len - used, "%s%llu: %s", used ? "; " : "", n,
+                         fi_why_text((enum fi_why)w));
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+/* A rule that matched calls but injected nothing: why, in numbers. */
+static void warn_injected_nothing(FILE *out, const char *p, int i, const char *text,
+                                  const struct fi_rule *r, const struct fi_run_counts *c)
+{
+    unsigned long long matched = get(&c->rule[i][FI_T_MATCHED]);
+    unsigned long long blocked = get(&c->rule[i][FI_T_BLOCKED]);
+    unsigned long long reached = get(&c->max_k[i]);
+    char why[512];
+    fi_summary_reasons(c, i, why, sizeof why);
+    fprintf(out, "%s: warning: rule %d '%s' injected nothing: nothing was tested; "
+            "%llu calls matched", p, i + 1, text, matched);
+    if (blocked > 0)
+        fprintf(out, ", %llu could not fire (%s)", blocked, why);
+    fputc('\n', out);
+    if (r->has_when && r->when_first > reached)
+        fprintf(out, "%s: warning: rule %d '%s': when=%llu is past the last call it "
+                "counted (%llu%s): the point never came\n", p, i + 1, text,
+                (unsigned long long)r->when_first, reached,
+                r->per_fd ? " on one descriptor" : " in one process");
+}
+
 void fi_summary_print(FILE *out, const struct fi_summary *s)
 {
     const char *p = s->prefix;
@@ -24,15 +61,20 @@ void fi_summary_print(FILE *out, const struct fi_summary *s)
         fprintf(out, "%s: warning: --only '%s' named no process that ran (%llu ran); "
                 "no rule was active anywhere\n", p, s->only, get(&s->c->procs));
     for (int i = 0; s->rs != NULL && i < s->rs->n; i++) {
-        char text[512];
+        char text[512], why[512];
         fi_rule_format(&s->rs->rule[i], text, sizeof text);
         unsigned long long matched = get(&s->c->rule[i][FI_T_MATCHED]);
+        unsigned long long fired = get(&s->c->rule[i][FI_T_FIRED]);
+        unsigned long long blocked = get(&s->c->rule[i][FI_T_BLOCKED]);
+        fi_summary_reasons(s->c, i, why, sizeof why);
         fprintf(out, "%s: rule %d '%s': %llu calls matched, %llu faults injected, "
-                "%llu could not fire\n", p, i + 1, text, matched,
-                get(&s->c->rule[i][FI_T_FIRED]), get(&s->c->rule[i][FI_T_BLOCKED]));
+                "%llu could not fire%s%s%s\n", p, i + 1, text, matched, fired, blocked,
+                why[0] ? " (" : "", why, why[0] ? ")" : "");
         if (matched == 0)
             fprintf(out, "%s: warning: rule %d '%s' matched no call: nothing was tested; "
                     "%s\n", p, i + 1, text, fi_summary_causes);
+        else if (fired == 0)
+            warn_injected_nothing(out, p, i, text, &s->rs->rule[i], s->c);
     }
     unsigned long long stdio = get(&s->c->stdio_sockets);
     if (stdio > 0)

@@ -10,6 +10,7 @@
 #ifndef FI_SUMMARY_H
 #define FI_SUMMARY_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "rules.h"
@@ -25,6 +26,10 @@ struct fi_summary {
 };
 
 void fi_summary_print(FILE *out, const struct fi_summary *s);
+
+/* RULE's "could not fire" counts per reason, as "189: blocking descriptor;
+ * 1: message socket" (empty when there are none). */
+void fi_summary_reasons(const struct fi_run_counts *c, int rule, char *buf, size_t len);
 
 /* The usual reasons a rule matches no call, for the summary and --sweep. */
 extern const char fi_summary_causes[];

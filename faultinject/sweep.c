@@ -97,12 +97,15 @@ int fr_sweep(const struct fr_opts *o)
     const struct fi_rule *base = &o->rs.rule[0];
     char rule[RULE_TEXT];
     int failed = 0, fired = 1, ever = 0;
+    static struct fi_run_counts first;
     uint64_t point;
     for (point = 1; point <= o->sweep_max && fired; point++) {
         compose(base, point, rule);
         fi_run_reset(o->run);
         int status = fr_launch(o->argv, rule);
         fired = atomic_load(&o->run->c.rule[0][FI_T_FIRED]) > 0;
+        if (point == 1)
+            first = o->run->c;          /* why it never fired, if it never did */
         ever |= fired;
         const char *note = fired ? "" : " (rule did not fire: every point covered)";
         int bad = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
@@ -119,8 +122,17 @@ int fr_sweep(const struct fr_opts *o)
     if (!ever) {
         char text[RULE_TEXT];
         fi_rule_format(base, text, sizeof text);
+        unsigned long long matched = atomic_load(&first.rule[0][FI_T_MATCHED]);
+        if (matched == 0) {
+            fprintf(stderr, "faultrun: sweep: rule '%s' never fired: the sweep tested "
+                    "nothing; it matched no call: %s\n", text, fi_summary_causes);
+            return 3;
+        }
+        char why[512];
+        fi_summary_reasons(&first, 0, why, sizeof why);
         fprintf(stderr, "faultrun: sweep: rule '%s' never fired: the sweep tested nothing; "
-                "%s\n", text, fi_summary_causes);
+                "%llu calls matched, but at point 1 it could not fire (%s)\n", text, matched,
+                why[0] ? why : "not due: after= was never reached");
         return 3;
     }
     if (fired)

@@ -35,8 +35,22 @@ void fi_tally(int rule, enum fi_tally what)
 
 void fi_tally_blocked(int rule, enum fi_why why)
 {
-    (void)why;      /* per-reason counts: to come with the summary's reasons */
+    if (rule < 0 || rule >= FI_MAX_RULES)
+        return;
+    if ((unsigned)why < FI_WHY_COUNT)
+        atomic_fetch_add_explicit(&fi_run_counts()->why[rule][why], 1, memory_order_relaxed);
     fi_tally(rule, FI_T_BLOCKED);
+}
+
+void fi_tally_reached(int rule, uint64_t k)
+{
+    if (rule < 0 || rule >= FI_MAX_RULES)
+        return;
+    _Atomic uint64_t *m = &fi_run_counts()->max_k[rule];
+    uint64_t old = atomic_load_explicit(m, memory_order_relaxed);
+    while (old < k && !atomic_compare_exchange_weak_explicit(m, &old, k, memory_order_relaxed,
+                                                             memory_order_relaxed))
+        ;
 }
 
 void fi_tally_stdio_socket(int fd)

@@ -16,6 +16,8 @@ enum fi_tally {
                       * here (eagain on a blocking fd, short on a datagram) */
 };
 
+#include <stdint.h>
+
 #include "why.h"
 
 /* Adds one to RULE's (0-based) count WHAT. */
@@ -24,6 +26,10 @@ void fi_tally(int rule, enum fi_tally what);
 /* RULE was due to fire but could not, for WHY (not FI_WHY_OK): counted
  * as FI_T_BLOCKED. */
 void fi_tally_blocked(int rule, enum fi_why why);
+
+/* RULE's when= count reached K in some process (or descriptor): the
+ * summary warns about a when= past every count reached. */
+void fi_tally_reached(int rule, uint64_t k);
 
 /* A socket was handed to stdio (fdopen) while rules were active: calls
  * glibc makes inside stdio are beyond the shim's reach. */

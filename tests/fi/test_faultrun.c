@@ -134,6 +134,7 @@ static const char *const bad_rules[] = {
     "read:eintr:p=1.5", "read:eintr:p=x", "read:eintr:after=-1", "read:eintr:fd=file",
     "read:eintr:per=call", "read:eintr:often=2", "read:eintr:when=1:when=2",
     "accept:eof", "connect:short", "close:reset", "read:eintr;;write:eintr",
+    "read:eintr:peer=:0", "read:eintr:local=:0",
 };
 
 static void LOUD_bad_rule_exits_2_before_command_starts(void **state)

@@ -368,7 +368,12 @@ static void OPT_peer_local_address_and_port(void **state)
     parse_bad("rd:reset:peer=", "rd:reset:peer=", "needs a value");
     parse_bad("rd:reset:peer=:", "rd:reset:peer=:", "peer=:");
     parse_bad("rd:reset:peer=localhost", "rd:reset:peer=localhost", "want [ADDR][:PORT]");
-    parse_bad("rd:reset:peer=1.2.3.4:65536", "rd:reset:peer=1.2.3.4:65536", "PORT 0..65535");
+    parse_bad("rd:reset:peer=1.2.3.4:65536", "rd:reset:peer=1.2.3.4:65536", "PORT 1..65535");
+    /* port 0 is no socket's end: such a rule could never match */
+    parse_bad("rd:reset:peer=:0", "rd:reset:peer=:0", "port 0 is no socket's end");
+    parse_bad("rd:reset:peer=127.0.0.1:0", "rd:reset:peer=127.0.0.1:0", "port 0");
+    parse_bad("wr:short:local=:0", "wr:short:local=:0", "local=:0: port 0");
+    parse_bad("wr:short:local=[::1]:0", "wr:short:local=[::1]:0", "port 0");
     parse_bad("rd:reset:local=[::1", "rd:reset:local=[::1", "local=[::1");
     parse_bad("rd:reset:local=::1", "rd:reset:local=::1", "local=::1");
     parse_bad("rd:reset:peer=1.2.3.4:1:peer=:2", "rd:reset:peer=1.2.3.4:1:peer=:2",

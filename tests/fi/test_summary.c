@@ -68,6 +68,31 @@ static void NEVER_could_not_fire_counted(void **state)
     rule_line(1, &m, &inj, &blk);
     assert_int_equal(inj, 0);
     assert_int_equal(blk, 2);
+    /* ... per reason, and a rule that injected nothing is warned about. */
+    fr_expect_err("2 could not fire (2: blocking descriptor)\n");
+    fr_expect_err("warning: rule 1 'read:eagain:when=1..2' injected nothing: nothing was "
+                  "tested; ");
+    fr_expect_err(", 2 could not fire (2: blocking descriptor)\n");
+    fr_expect_no_err("is past the last call");
+}
+
+/* when=N past every call the rule counted: warned, with the count reached. */
+static void NEVER_when_past_the_last_call_warned(void **state)
+{
+    (void)state;
+    long m, inj, blk;
+    FR_RUN(FR_FAULTRUN, "-e", "read:short=1:when=1000", "-e", "read:short=1:when=2", "--",
+           FR_PROG, "solo", "1024");
+    fr_expect_exit(0);
+    rule_line(1, &m, &inj, &blk);
+    assert_int_equal(inj, 0);
+    assert_true(m > 0 && m < 1000);
+    fr_expect_err("warning: rule 1 'read:short=1:when=1000' injected nothing");
+    fr_expect_err("warning: rule 1 'read:short=1:when=1000': when=1000 is past the last call "
+                  "it counted (");
+    rule_line(2, &m, &inj, &blk);
+    assert_int_equal(inj, 1);
+    fr_expect_no_err("warning: rule 2");
 }
 
 static void NEVER_raw_syscalls_warned_naming_the_rule(void **state)
@@ -232,6 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(NEVER_summary_line_per_rule),
         cmocka_unit_test(NEVER_could_not_fire_counted),
+        cmocka_unit_test(NEVER_when_past_the_last_call_warned),
         cmocka_unit_test(NEVER_raw_syscalls_warned_naming_the_rule),
         cmocka_unit_test(NEVER_stdio_on_a_socket_named),
         cmocka_unit_test(NEVER_counts_every_process_of_a_pipeline),

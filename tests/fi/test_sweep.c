@@ -99,6 +99,13 @@ static void SWEEP_exit_3_when_the_rule_never_fired(void **state)
     fr_expect_err("rule 'read:eintr:fd=any' never fired: the sweep tested nothing");
     fr_expect_err("raw system calls");
     fr_expect_no_err("every point covered\nfaultrun: sweep: ");
+    /* Calls matched but it could not fire there: the reasons, not the
+     * causes of a rule that matched nothing. */
+    FR_RUN(FAULTRUN, "--sweep", "-e", "read:eagain", "--", PROG, "solo", "1024");
+    fr_expect_exit(3);
+    fr_expect_err("rule 'read:eagain' never fired: the sweep tested nothing; ");
+    fr_expect_err("calls matched, but at point 1 it could not fire (1: blocking descriptor)");
+    fr_expect_no_err("raw system calls");
     /* Even when COMMAND fails without the fault. */
     FR_RUN(FAULTRUN, "--sweep", "-e", "accept:eintr", "--", PROG, "exit", "1");
     fr_expect_exit(3);
