@@ -1,7 +1,8 @@
 /* blocking.h: whether a call on a descriptor could block, and how long
  * (faultinject.md: eagain only where the kernel could say it; stall).
  * Each asks the kernel (fcntl, getsockopt), so the shim asks only for a
- * rule about to fire or a stalled descriptor. Async-signal-safe.
+ * rule about to fire or a stalled descriptor; in a seccomp sandbox they
+ * read fdflags.h's cache instead. Async-signal-safe.
  */
 #ifndef FI_BLOCKING_H
 #define FI_BLOCKING_H
@@ -14,6 +15,10 @@ int fi_nonblocking(int fd);
 /* FD's SO_RCVTIMEO (READING) or SO_SNDTIMEO into *OUT; 1 when set
  * (nonzero), else 0 (no timeout, or not a socket). */
 int fi_timeout(int fd, int reading, struct timespec *out);
+
+/* Whether fi_nonblocking and fi_timeout know FD's state for this call:
+ * always, but in a seccomp sandbox only what fdflags.h recorded. */
+int fi_blocking_known(int fd, int reading, int dontwait);
 
 /* Whether the kernel could answer EAGAIN to this call: FD non-blocking,
  * DONTWAIT (MSG_DONTWAIT, SPLICE_F_NONBLOCK) asked, or a timeout set. */

@@ -10,6 +10,7 @@
 #include "replay.h"
 #include "rules.h"
 #include "run.h"
+#include "sandbox.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -53,6 +54,7 @@ static int program_is(const char *name)
 /* In the child of a fork: its own p= stream, no other thread deciding. */
 static void after_fork(void)
 {
+    fi_sandbox_after_fork();
     fi_engine_after_fork();
     fi_proc_after_fork();
 }
@@ -74,6 +76,7 @@ static void fi_load(void)
     fi_engine_seed(seed);
     if (fi_log_init(getenv("FAULTINJECT_LOG"), err, sizeof err) < 0)
         die(err);
+    fi_sandbox_init();                  /* after the log: a sandbox holds it open */
     if (fi_rules_parse(getenv("FAULTINJECT_RULES"), &rs, err, sizeof err) < 0)
         die(err);
     const char *only = getenv("FAULTINJECT_ONLY");

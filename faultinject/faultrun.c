@@ -309,6 +309,8 @@ static void make_run(struct fr_opts *o)
     char num[16];
     snprintf(num, sizeof num, "%d", fd);
     setenv(FI_RUN_ENV, num, 1);
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    setenv(FI_RUN_PID_ENV, num, 1);        /* for a program that closed FD */
 }
 
 int main(int argc, char **argv)

@@ -31,6 +31,10 @@ struct fi_logrec {
     long long ret;             /* what the program got back (-1: error) */
 };
 
+/* Just before a seccomp filter (sandbox.h): opens the log once and keeps
+ * it, so that a line then costs one write(2) and no openat. */
+void fi_log_hold(void);
+
 /* Appends the line for REC if a log was set up. */
 void fi_log_injection(const struct fi_logrec *rec);
 

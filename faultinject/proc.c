@@ -11,7 +11,9 @@
 #include "proc.h"
 
 #include "run.h"
+#include "sandbox.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,8 +113,27 @@ void fi_proc_after_fork(void)
     image = 0;
     atomic_store(&own_children, 0);
     struct fi_run *run = fi_run_shared();
-    pid_t pid = getpid();
-    self = run != NULL ? fi_run_register(run, pid, fi_proc_start_time(pid), path) : NULL;
+    pid_t pid = fi_self_pid();
+    /* In a sandbox: no /proc (start time 0: an exec'd image will not find
+     * this entry, and takes a fresh one). */
+    uint64_t start = fi_sandboxed() ? 0 : fi_proc_start_time(pid);
+    self = run != NULL ? fi_run_register(run, pid, start, path) : NULL;
+    if (self != NULL && fi_sandboxed())
+        fi_proc_sandboxed();
+}
+
+void fi_proc_sandboxed(void)
+{
+    struct fi_run *run = fi_run_shared();
+    if (self == NULL || atomic_exchange(&self->sandboxed, 1) != 0)
+        return;
+    if (run != NULL)
+        atomic_fetch_add(&run->c.sandboxed, 1);
+    size_t n = strlen(program_invocation_short_name);
+    if (n >= sizeof self->name)
+        n = sizeof self->name - 1;
+    memcpy(self->name, program_invocation_short_name, n);
+    self->name[n] = '\0';
 }
 
 static void parent_after_fork(void)

@@ -23,6 +23,10 @@ const char *fi_proc_path(void);
  * (faultrun); without it every image is 0. */
 unsigned fi_proc_image(void);
 
+/* This process installed a seccomp filter (sandbox.h): marked in the
+ * run's table for the summary; no /proc look-ups from now on. */
+void fi_proc_sandboxed(void);
+
 /* Called in the child right after fork (pthread_atfork child handler;
  * fi_proc_init installs it: a second call for the same fork does nothing). */
 void fi_proc_after_fork(void);

@@ -21,6 +21,7 @@
 #include "why.h"
 
 #define FI_RUN_ENV    "FAULTINJECT_TALLY_FD"
+#define FI_RUN_PID_ENV "FAULTINJECT_TALLY_PID"  /* faultrun's pid: /proc/PID/fd/FD */
 #define FI_RUN_MAGIC  0x66726e7431000003ULL   /* "frnt1", layout 3 */
 #define FI_RUN_PROCS  8192      /* process table entries (more: not recorded) */
 #define FI_PATH_MAX   48        /* a fork path: "0.3.1" */
@@ -36,6 +37,8 @@ struct fi_run_counts {
     _Atomic uint64_t only_matched;    /* processes --only named */
     _Atomic uint64_t procs;           /* processes that loaded the shim */
     _Atomic uint64_t replay_found;    /* recorded faults injected again */
+    _Atomic uint64_t sandboxed;       /* processes that installed a seccomp filter */
+    _Atomic uint64_t reattached;      /* processes that found the block by faultrun's pid */
 };
 
 /* pid -> fork path, so that an exec'd image (same pid) keeps its path.
@@ -46,6 +49,8 @@ struct fi_run_proc {
     uint64_t start;
     _Atomic uint32_t children;        /* fork numbers handed out so far */
     _Atomic uint32_t images;          /* exec'd images after the first */
+    _Atomic uint32_t sandboxed;       /* installed a seccomp filter (sandbox.h) */
+    char name[16];                    /* its program name, when sandboxed */
     char path[FI_PATH_MAX];
 };
 
@@ -64,9 +69,16 @@ struct fi_run *fi_run_create(int *fd);
 /* faultrun --sweep: zero the counts and the process table between runs. */
 void fi_run_reset(struct fi_run *run);
 
-/* The shim: maps the block named by FAULTINJECT_TALLY_FD if it is one
- * (a program may have reused the number: then nothing). */
+/* The shim: maps the block named by FAULTINJECT_TALLY_FD if it is one.
+ * A program may have closed it before exec'ing (sshd closes every
+ * inherited descriptor) or reused the number: then the block is opened
+ * again as faultrun holds it (/proc/FAULTINJECT_TALLY_PID/fd/FD), else
+ * nothing. */
 struct fi_run *fi_run_attach(void);
+
+/* The descriptor of the block this process attached to (close_range and
+ * closefrom spare it), or -1. */
+int fi_run_fd(void);
 
 /* The block this process adds to, or NULL (bare LD_PRELOAD). */
 struct fi_run *fi_run_shared(void);

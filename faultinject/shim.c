@@ -19,6 +19,7 @@
 #include "filog.h"
 #include "io.h"
 #include "real.h"
+#include "sandbox.h"
 #include "sockends.h"
 #include "waits.h"
 
@@ -224,10 +225,14 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* Asks the kernel what FD is; -1 if it is not open. */
+/* Asks the kernel what FD is; -1 if it is not open. In a seccomp sandbox
+ * the kernel is not asked (sandbox.h): a descriptor whose kind was not
+ * recorded is treated as not open (the call goes to libc untouched). */
 static int fill_info(int fd, struct fi_fdinfo *info)
 {
     struct stat st;
+    if (fi_sandboxed())
+        return -1;
     if (fstat(fd, &st) < 0)
         return -1;
     info->kind = S_ISSOCK(st.st_mode) ? FI_K_SOCK : S_ISFIFO(st.st_mode) ? FI_K_PIPE
@@ -263,8 +268,13 @@ static int check_file(int fd, struct fi_fdinfo *info)
 {
     int saved = errno;
     struct fi_fdinfo now;
+    if (fi_sandboxed())
+        return 0;               /* no fstat in a sandbox: trust the close paths */
     int r = fill_info(fd, &now);
-    if (r == 0 && now.ident != info->ident) {
+    if (r == 0 && info->ident == 0) {
+        info->ident = now.ident;                /* recorded at creation: adopt */
+        fi_fd_set_info(fd, info);
+    } else if (r == 0 && now.ident != info->ident) {
         fi_fd_identify(fd, now.ident);          /* another file: forget */
         *info = now;
         fi_fd_set_info(fd, info);
@@ -311,6 +321,11 @@ struct callinfo {
 static enum fi_why possible(void *arg, const struct fi_rule *r)
 {
     const struct callinfo *ci = arg;
+    /* Seccomp sandbox: a fault that depends on the blocking mode or the
+     * timeouts fires only where fdflags.h knows them (sandbox.h). */
+    if ((is_eagain(r) || r->fault == FI_F_EINTR || r->fault == FI_F_STALL) &&
+        !fi_blocking_known(ci->fd, ci->reading, ci->dontwait))
+        return FI_WHY_SANDBOXED;
     if (is_eagain(r))
         return fi_could_eagain(ci->fd, ci->reading, ci->dontwait) ? FI_WHY_OK
                                                                    : FI_WHY_BLOCKING;
@@ -463,13 +478,6 @@ static int errno_of(const struct fi_rule *r)
     return r->fault == FI_F_EINTR ? EINTR : r->fault == FI_F_EAGAIN ? EAGAIN : (int)r->arg;
 }
 
-/* A descriptor the kernel just handed out starts with no state. */
-static int fresh(int fd)
-{
-    fi_fd_forget(fd);
-    return fd;
-}
-
 static int slow_accept(enum fi_call call, int fd, struct sockaddr *addr, socklen_t *alen,
                        int flags)
 {
@@ -478,7 +486,7 @@ static int slow_accept(enum fi_call call, int fd, struct sockaddr *addr, socklen
         return (int)fail_with(errno_of(&r));
     int nfd = call == FI_C_ACCEPT ? get_accept()(fd, addr, alen)
                                   : get_accept4()(fd, addr, alen, flags);
-    return fresh(nfd);
+    return fi_fdlife_accepted(fd, nfd, addr, alen, flags);
 }
 
 /* connect:eintr as the kernel does it: the attempt goes on (non-blocking
@@ -486,10 +494,12 @@ static int slow_accept(enum fi_call call, int fd, struct sockaddr *addr, socklen
  * EALREADY or EISCONN, and poll + SO_ERROR the outcome. */
 static int connect_interrupted(int fd, const struct sockaddr *addr, socklen_t len)
 {
-    int fl = fcntl(fd, F_GETFL);
+    /* In a sandbox, possible() let this through only on a descriptor
+     * known to be non-blocking: no fcntl. */
+    int fl = fi_sandboxed() ? O_NONBLOCK : fcntl(fd, F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK))
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    int r = get_connect()(fd, addr, len);
+    int r = fi_fdlife_connected(fd, addr, len, get_connect()(fd, addr, len));
     int e = errno;
     if (fl >= 0 && !(fl & O_NONBLOCK))
         fcntl(fd, F_SETFL, fl);
@@ -506,7 +516,7 @@ static int slow_connect(int fd, const struct sockaddr *addr, socklen_t len)
         return connect_interrupted(fd, addr, len);
     if (f >= 0)
         return (int)fail_with(errno_of(&r));
-    return get_connect()(fd, addr, len);
+    return fi_fdlife_connected(fd, addr, len, get_connect()(fd, addr, len));
 }
 
 /* close: Linux releases the descriptor even when close fails (EINTR
@@ -517,7 +527,7 @@ static int slow_close(int fd)
     int f = decide_other(FI_C_CLOSE, fd, NULL, 0, &r);
     int rc = get_close()(fd);
     int e = errno;
-    fi_fd_forget(fd);
+    fi_fdlife_closed(fd);
     if (f >= 0)
         return (int)fail_with(errno_of(&r));
     errno = e;
@@ -587,11 +597,16 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int fl
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
+    ssize_t r;
     if (!fi_hot(FI_C_RECVMSG))
-        return get_recvmsg()(fd, msg, flags);
-    return fi_io_slow(&(struct fi_io){ .call = FI_C_RECVMSG, .fd = fd, .msg = msg,
-                                 .flags = flags, .dontwait = flags & MSG_DONTWAIT,
-                                 .len = SIZE_MAX });
+        r = get_recvmsg()(fd, msg, flags);
+    else
+        r = fi_io_slow(&(struct fi_io){ .call = FI_C_RECVMSG, .fd = fd, .msg = msg,
+                                        .flags = flags, .dontwait = flags & MSG_DONTWAIT,
+                                        .len = SIZE_MAX });
+    if (r >= 0 && msg != NULL && msg->msg_controllen > 0)
+        fi_fdlife_received(msg);        /* SCM_RIGHTS: new descriptors (keeps errno) */
+    return r;
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -637,32 +652,40 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
                                  .len = SIZE_MAX });
 }
 
+/* accept and connect, on the fast path too, record the new socket and
+ * its ends (fdlife.c, sockends.h), so that peer= never has to ask a
+ * kernel that may have forgotten the peer (after its reset). */
 EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
     if (!fi_hot(FI_C_ACCEPT))
-        return get_accept()(fd, addr.__sockaddr__, alen);
+        return fi_fdlife_accepted(fd, get_accept()(fd, addr.__sockaddr__, alen),
+                                  addr.__sockaddr__, alen, 0);
     return slow_accept(FI_C_ACCEPT, fd, addr.__sockaddr__, alen, 0);
 }
 
 EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags)
 {
     if (!fi_hot(FI_C_ACCEPT4))
-        return get_accept4()(fd, addr.__sockaddr__, alen, flags);
+        return fi_fdlife_accepted(fd, get_accept4()(fd, addr.__sockaddr__, alen, flags),
+                                  addr.__sockaddr__, alen, flags);
     return slow_accept(FI_C_ACCEPT4, fd, addr.__sockaddr__, alen, flags);
 }
 
 EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
     if (!fi_hot(FI_C_CONNECT))
-        return get_connect()(fd, addr.__sockaddr__, len);
+        return fi_fdlife_connected(fd, addr.__sockaddr__, len,
+                                   get_connect()(fd, addr.__sockaddr__, len));
     return slow_connect(fd, addr.__sockaddr__, len);
 }
 
 EXPORT int close(int fd)
 {
+    if (fi_fdlife_spared(fd))
+        return 0;
     if (!fi_hot(FI_C_CLOSE)) {
         int r = get_close()(fd);
-        fi_fd_forget(fd);               /* keeps errno */
+        fi_fdlife_closed(fd);           /* keeps errno */
         return r;
     }
     return slow_close(fd);

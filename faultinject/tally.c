@@ -111,25 +111,83 @@ static int is_our_memfd(int fd)
     return strncmp(target, "/memfd:faultrun", 15) == 0;
 }
 
-struct fi_run *fi_run_attach(void)
+static int run_fd = -1;
+
+int fi_run_fd(void)
 {
-    const char *s = getenv(FI_RUN_ENV);
+    return run_fd;
+}
+
+/* The decimal in environment variable NAME, or -1. */
+static long env_number(const char *name)
+{
+    const char *s = getenv(name);
     if (s == NULL || s[0] < '0' || s[0] > '9')
-        return NULL;
+        return -1;
     char *end;
-    long fd = strtol(s, &end, 10);
+    long v = strtol(s, &end, 10);
+    return *end == '\0' && v >= 0 && v <= 1 << 22 ? v : -1;
+}
+
+/* Maps FD if it is the run's block; NULL if not. */
+static struct fi_run *map_block(int fd)
+{
     struct stat st;
-    if (*end != '\0' || fd < 0 || fd > 1 << 20 || !is_our_memfd((int)fd) ||
-        fstat((int)fd, &st) < 0 || st.st_size != (off_t)sizeof(struct fi_run))
+    if (!is_our_memfd(fd) || fstat(fd, &st) < 0 || st.st_size != (off_t)sizeof(struct fi_run))
         return NULL;
-    struct fi_run *run = mmap(NULL, sizeof *run, PROT_READ | PROT_WRITE, MAP_SHARED,
-                              (int)fd, 0);
+    struct fi_run *run = mmap(NULL, sizeof *run, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (run == MAP_FAILED)
         return NULL;
     if (run->magic != FI_RUN_MAGIC) {
         munmap(run, sizeof *run);
         return NULL;
     }
+    return run;
+}
+
+/* The block as faultrun holds it, for a process whose inherited copy was
+ * closed: opened again at FD's number (or as high as may be), so that its
+ * own exec'd images find it too. */
+static struct fi_run *reopen_block(int fd)
+{
+    long pid = env_number(FI_RUN_PID_ENV);
+    if (pid <= 0 || fd > 1 << 20)
+        return NULL;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd/%d", pid, fd);
+    int nfd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDWR);    /* inherited by exec */
+    if (nfd < 0)
+        return NULL;
+    struct fi_run *run = map_block(nfd);
+    if (run == NULL) {
+        syscall(SYS_close, nfd);
+        return NULL;
+    }
+    int at = (int)syscall(SYS_fcntl, nfd, F_DUPFD, fd);  /* FD itself when it is free */
+    if (at >= 0) {
+        syscall(SYS_close, nfd);
+        nfd = at;
+    }
+    run_fd = nfd;
+    if (nfd != fd) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", nfd);
+        setenv(FI_RUN_ENV, num, 1);     /* at load: no other thread yet */
+    }
+    atomic_fetch_add(&run->c.reattached, 1);
+    return run;
+}
+
+struct fi_run *fi_run_attach(void)
+{
+    long fd = env_number(FI_RUN_ENV);
+    if (fd < 0)
+        return NULL;
+    struct fi_run *run = map_block((int)fd);
+    if (run != NULL)
+        run_fd = (int)fd;
+    else
+        run = reopen_block((int)fd);
     shared = run;
     return run;
 }
