@@ -339,7 +339,7 @@ int main(int argc, char **argv)
                       (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127);
     if (!not_started)
         fi_summary_print(stderr, &(struct fi_summary){
-            .prefix = "faultrun", .rs = &o.rs, .c = c, .only = o.only,
+            .prefix = "faultrun", .rs = &o.rs, .c = c, .run = o.run, .only = o.only,
             .replay = o.replay != NULL, .replay_total = o.replay_faults });
     fr_exit_like(status);
 }

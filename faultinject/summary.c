@@ -54,6 +54,31 @@ static void warn_injected_nothing(FILE *out, const char *p, int i, const char *t
                 r->per_fd ? " on one descriptor" : " in one process");
 }
 
+/* The processes that ran in a seccomp sandbox (sandbox.h), by name and
+ * fork path: there, faults that need the blocking state fired only where
+ * the shim knew it. */
+static void sandboxed(FILE *out, const struct fi_summary *s)
+{
+    unsigned long long n = get(&s->c->sandboxed);
+    if (n == 0)
+        return;
+    fprintf(out, "%s: %llu process%s ran in a seccomp sandbox:", s->prefix, n,
+            n == 1 ? "" : "es");
+    unsigned shown = 0, total = s->run != NULL ? atomic_load(&s->run->nprocs) : 0;
+    for (unsigned i = 0; i < total && i < FI_RUN_PROCS; i++) {
+        const struct fi_run_proc *e = &s->run->proc[i];
+        if (!atomic_load(&e->sandboxed))
+            continue;
+        if (shown < 8)
+            fprintf(out, "%s %.16s (proc %s)", shown ? "," : "", e->name, e->path);
+        shown++;
+    }
+    if (shown > 8)
+        fprintf(out, " and %u more", shown - 8);
+    fprintf(out, "; the shim made no system call of its own there, so eagain, eintr and "
+            "stall fired only where it knew the descriptor's blocking mode and timeouts\n");
+}
+
 void fi_summary_print(FILE *out, const struct fi_summary *s)
 {
     const char *p = s->prefix;
@@ -76,6 +101,7 @@ void fi_summary_print(FILE *out, const struct fi_summary *s)
         else if (fired == 0)
             warn_injected_nothing(out, p, i, text, &s->rs->rule[i], s->c);
     }
+    sandboxed(out, s);
     unsigned long long stdio = get(&s->c->stdio_sockets);
     if (stdio > 0)
         fprintf(out, "%s: warning: %llu socket%s handed to stdio (fdopen): the reads and "

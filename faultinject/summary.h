@@ -20,6 +20,7 @@ struct fi_summary {
     const char *prefix;                 /* "faultrun" or "faultinject" */
     const struct fi_ruleset *rs;        /* the rules (none under --replay) */
     const struct fi_run_counts *c;
+    const struct fi_run *run;           /* the process table, or NULL */
     const char *only;                   /* --only NAME, or NULL */
     int replay;                         /* a replay ran ... */
     unsigned long replay_total;         /* ... of this many recorded faults */

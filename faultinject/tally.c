@@ -202,6 +202,8 @@ struct fi_run_proc *fi_run_register(struct fi_run *run, pid_t pid, uint64_t star
     e->start = start;
     atomic_store(&e->children, 0);
     atomic_store(&e->images, 0);
+    atomic_store(&e->sandboxed, 0);
+    e->name[0] = '\0';
     size_t n = strlen(path);
     if (n >= sizeof e->path)
         n = sizeof e->path - 1;

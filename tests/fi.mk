@@ -23,11 +23,16 @@ FI_TEST_SUMMARY  := $(FI_TDIR)/test_summary
 FI_TEST_SWEEP    := $(FI_TDIR)/test_sweep
 FI_TEST_REPLAY   := $(FI_TDIR)/test_replay
 FI_TEST_LOGPARSE := $(FI_TDIR)/test_logparse
+# Sandboxes, closers, datagrams beside streams, peers that reset: fr_life
+# is their COMMAND.
+FI_TEST_LIFE     := $(FI_TDIR)/test_life
+FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
-FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY)
+FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
+                 $(FI_TEST_LIFE)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
-            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) \
+            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
 
 # tests/support for #include "..." only: its spawn.h must not hide <spawn.h>.
@@ -51,12 +56,14 @@ $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 $(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
+$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
         $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FR_PROG): $(FI_TDIR)/fr_prog.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(FR_LIFE): $(FI_TDIR)/fr_life.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 # Static on purpose (faultrun must refuse it), so without the sanitizers'
 # and coverage's flags, which need the dynamic loader.
