@@ -61,6 +61,26 @@ static void usage_error(const char *fmt, const char *arg)
     exit(2);
 }
 
+static void print_version(void);
+
+/* The ELF machine faultrun itself was built for (e_machine). */
+static uint16_t fr_own_machine(void)
+{
+#if defined(__x86_64__)
+    return 62;
+#elif defined(__aarch64__)
+    return 183;
+#elif defined(__i386__)
+    return 3;
+#elif defined(__arm__)
+    return 40;
+#elif defined(__riscv)
+    return 243;
+#else
+    return 0xffff;      /* unknown here: nothing passes, so --version says none */
+#endif
+}
+
 static void die(const char *prefix, const char *msg)
 {
     fprintf(stderr, "%s: %s\n", prefix, msg);
@@ -149,7 +169,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             printf("%s\n%s", usage_text, fi_rules_help);
             exit(0);
         case OPT_VERSION:
-            printf("faultrun %s (shim fallback: %s/%s)\n", VERSION, FI_LIBDIR, SO_NAME);
+            print_version();
             exit(0);
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -170,23 +190,45 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
     o->argv = argv + optind;
 }
 
-/* FILE names a readable file: copy its absolute path to OUT. */
+/* FILE is a shared object the loader could preload here (an ELF
+ * ET_DYN of faultrun's own class and machine): copy its absolute path to
+ * OUT. Anything else LD_PRELOAD would skip with a message, injecting
+ * nothing. */
 static int usable(const char *file, char *out)
 {
-    return access(file, R_OK) == 0 && realpath(file, out) != NULL;
+    unsigned char h[20];
+    FILE *f = fopen(file, "rb");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    uint16_t type, machine;
+    if (n < sizeof h || memcmp(h, "\177ELF", 4) != 0 || h[4] != (sizeof(void *) == 8 ? 2 : 1)) {
+        errno = ENOEXEC;
+        return 0;
+    }
+    memcpy(&type, h + 16, 2);
+    memcpy(&machine, h + 18, 2);
+    if (type != 3 /* ET_DYN */ || machine != fr_own_machine()) {
+        errno = ENOEXEC;
+        return 0;
+    }
+    return realpath(file, out) != NULL;
 }
 
-/* libfaultinject.so: $FAULTINJECT_SO, next to faultrun, ../lib, PREFIX/lib. */
-static void locate_shim(char *out)
+/* libfaultinject.so: $FAULTINJECT_SO, next to faultrun, ../lib, PREFIX/lib.
+ * 0 with its path in OUT, or -1 with why in WHY. */
+static int find_shim(char *out, char *why, size_t whylen)
 {
     char exe[PATH_MAX], try[PATH_MAX + 32];
     const char *env = getenv("FAULTINJECT_SO");
     if (env != NULL) {
-        if (!usable(env, out)) {
-            fprintf(stderr, "faultrun: FAULTINJECT_SO '%s': %s\n", env, strerror(errno));
-            exit(2);
-        }
-        return;
+        if (usable(env, out))
+            return 0;
+        snprintf(why, whylen, "FAULTINJECT_SO '%s': %s", env,
+                 errno == ENOEXEC ? "not a shared object this faultrun can preload"
+                                  : strerror(errno));
+        return -1;
     }
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -196,15 +238,33 @@ static void locate_shim(char *out)
             *slash = '\0';
         snprintf(try, sizeof try, "%s/%s", exe, SO_NAME);
         if (usable(try, out))
-            return;
+            return 0;
         snprintf(try, sizeof try, "%s/../lib/%s", exe, SO_NAME);
         if (usable(try, out))
-            return;
+            return 0;
     }
     if (usable(FI_LIBDIR "/" SO_NAME, out))
-        return;
-    die("faultrun", "cannot find " SO_NAME " (next to faultrun, in ../lib, in "
-        FI_LIBDIR "); set FAULTINJECT_SO");
+        return 0;
+    snprintf(why, whylen, "cannot find " SO_NAME " (next to faultrun, in ../lib, in "
+             FI_LIBDIR "); set FAULTINJECT_SO");
+    return -1;
+}
+
+static void locate_shim(char *out)
+{
+    char why[PATH_MAX + 128];
+    if (find_shim(out, why, sizeof why) < 0)
+        die("faultrun", why);
+}
+
+/* --version: this faultrun and the shim it would load now, or none. */
+static void print_version(void)
+{
+    char so[PATH_MAX], why[PATH_MAX + 128];
+    if (find_shim(so, why, sizeof why) == 0)
+        printf("faultrun %s (shim: %s)\n", VERSION, so);
+    else
+        printf("faultrun %s (shim: none: %s)\n", VERSION, why);
 }
 
 /* The environment the shim reads, for every run. */

@@ -87,14 +87,19 @@ static void CLI_without_a_shim_exits_2(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(alone, sizeof alone, "%s/alone/faultrun", fr_tmpdir);
     fr_path(mark, "started");
-    FR_RUN(alone, "--version");
-    fr_expect_exit(0);
-    char *fallback = strstr(fr_out, "shim fallback: ");
-    assert_non_null(fallback);
-    fallback += strlen("shim fallback: ");
-    fallback[strcspn(fallback, ")")] = '\0';
-    int installed = fr_exists(fallback);
     char *unset[] = { "-FAULTINJECT_SO", NULL };
+    FR_RUN_ENV(unset, alone, "--version");
+    fr_expect_exit(0);
+    /* --version names the shim this faultrun will load, or none. */
+    char *named = strstr(fr_out, "(shim: ");
+    assert_non_null(named);
+    named += strlen("(shim: ");
+    named[strcspn(named, ")")] = '\0';
+    int installed = strncmp(named, "none: ", 6) != 0;
+    if (installed)
+        assert_true(fr_exists(named));
+    else
+        assert_non_null(strstr(named, "cannot find libfaultinject.so"));
     FR_RUN_ENV(unset, alone, "--", PROG, "touch", mark);
     if (installed) {
         fr_expect_exit(0);
@@ -114,6 +119,19 @@ static void CLI_finds_the_shim_via_env_or_lib(void **state)
     FR_RUN_ENV(env, FAULTRUN, "--", PROG, "exit", "0");
     fr_expect_exit(2);
     fr_expect_err("FAULTINJECT_SO");
+    FR_RUN(FAULTRUN, "--version");      /* this build's own shim, next to it */
+    fr_expect_exit(0);
+    if (strstr(fr_out, "(shim: " FI_BUILD_DIR "/faultinject/libfaultinject.so)\n") == NULL)
+        fail_msg("--version does not name the shim next to faultrun: %s", fr_out);
+    /* A file the loader would not preload is no shim: named as none, refused. */
+    char *notso[] = { "FAULTINJECT_SO=/etc/passwd", NULL };
+    FR_RUN_ENV(notso, FAULTRUN, "--version");
+    fr_expect_exit(0);
+    if (strstr(fr_out, "(shim: none: FAULTINJECT_SO '/etc/passwd': not a shared object") == NULL)
+        fail_msg("--version names a shim that will not load: %s", fr_out);
+    FR_RUN_ENV(notso, FAULTRUN, "--", PROG, "exit", "0");
+    fr_expect_exit(2);
+    fr_expect_err("FAULTINJECT_SO '/etc/passwd': not a shared object");
     /* An installed layout: bin/faultrun and lib/libfaultinject.so. */
     char cmd[PATH_MAX * 4], bin[PATH_MAX];
     snprintf(cmd, sizeof cmd, "mkdir -p %s/inst/bin %s/inst/lib && cp %s %s/inst/bin/ && "
