@@ -37,7 +37,7 @@ FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM
 
 # tests/support for #include "..." only: its spawn.h must not hide <spawn.h>.
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -iquote tests/support \
-    -DFI_BUILD_DIR='"$(abspath $(BUILD))"'
+    -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
 # A hardened build calls __read_chk and friends: keep -O2 even under
 # coverage's -O0, so that _FORTIFY_SOURCE takes effect.
 $(FI_TDIR)/test_fortify.o: ALL_CFLAGS += -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2

@@ -22,6 +22,15 @@
  *                      (poll, 5 s at most) until the peer's reset is in,
  *                      then read()s until 0 or an error; prints
  *                      "getpeername=E reads=K"
+ * Called by another name (a symlink), it stands in for the programs of
+ * man faultrun's EXAMPLES, whatever their arguments:
+ *   client             64 bytes over a socketpair, read until all are in
+ *   server             5 connections to its own listener (127.0.0.1, port
+ *                      from the kernel), accept retried on ECONNABORTED and
+ *                      EINTR, 32 bytes read from each (EINTR retried)
+ *   redis-benchmark    1 KiB over a socketpair
+ *   copy IN OUT        copies IN to OUT, write()s of 16 bytes; exit 1 on
+ *                      an error
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -206,8 +215,84 @@ static int peer(const char *port)
     return 0;
 }
 
+/* All N bytes from FD (EINTR retried); 0, or -1. */
+static int read_all(int fd, char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = read(fd, buf, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        buf += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int pair_bytes(size_t n)
+{
+    int sv[2];
+    char buf[1024] = { 0 };
+    if (n > sizeof buf || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+        write(sv[0], buf, n) != (ssize_t)n)
+        return 2;
+    return read_all(sv[1], buf, n) == 0 ? 0 : 1;
+}
+
+static int server(void)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof sa;
+    int lst = socket(AF_INET, SOCK_STREAM, 0);
+    if (lst < 0 || bind(lst, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lst, 8) < 0 ||
+        getsockname(lst, (struct sockaddr *)&sa, &len) < 0)
+        return 2;
+    for (int k = 0; k < 5; k++) {
+        char buf[32] = { 0 };
+        int cli = socket(AF_INET, SOCK_STREAM, 0), srv;
+        if (cli < 0 || connect(cli, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+            write(cli, buf, sizeof buf) != sizeof buf)
+            return 2;
+        while ((srv = accept(lst, NULL, NULL)) < 0)
+            if (errno != ECONNABORTED && errno != EINTR)
+                return 1;
+        if (read_all(srv, buf, sizeof buf) < 0)
+            return 1;
+        close(srv);
+        close(cli);
+    }
+    return 0;
+}
+
+static int copy(const char *in, const char *out)
+{
+    char buf[16];
+    int a = open(in, O_RDONLY), b = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (a < 0 || b < 0) {
+        perror("copy: open");
+        return 1;
+    }
+    ssize_t n;
+    while ((n = read(a, buf, sizeof buf)) > 0)
+        if (write(b, buf, (size_t)n) != n) {
+            perror("copy: write");
+            return 1;
+        }
+    return n < 0 || close(b) < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    const char *name = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (strcmp(name, "client") == 0)
+        return pair_bytes(64);
+    if (strcmp(name, "server") == 0)
+        return server();
+    if (strcmp(name, "redis-benchmark") == 0)
+        return pair_bytes(1024);
+    if (strcmp(name, "copy") == 0 && argc == 3)
+        return copy(argv[1], argv[2]);
     if (argc == 2 && strcmp(argv[1], "sandbox") == 0)
         return sandbox();
     if (argc == 4 && strcmp(argv[1], "close") == 0)

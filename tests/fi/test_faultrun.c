@@ -498,6 +498,137 @@ static void ONLY_spares_other_programs(void **state)
     assert_non_null(strstr(fr_out, "sh=1"));
 }
 
+/* ---- man faultrun ----------------------------------------------------- */
+
+#define MANPAGE FI_SRC_DIR "/man/faultrun.1"
+#define FR_LIFE FI_BUILD_DIR "/tests/fi/fr_life"
+
+/* The command lines of man faultrun's EXAMPLES, as printed: a ".Dl $ "
+ * line and the ".Dl \ \ \ \ " lines that continue one ending in "\e".
+ * Returns how many, into CMDS. */
+static int man_examples(char cmds[][1024], int max)
+{
+    static char text[65536];
+    assert_true(fiu_slurp(MANPAGE, text, sizeof text) > 0);
+    char *p = strstr(text, "\n.Sh EXAMPLES\n");
+    assert_non_null(p);
+    char *end = strstr(p + 1, "\n.Sh ");
+    if (end != NULL)
+        *end = '\0';
+    int n = 0, going = 0;
+    for (char *line = strtok(p, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char *body = NULL;
+        if (strncmp(line, ".Dl $ ", 6) == 0 && n < max) {
+            body = line + 6;
+            cmds[n++][0] = '\0';
+        } else if (going && strncmp(line, ".Dl ", 4) == 0) {
+            body = line + 4;
+            while (strncmp(body, "\\ ", 2) == 0)
+                body += 2;
+        } else {
+            going = 0;
+            continue;
+        }
+        size_t len = strlen(body);
+        going = len >= 3 && strcmp(body + len - 3, " \\e") == 0;
+        if (going)
+            body[len - 3] = '\0';
+        strncat(cmds[n - 1], body, 1023 - strlen(cmds[n - 1]));
+        if (going)
+            strncat(cmds[n - 1], " ", 1023 - strlen(cmds[n - 1]));
+    }
+    return n;
+}
+
+/* CMD split into words as the shell would ('...' quoted), into ARGV. */
+static int shell_words(char *cmd, char **argv, int max)
+{
+    int n = 0;
+    char *out = cmd;
+    for (char *p = cmd; *p != '\0' && n < max - 1;) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        argv[n++] = out;
+        while (*p != '\0' && *p != ' ') {
+            if (*p == '\'') {
+                for (p++; *p != '\0' && *p != '\''; )
+                    *out++ = *p++;
+                if (*p == '\'')
+                    p++;
+            } else {
+                *out++ = *p++;
+            }
+        }
+        if (*p == ' ')
+            p++;
+        *out++ = '\0';
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+/* Every example of man faultrun runs as printed (in a folder where its
+ * programs are fr_life's stand-ins), and does what its sentence says:
+ * the short reads and the refused accepts are injected, the sweep's
+ * write faults fire on a file (so it reports failing points, never "tested
+ * nothing"), and the replay finds every recorded fault. */
+static void MAN_every_example_runs_as_printed(void **state)
+{
+    (void)state;
+    static char cmds[16][1024];
+    int n = man_examples(cmds, 16);
+    assert_true(n >= 5);
+    char dir[PATH_MAX], cmd[PATH_MAX * 4];
+    snprintf(dir, sizeof dir, "%s/man", fr_tmpdir);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && cd %s && for p in client server copy "
+             "redis-benchmark; do ln -sf %s $p; done && head -c 40 /dev/zero > in", dir, dir,
+             FR_LIFE);
+    assert_int_equal(system(cmd), 0);
+    char path[PATH_MAX + 64], here[PATH_MAX];
+    snprintf(path, sizeof path, "PATH=%s:%s", dir, getenv("PATH") ? getenv("PATH") : "/bin");
+    char *env[] = { path, NULL };
+    assert_non_null(getcwd(here, sizeof here));
+    int sweeps = 0, replays = 0;
+    for (int i = 0; i < n; i++) {
+        char *argv[64], shown[1024];
+        memcpy(shown, cmds[i], sizeof shown);
+        shell_words(cmds[i], argv, 64);
+        assert_string_equal(argv[0], "faultrun");
+        argv[0] = FAULTRUN;
+        assert_int_equal(chdir(dir), 0);
+        fr_status = fiu_run(argv, env, fr_out, sizeof fr_out, fr_err, sizeof fr_err, 60);
+        assert_int_equal(chdir(here), 0);
+        if (!WIFEXITED(fr_status) || WEXITSTATUS(fr_status) == 2 || WEXITSTATUS(fr_status) == 3)
+            fail_msg("man faultrun example '%s': status 0x%x\n%s", shown, fr_status, fr_err);
+        if (strstr(shown, "--sweep") != NULL) {
+            sweeps++;
+            fr_expect_exit(1);                  /* copy fails at each injected write */
+            fr_expect_err("faultrun: sweep point 1: exit 1\n");
+            fr_expect_err("faultrun: reproduce point 1: ");
+            fr_expect_no_err("tested nothing");
+        } else if (strstr(shown, "--replay") != NULL) {
+            replays++;
+            fr_expect_exit(0);
+            unsigned long found = 0, total = 0;
+            const char *r = strstr(fr_err, "faultrun: replay: ");
+            assert_non_null(r);
+            assert_int_equal(sscanf(r, "faultrun: replay: %lu of %lu", &found, &total), 2);
+            assert_true(total >= 3);            /* the 3 refused accepts at least */
+            assert_int_equal(found, total);
+        } else {
+            fr_expect_exit(0);
+        }
+        if (strstr(shown, "rd:short=1") != NULL)
+            fr_expect_err("faultrun: rule 1 'rd:short=1': ");
+        if (strstr(shown, "ECONNABORTED") != NULL)
+            fr_expect_err(", 3 faults injected, 0 could not fire\n");
+    }
+    assert_int_equal(sweeps, 1);
+    assert_int_equal(replays, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +646,7 @@ int main(void)
         cmocka_unit_test(PROM_same_seed_same_log),
         cmocka_unit_test(PROM_forked_children_draw_their_own_streams),
         cmocka_unit_test(ONLY_spares_other_programs),
+        cmocka_unit_test(MAN_every_example_runs_as_printed),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
