@@ -76,7 +76,10 @@ static void fi_load(void)
     fi_engine_seed(seed);
     if (fi_log_init(getenv("FAULTINJECT_LOG"), err, sizeof err) < 0)
         die(err);
-    fi_sandbox_init();                  /* after the log: a sandbox holds it open */
+    if (fi_sandboxed()) {               /* a filter came with the exec (sandbox.h) */
+        fi_log_hold();
+        fi_proc_sandboxed();
+    }
     if (fi_rules_parse(getenv("FAULTINJECT_RULES"), &rs, err, sizeof err) < 0)
         die(err);
     const char *only = getenv("FAULTINJECT_ONLY");

@@ -147,14 +147,15 @@ void fi_proc_init(void)
     struct fi_run *run = fi_run_shared();
     if (run != NULL) {
         pid_t pid = getpid(), ppid = getppid();
-        uint64_t start = fi_proc_start_time(pid);
+        uint64_t start = fi_sandboxed() ? 0 : fi_proc_start_time(pid);
         struct fi_run_proc *e = fi_run_find(run, pid, start);
         if (e != NULL) {
             self = e;                           /* exec'd: the same process */
             set_path(e->path);
             image = atomic_fetch_add(&e->images, 1) + 1;
         } else {
-            struct fi_run_proc *parent = fi_run_find(run, ppid, fi_proc_start_time(ppid));
+            struct fi_run_proc *parent =
+                fi_run_find(run, ppid, fi_sandboxed() ? 0 : fi_proc_start_time(ppid));
             char p[FI_PATH_MAX] = "0";
             if (parent != NULL)                 /* spawned without our handlers */
                 child_path(parent->path, atomic_fetch_add(&parent->children, 1) + 1, p);

@@ -4,6 +4,7 @@
 
 #include "proc.h"
 #include "replay.h"
+#include "sandbox.h"
 #include "summary.h"
 
 #include <stdatomic.h>
@@ -27,6 +28,7 @@ static void summary_at_exit(void)
 
 int fi_run_init(char *err, size_t errlen)
 {
+    fi_sandbox_init();                  /* before any look at /proc */
     struct fi_run *run = fi_run_attach();
     fi_proc_init();
     atomic_fetch_add(&fi_run_counts()->procs, 1);

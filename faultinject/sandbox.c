@@ -78,11 +78,8 @@ void fi_sandbox_init(void)
     get_prctl();
     get_syscall();
     atomic_store(&pid_cache, getpid());
-    if (inherited_filter()) {
-        fi_log_hold();
-        fi_proc_sandboxed();
+    if (inherited_filter())
         atomic_store(&fi_sandbox_on, 1);
-    }
 }
 
 /* What the kernel says of open descriptor FD, into the caches the shim

@@ -26,8 +26,9 @@ static inline int fi_sandboxed(void)
     return atomic_load_explicit(&fi_sandbox_on, memory_order_relaxed);
 }
 
-/* At load: resolves the interposed calls, caches the pid, and notes a
- * filter inherited across exec. */
+/* At load, first (run.c): resolves the interposed calls, caches the pid,
+ * and notes a filter inherited across exec (the constructor then holds
+ * the log open and marks the process, as when one is installed). */
 void fi_sandbox_init(void);
 
 /* In a forked child (fork handler): its own pid. */

@@ -22,6 +22,12 @@
  *                      (poll, 5 s at most) until the peer's reset is in,
  *                      then read()s until 0 or an error; prints
  *                      "getpeername=E reads=K"
+ *   fr_life accepted HOW  the server side of the same: accepts a connection
+ *                      from itself (HOW: null, accept(fd, NULL, NULL); addr,
+ *                      with an address), writes it a byte, and the client
+ *                      closes with 5 bytes sent and that byte unread (a
+ *                      reset); once the reset is in, read()s until 0 or an
+ *                      error; prints "getpeername=E reads=K"
  * Called by another name (a symlink), it stands in for the programs of
  * man faultrun's EXAMPLES, whatever their arguments:
  *   client             64 bytes over a socketpair, read until all are in
@@ -189,6 +195,8 @@ static int dgram(void)
     return 1;
 }
 
+static int after_reset(int fd);
+
 static int peer(const char *port)
 {
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
@@ -198,21 +206,7 @@ static int peer(const char *port)
         return 2;
     if (write(fd, "helloworld", 10) != 10)
         return 2;
-    /* events 0: only POLLHUP/POLLERR wake it, and the reset brings both. */
-    struct pollfd p = { .fd = fd, .events = 0 };
-    if (poll(&p, 1, 5000) != 1)
-        return 3;
-    struct sockaddr_in got;
-    socklen_t len = sizeof got;
-    int gp = getpeername(fd, (struct sockaddr *)&got, &len) == 0 ? 0 : errno;
-    char buf[64], line[96];
-    int reads = 0;
-    for (; reads < 20; reads++)
-        if (read(fd, buf, sizeof buf) <= 0)
-            break;
-    snprintf(line, sizeof line, "getpeername=%s reads=%d\n", gp ? strerror(gp) : "ok", reads);
-    say(line);
-    return 0;
+    return after_reset(fd);
 }
 
 /* All N bytes from FD (EINTR retried); 0, or -1. */
@@ -282,6 +276,50 @@ static int copy(const char *in, const char *out)
     return n < 0 || close(b) < 0 ? 1 : 0;
 }
 
+/* Once FD's peer has reset (POLLHUP/POLLERR, 5 s at most): whether
+ * getpeername still works, and how many reads return data. */
+static int after_reset(int fd)
+{
+    /* events 0: only POLLHUP/POLLERR wake it, and the reset brings both. */
+    struct pollfd p = { .fd = fd, .events = 0 };
+    if (poll(&p, 1, 5000) != 1)
+        return 3;
+    struct sockaddr_in got;
+    socklen_t len = sizeof got;
+    int gp = getpeername(fd, (struct sockaddr *)&got, &len) == 0 ? 0 : errno;
+    char buf[64], line[96];
+    int reads = 0;
+    for (; reads < 20; reads++)
+        if (read(fd, buf, sizeof buf) <= 0)
+            break;
+    snprintf(line, sizeof line, "getpeername=%s reads=%d\n", gp ? strerror(gp) : "ok", reads);
+    say(line);
+    return 0;
+}
+
+static int accepted(const char *how)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in from;
+    socklen_t len = sizeof sa, flen = sizeof from;
+    int lst = socket(AF_INET, SOCK_STREAM, 0), cli, srv;
+    if (lst < 0 || bind(lst, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lst, 1) < 0 ||
+        getsockname(lst, (struct sockaddr *)&sa, &len) < 0 ||
+        (cli = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+        connect(cli, (struct sockaddr *)&sa, sizeof sa) < 0)
+        return 2;
+    srv = strcmp(how, "null") == 0 ? accept(lst, NULL, NULL)
+                                   : accept(lst, (struct sockaddr *)&from, &flen);
+    if (srv < 0 || write(srv, "x", 1) != 1 || write(cli, "hello", 5) != 5)
+        return 2;
+    /* The byte must be in before the close, for the close to be a reset. */
+    struct pollfd p = { .fd = cli, .events = POLLIN };
+    if (poll(&p, 1, 5000) != 1)
+        return 3;
+    close(cli);
+    return after_reset(srv);
+}
+
 int main(int argc, char **argv)
 {
     const char *name = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -301,6 +339,8 @@ int main(int argc, char **argv)
         return dgram();
     if (argc == 3 && strcmp(argv[1], "peer") == 0)
         return peer(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "accepted") == 0)
+        return accepted(argv[2]);
     fprintf(stderr, "usage: fr_life sandbox | close HOW N | dgram | peer PORT\n");
     return 2;
 }

@@ -171,6 +171,28 @@ static void RECORDS_peer_after_the_peer_reset_20_of_20(void **state)
     assert_true(reset_seen > 0);        /* the case is real: the kernel forgot the peer */
 }
 
+/* The server side: the peer is recorded when accept returns (with the
+ * address it filled in, or getpeername right then when given none), on
+ * accept's fast path too (no rule names accept), so a client that resets
+ * before the first read is still the socket's peer. */
+static void RECORDS_accepted_peer_after_its_reset(void **state)
+{
+    (void)state;
+    static const char *const hows[] = { "null", "addr" };
+    for (size_t i = 0; i < 2; i++) {
+        long m, inj, blk;
+        FR_RUN(FR_FAULTRUN, "-e", "rd:short=1:peer=127.0.0.1", "--", FR_LIFE, "accepted",
+               hows[i]);
+        fr_expect_exit(0);
+        expect_out("getpeername=");
+        if (strstr(fr_out, "getpeername=ok") != NULL)
+            fail_msg("%s: the kernel still knew the peer: the case is not made", hows[i]);
+        rule_line(1, &m, &inj, &blk);
+        if (inj < 1)
+            fail_msg("accept(%s): peer= matched nothing after the reset: %s", hows[i], fr_err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +200,7 @@ int main(void)
         cmocka_unit_test(CLOSERS_counts_survive_and_images_numbered),
         cmocka_unit_test(WHEN_message_socket_calls_take_no_number),
         cmocka_unit_test(RECORDS_peer_after_the_peer_reset_20_of_20),
+        cmocka_unit_test(RECORDS_accepted_peer_after_its_reset),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
