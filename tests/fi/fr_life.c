@@ -124,7 +124,7 @@ static int sandbox(void)
     result(x, errno, rc, sizeof rc);
     snprintf(line, sizeof line, "A=%s B=%s C=%s\n", ra, rb, rc);
     say(line);
-    return 0;
+    _exit(0);       /* no exit handlers: a sanitizer's would call what the filter kills */
 }
 
 static int close_all(const char *how)
