@@ -254,9 +254,16 @@ void fi_fdlife_closed(int fd)
     errno = e;
 }
 
+/* The run's memfd, if it is still open at its number (sandbox.h: no
+ * fstat there, the number is trusted). */
+static int run_fd_checked(void)
+{
+    return fi_sandboxed() ? fi_run_fd_number() : fi_run_fd();
+}
+
 int fi_fdlife_spared(int fd)
 {
-    return fd >= 0 && fd == fi_run_fd();
+    return fd >= 0 && fd == fi_run_fd_number() && fd == run_fd_checked();
 }
 
 /* A socket descriptor passed in an SCM_RIGHTS message (unix(7)): a new
@@ -367,8 +374,8 @@ static void forget_range(unsigned first, unsigned last)
  * the run's counters). */
 static int close_around(close_range_fn f, unsigned first, unsigned last, int flags)
 {
-    int keep = fi_run_fd();
-    if (keep < 0 || (unsigned)keep < first || (unsigned)keep > last)
+    int keep = fi_run_fd_number();
+    if (keep < 0 || (unsigned)keep < first || (unsigned)keep > last || run_fd_checked() != keep)
         return f(first, last, flags);
     int r = 0;
     if ((unsigned)keep > first)

@@ -76,9 +76,13 @@ void fi_run_reset(struct fi_run *run);
  * nothing. */
 struct fi_run *fi_run_attach(void);
 
-/* The descriptor of the block this process attached to (close_range and
- * closefrom spare it), or -1. */
+/* The descriptor of the block this process attached to (close, close_range
+ * and closefrom spare it), or -1; checked to be still the block's (one
+ * fstat: ask only when about to close that number, never in a sandbox). */
 int fi_run_fd(void);
+
+/* The same number, unchecked (one load: close's fast path asks this first). */
+int fi_run_fd_number(void);
 
 /* The block this process adds to, or NULL (bare LD_PRELOAD). */
 struct fi_run *fi_run_shared(void);

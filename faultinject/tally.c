@@ -4,6 +4,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,11 +112,39 @@ static int is_our_memfd(int fd)
     return strncmp(target, "/memfd:faultrun", 15) == 0;
 }
 
-static int run_fd = -1;
+static _Atomic int run_fd = -1;
+static uint64_t run_ino, run_dev;       /* the memfd's identity, set with run_fd */
 
 int fi_run_fd(void)
 {
-    return run_fd;
+    int fd = atomic_load_explicit(&run_fd, memory_order_relaxed);
+    if (fd < 0)
+        return fd;
+    /* Still ours? A raw close (or a dup2 onto it) may have given the
+     * number to the program: then it is the program's to close. */
+    struct stat st;
+    int e = errno;
+    int ours = syscall(SYS_fstat, fd, &st) == 0 && (uint64_t)st.st_ino == run_ino &&
+               (uint64_t)st.st_dev == run_dev;
+    errno = e;
+    if (!ours)
+        atomic_store(&run_fd, -1);
+    return ours ? fd : -1;
+}
+
+int fi_run_fd_number(void)
+{
+    return atomic_load_explicit(&run_fd, memory_order_relaxed);
+}
+
+static void set_run_fd(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return;
+    run_ino = (uint64_t)st.st_ino;
+    run_dev = (uint64_t)st.st_dev;
+    atomic_store(&run_fd, fd);
 }
 
 /* The decimal in environment variable NAME, or -1. */
@@ -168,7 +197,7 @@ static struct fi_run *reopen_block(int fd)
         syscall(SYS_close, nfd);
         nfd = at;
     }
-    run_fd = nfd;
+    set_run_fd(nfd);
     if (nfd != fd) {
         char num[16];
         snprintf(num, sizeof num, "%d", nfd);
@@ -185,7 +214,7 @@ struct fi_run *fi_run_attach(void)
         return NULL;
     struct fi_run *run = map_block((int)fd);
     if (run != NULL)
-        run_fd = (int)fd;
+        set_run_fd((int)fd);
     else
         run = reopen_block((int)fd);
     shared = run;

@@ -28,6 +28,10 @@
  *                      closes with 5 bytes sent and that byte unread (a
  *                      reset); once the reset is in, read()s until 0 or an
  *                      error; prints "getpeername=E reads=K"
+ *   fr_life retake     closes the run's memfd (FAULTINJECT_TALLY_FD) with a
+ *                      raw close, puts /dev/null at its number (dup2), then
+ *                      close()s that: prints "closed=R open-after=F" (F: 0
+ *                      when the number is free again, as it must be)
  * Called by another name (a symlink), it stands in for the programs of
  * man faultrun's EXAMPLES, whatever their arguments:
  *   client             64 bytes over a socketpair, read until all are in
@@ -320,6 +324,21 @@ static int accepted(const char *how)
     return after_reset(srv);
 }
 
+static int retake(void)
+{
+    const char *s = getenv("FAULTINJECT_TALLY_FD");
+    char line[64];
+    if (s == NULL)
+        return 2;
+    int fd = atoi(s), n = open("/dev/null", O_RDONLY);
+    if (n < 0 || syscall(SYS_close, fd) != 0 || dup2(n, fd) != fd)
+        return 2;
+    int r = close(fd);
+    snprintf(line, sizeof line, "closed=%d open-after=%d\n", r, fcntl(fd, F_GETFD) >= 0);
+    say(line);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *name = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -339,6 +358,8 @@ int main(int argc, char **argv)
         return dgram();
     if (argc == 3 && strcmp(argv[1], "peer") == 0)
         return peer(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "retake") == 0)
+        return retake();
     if (argc == 3 && strcmp(argv[1], "accepted") == 0)
         return accepted(argv[2]);
     fprintf(stderr, "usage: fr_life sandbox | close HOW N | dgram | peer PORT\n");

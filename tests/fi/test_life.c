@@ -109,6 +109,17 @@ static void CLOSERS_counts_survive_and_images_numbered(void **state)
     }
 }
 
+/* The memfd is spared only while it is there: once a raw close gave its
+ * number away and the program put its own file there, close() closes the
+ * program's file. */
+static void CLOSERS_a_number_given_away_is_the_programs(void **state)
+{
+    (void)state;
+    FR_RUN(FR_FAULTRUN, "-e", "rd:eintr", "--", FR_LIFE, "retake");
+    fr_expect_exit(0);
+    expect_out("closed=0 open-after=0\n");
+}
+
 /* rd:reset:when=3 beside a datagram socketpair read twice per round:
  * the datagram reads take no when= number (a reset cannot apply there),
  * so the reset lands on the TCP stream's 3rd read; the datagram reads are
@@ -198,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(SANDBOX_not_killed_faults_fire_where_known),
         cmocka_unit_test(CLOSERS_counts_survive_and_images_numbered),
+        cmocka_unit_test(CLOSERS_a_number_given_away_is_the_programs),
         cmocka_unit_test(WHEN_message_socket_calls_take_no_number),
         cmocka_unit_test(RECORDS_peer_after_the_peer_reset_20_of_20),
         cmocka_unit_test(RECORDS_accepted_peer_after_its_reset),
