@@ -69,7 +69,7 @@ static void line_is(int fd, size_t maxlen, const char *exp, ssize_t explen)
  * question, asked in L3's test only. */
 static void eof_is(int fd, size_t maxlen)
 {
-    char buf[64];
+    char buf[128];                  /* maxlen at most: the library may fill it */
     ssize_t r = Readline(fd, buf, maxlen);
 
     if (r != 0) {

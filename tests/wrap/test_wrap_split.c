@@ -63,7 +63,7 @@ static void check_case(const char *s, size_t len, unsigned mask, int mode,
                        size_t size)
 {
     int p[2];
-    char buf[64];
+    char buf[128];                  /* maxlen at most: the library may fill it */
     size_t cur = 0;
 
     fi_t_pair_unix(p);

@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -205,6 +207,11 @@ void fi_t_faults(const char *fmt, ...)
     fi_t_note("faults", "%s", rules);
 }
 
+void fi_t_exit_not_mine(const char *reason)
+{
+    fi_t_note("exitnotmine", "%s", reason);
+}
+
 void fi_t_clear(void)
 {
     if (faults_set)
@@ -385,4 +392,118 @@ void fi_t_need_writen(void)
     if (r != 6)
         not_judged("Writen(6) in 2-byte writes returned %zd: that is WN1's "
                    "failure, and this test needs it", r);
+}
+
+/* ---- Readline's buffer, guarded (wtest.h) ---- */
+
+#define CANARY 64                   /* bytes checked after buf[maxlen] */
+
+/* This thread's copy: [base, guard) read-write, then one PROT_NONE page;
+ * the candidate gets guard - CANARY - maxlen. */
+static __thread char *g_base, *g_guard;
+static __thread size_t g_room;      /* bytes before the guard page */
+static int pastend_noted;           /* one note per test process */
+static struct sigaction old_segv;
+static volatile sig_atomic_t segv_set;
+
+static unsigned char canary_byte(size_t i)
+{
+    return (unsigned char)(0x5b + 37 * i);
+}
+
+/* Async-signal-safe: the decimal of N at the end of BUF, its start back. */
+static char *udec(char *end, size_t n)
+{
+    *--end = '\0';
+    do
+        *--end = (char)('0' + n % 10);
+    while (n /= 10);
+    return end;
+}
+
+/* A fault on this thread's guard page is the candidate writing far past
+ * buf[maxlen]: say so, then let the fault take its course (cmocka's handler
+ * or the default one). */
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+    char *a = si->si_addr, num[32];
+    long pg = sysconf(_SC_PAGESIZE);
+    static const char head[] = "\n@@pastend Readline wrote far past buf[maxlen]"
+        " (into the guard page ", tail[] = " bytes past the end): a write at"
+        " or beyond buf[maxlen] is L12's failure\n";
+
+    (void)ctx;
+    if (g_guard != NULL && a >= g_guard && a < g_guard + pg &&
+        !__atomic_exchange_n(&pastend_noted, 1, __ATOMIC_SEQ_CST)) {
+        const char *n = udec(num + sizeof num, (size_t)(a - g_guard) + CANARY);
+        if (write(2, head, sizeof head - 1) < 0 || write(2, n, strlen(n)) < 0 ||
+            write(2, tail, sizeof tail - 1) < 0)
+            _exit(1);
+    }
+    (void)sig;
+    sigaction(SIGSEGV, &old_segv, NULL);    /* the retried write faults again */
+}
+
+static char *guarded_buffer(size_t maxlen)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t need = maxlen + CANARY;
+
+    if (!segv_set) {
+        struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGSEGV, &sa, &old_segv);
+        segv_set = 1;
+    }
+    if (g_base == NULL || g_room < need) {
+        size_t room = (need + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+        char *m;
+        if (g_base != NULL)
+            munmap(g_base, g_room + (size_t)pg);
+        m = mmap(NULL, room + (size_t)pg, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED || mprotect(m + room, (size_t)pg, PROT_NONE) < 0)
+            fail_msg("guarded buffer of %zu bytes: %s", maxlen, strerror(errno));
+        g_base = m;
+        g_room = room;
+        g_guard = m + room;
+    }
+    return g_guard - CANARY - maxlen;
+}
+
+ssize_t fi_t_readline(int fd, void *buf, size_t maxlen)
+{
+    char *g = guarded_buffer(maxlen);
+    unsigned char *c = (unsigned char *)g + maxlen;
+    ssize_t r;
+    int e;
+    size_t i;
+
+    if (maxlen > 0)
+        memcpy(g, buf, maxlen);
+    for (i = 0; i < CANARY; i++)
+        c[i] = canary_byte(i);
+    r = (Readline)(fd, g, maxlen);
+    e = errno;
+    if (maxlen > 0)
+        memcpy(buf, g, maxlen);
+    for (i = CANARY; i > 0 && c[i - 1] == canary_byte(i - 1); i--)
+        ;
+    if (i > 0 && !__atomic_exchange_n(&pastend_noted, 1, __ATOMIC_SEQ_CST)) {
+        size_t first = 0;
+        char where[64];
+        while (c[first] == canary_byte(first))
+            first++;
+        if (i - 1 > first)
+            snprintf(where, sizeof where, "buf[%zu..%zu]", maxlen + first,
+                     maxlen + i - 1);
+        else
+            snprintf(where, sizeof where, "buf[%zu]", maxlen + first);
+        fi_t_note("pastend", "Readline(fd %d, buf, maxlen %zu) returned %zd and "
+                  "wrote %s (\"%s\" there): a write at or beyond buf[maxlen] "
+                  "is L12's failure", fd, maxlen, r, where,
+                  fi_t_esc(c + first, i - first));
+    }
+    errno = e;
+    return r;
 }

@@ -11,6 +11,18 @@
 /* A candidate wrap.c may define any external name that does not start with
  * fi_ (wrap-contract.md), so every external name of the suite does. */
 
+/* Every Readline a test makes (its gates too) goes through fi_t_readline:
+ * the candidate writes into a copy of the caller's buf[0..maxlen) that is
+ * followed by canary bytes and then a PROT_NONE page, and the result is
+ * copied back. A write at or past buf[maxlen] is L12's failure, whichever
+ * test it happened in (wrap-contract.md): the canary catches a short one
+ * after the call and the test goes on (its own clause is still judged on
+ * the bytes within maxlen); the guard page stops a long one at once. Either
+ * way a "@@pastend" note tells the harness, which adds an L12_in_<test>
+ * row. The caller's buffer past maxlen is never touched. */
+ssize_t fi_t_readline(int fd, void *buf, size_t maxlen);
+#define Readline(fd, buf, maxlen) fi_t_readline((fd), (buf), (maxlen))
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -71,6 +83,10 @@ const char *fi_t_esc(const void *buf, size_t n);
         fi_t_note("notjudged", __VA_ARGS__);                                   \
         skip();                                                                \
     } while (0)
+/* From here on, an exit() by the candidate ends this test as NOT JUDGED
+ * for REASON (the calls that follow fail on purpose, and a library that
+ * exits on a failure fails that failure's own row): M1's failed calls. */
+void fi_t_exit_not_mine(const char *reason);
 /* fi_clear, keeping count of the faults that fired before: a test whose
  * faults never fired at all is NOT JUDGED (fi_t_after_test). */
 void fi_t_clear(void);
