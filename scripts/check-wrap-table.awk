@@ -47,7 +47,9 @@ BEGIN {
   }
   while ((getline line < sigfile) > 0) {
     split(line, f, "\t")
-    if (!(f[1] in sig)) sig[f[1]] = f[2]
+    # every mismatched function of the clause is named (P2: three)
+    s = (f[1] in sig) ? sig[f[1]] "; " f[2] : f[2]
+    sig[f[1]] = s
   }
   while ((getline line < resfile) > 0) {
     nf = split(line, f, "\t")

@@ -61,6 +61,9 @@ grep -q "rerun     make check-wrap WRAP_SRC=$here/wrap.c WRAP_ONLY=L2_long_line_
 check "$here/../textbook/wrap.c" "$here/../textbook/expected.txt" textbook
 grep -q '`Connect` is defined `void Connect(int fd, const struct sockaddr \*sa, socklen_t salen)`' "$out/textbook.table" ||
   fail "textbook: no per-function signature message for Connect"
+# P2 names every mismatched function (Bind and Listen), not the first only
+grep -A1 '^-- P2 FAIL' "$out/textbook.table" | grep '`Bind` is defined' | grep -q '`Listen` is defined' ||
+  fail "textbook: the P2 row does not name both Bind and Listen"
 
 # WRAP_ONLY: the selected rows only, and a JUnit report of them
 TMPDIR="$out/tmp" WRAP_SRC="$here/wrap.c" OUTDIR="$out/only" WRAP_QUIET=1 \
