@@ -54,7 +54,9 @@ size_t fi_t_fill_socket(int fd);
 void fi_t_pair_tcp_reset(int fds[2]);
 
 /* fi_set with printf formatting; fails the test if the shim is absent or
- * refuses the rules. */
+ * refuses the rules. Rules with eintr first install a SIGUSR2 handler
+ * without SA_RESTART: the condition under which a blocking call can end
+ * with EINTR (signal(7)), which a faithful shim requires. */
 void fi_t_faults(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Deterministic generator (xorshift64*). */
