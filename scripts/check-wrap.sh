@@ -16,7 +16,9 @@
 #   test file at a time), REPORT=junit:FILE or tap:FILE.
 # A row is PASS when all its tests passed, FAIL when one failed, NOT JUDGED
 # when none failed but one could not judge (skipped, or its faults never
-# fired). Exit: 0 every row PASS, 1 a row FAIL or NOT JUDGED, 2 the
+# fired, or an exit came where another row's failure was being made). A
+# write at or past buf[maxlen] seen in any test is L12's: it adds a test
+# L12_in_<test> to the L12 row (tests/wrap/wtest.h). Exit: 0 every row PASS, 1 a row FAIL or NOT JUDGED, 2 the
 # candidate is unusable (does not compile, does not link).
 set -u
 
