@@ -76,6 +76,7 @@ BEGIN {
   c = $1
   if (only != "" && !(c in n)) next
   rows[++total] = c
+  why = ""                  # a PASS row has no reason (not the last row's)
   if (c in sig) {
     v = "FAIL"; why = sig[c]; rec = ""
   } else if (!(c in n)) {
