@@ -95,8 +95,9 @@ void fi_t_clear(void);
 /* Gates: a test of one clause that needs another clause's basics calls
  * these first; if the basics fail, the test is NOT JUDGED (their own row
  * FAILs), so one broken clause fails one row. Readline of one line (SPLIT:
- * in 2-byte reads, L7); Readn of 6 bytes in 2-byte reads (N1); Writen of 6
- * bytes in 2-byte writes (WN1). */
+ * in 2-byte reads, L7); Readn of 6 bytes in 2-byte reads (N1); Writen of 16
+ * KiB cut short by write() (WN1: 2-byte writes, or the send queue's room
+ * under a faithful shim) to a reader. */
 void fi_t_need_readline(int split);
 void fi_t_need_readn(void);
 void fi_t_need_writen(void);
