@@ -457,7 +457,8 @@ static __thread char *g_base, *g_guard;
 static __thread size_t g_room;      /* bytes before the guard page */
 static int pastend_noted;           /* one note per test process */
 static struct sigaction old_segv;
-static volatile sig_atomic_t segv_set;
+static pthread_once_t segv_once = PTHREAD_ONCE_INIT;
+static long page_size;
 
 static unsigned char canary_byte(size_t i)
 {
@@ -480,13 +481,12 @@ static char *udec(char *end, size_t n)
 static void on_segv(int sig, siginfo_t *si, void *ctx)
 {
     char *a = si->si_addr, num[32];
-    long pg = sysconf(_SC_PAGESIZE);
     static const char head[] = "\n@@pastend Readline wrote far past buf[maxlen]"
         " (into the guard page ", tail[] = " bytes past the end): a write at"
         " or beyond buf[maxlen] is L12's failure\n";
 
     (void)ctx;
-    if (g_guard != NULL && a >= g_guard && a < g_guard + pg &&
+    if (g_guard != NULL && a >= g_guard && a < g_guard + page_size &&
         !__atomic_exchange_n(&pastend_noted, 1, __ATOMIC_SEQ_CST)) {
         const char *n = udec(num + sizeof num, (size_t)(a - g_guard) + CANARY);
         if (write(2, head, sizeof head - 1) < 0 || write(2, n, strlen(n)) < 0 ||
@@ -497,17 +497,24 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     sigaction(SIGSEGV, &old_segv, NULL);    /* the retried write faults again */
 }
 
+/* Once per process (threads may start at once): the handler after
+ * whatever was there (cmocka's), which it hands the fault back to. */
+static void install_segv(void)
+{
+    struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+
+    page_size = sysconf(_SC_PAGESIZE);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+}
+
 static char *guarded_buffer(size_t maxlen)
 {
-    long pg = sysconf(_SC_PAGESIZE);
+    long pg;
     size_t need = maxlen + CANARY;
 
-    if (!segv_set) {
-        struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGSEGV, &sa, &old_segv);
-        segv_set = 1;
-    }
+    pthread_once(&segv_once, install_segv);
+    pg = page_size;
     if (g_base == NULL || g_room < need) {
         size_t room = (need + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
         char *m;
