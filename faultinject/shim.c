@@ -20,6 +20,7 @@
 #include "io.h"
 #include "real.h"
 #include "sandbox.h"
+#include "sigstate.h"
 #include "sockends.h"
 #include "waits.h"
 
@@ -311,6 +312,7 @@ struct callinfo {
     int fd;
     int reading;
     int dontwait;
+    int closing;
     const struct fi_fdinfo *info;
     const struct sockaddr *to;  /* connect's address */
     socklen_t tolen;
@@ -335,6 +337,8 @@ static enum fi_why possible(void *arg, const struct fi_rule *r)
     case FI_F_EOF:
     case FI_F_STALL:
         return message_socket(ci->info) ? FI_WHY_MESSAGE : FI_WHY_OK;
+    case FI_F_EINTR:
+        return fi_eintr_data(ci->fd, ci->info->kind, ci->reading, ci->dontwait, ci->closing);
     default:
         return FI_WHY_OK;
     }
@@ -455,7 +459,7 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
         return -1;
     int saved = errno;
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
-                           .info = &info, .to = to, .tolen = tolen };
+                           .closing = call == FI_C_CLOSE, .info = &info, .to = to, .tolen = tolen };
     uint64_t callno = fi_engine_callno(call);
     struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind, .callno = callno,
                             .ends = ends, .possible = possible, .arg = &ci };

@@ -22,6 +22,7 @@
 #include "fdstate.h"
 #include "filog.h"
 #include "real.h"
+#include "sigstate.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -141,8 +142,22 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* A wait rule: 0 to go on with the wait, -1 (errno set) to fail it. */
-static int wait_rule(enum fi_call call)
+/* Whether the kernel could give R's fault to this wait (ARG: its
+ * family and the signal mask it sleeps with). */
+struct waitinfo {
+    enum fi_call call;
+    const sigset_t *mask;
+};
+
+static enum fi_why wait_possible(void *arg, const struct fi_rule *r)
+{
+    const struct waitinfo *w = arg;
+    return r->fault == FI_F_EINTR ? fi_eintr_wait(w->call, w->mask) : FI_WHY_OK;
+}
+
+/* A wait rule: 0 to go on with the wait, -1 (errno set) to fail it.
+ * MASK: ppoll's, pselect's or epoll_pwait's, else NULL. */
+static int wait_rule(enum fi_call call, const sigset_t *mask)
 {
     if (!fi_engine_names(call))
         return 0;
@@ -150,7 +165,9 @@ static int wait_rule(enum fi_call call)
     struct fi_rule r;
     uint64_t k;
     uint64_t callno = fi_engine_callno(call);
-    struct fi_callctx c = { .call = call, .fd = -1, .kind = FI_K_OTHER, .callno = callno };
+    struct waitinfo w = { .call = call, .mask = mask };
+    struct fi_callctx c = { .call = call, .fd = -1, .kind = FI_K_OTHER, .callno = callno,
+                            .possible = wait_possible, .arg = &w };
     int rule = fi_engine_decide(&c, 1, &r, &k);
     errno = saved;
     if (rule < 0)
@@ -225,7 +242,7 @@ static int poll_after(struct pollfd *fds, nfds_t n, const struct special *sp, in
 static int slow_poll(struct pollfd *fds, nfds_t n, int ms, const struct timespec *ts,
                      const sigset_t *mask, int is_ppoll)
 {
-    if (wait_rule(FI_C_POLL) < 0)
+    if (wait_rule(FI_C_POLL, mask) < 0)
         return -1;
     struct special sp[MAX_SPECIAL];
     int ready;
@@ -323,7 +340,7 @@ EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *
 {
     if (!wait_hot(FI_C_SELECT))
         return get_select()(nfds, rd, wr, ex, tv);
-    if (wait_rule(FI_C_SELECT) < 0)
+    if (wait_rule(FI_C_SELECT, NULL) < 0)
         return -1;
     struct special sp[MAX_SPECIAL];
     int ns = select_before(nfds, rd, wr, sp);
@@ -340,7 +357,7 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct ti
 {
     if (!wait_hot(FI_C_SELECT))
         return get_pselect()(nfds, rd, wr, ex, ts, mask);
-    if (wait_rule(FI_C_SELECT) < 0)
+    if (wait_rule(FI_C_SELECT, mask) < 0)
         return -1;
     struct special sp[MAX_SPECIAL];
     int ns = select_before(nfds, rd, wr, sp);
@@ -454,7 +471,7 @@ static int epoll_merge(struct epoll_event *ev, int n, int max, const struct epol
 
 static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
 {
-    if (wait_rule(FI_C_EPOLL_WAIT) < 0)
+    if (wait_rule(FI_C_EPOLL_WAIT, w->mask) < 0)
         return -1;
     if (max <= 0 || ev == NULL)
         return real_epoll(w, ev, max, w->ms, w->ts);    /* the kernel says EINVAL/EFAULT */

@@ -26,11 +26,13 @@ FI_TEST_LOGPARSE := $(FI_TDIR)/test_logparse
 # Sandboxes, closers, datagrams beside streams, peers that reset: fr_life
 # is their COMMAND.
 FI_TEST_LIFE     := $(FI_TDIR)/test_life
+# eintr only where a signal could interrupt: its own COMMAND ("child CASE").
+FI_TEST_EINTR    := $(FI_TDIR)/test_eintr
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
-                 $(FI_TEST_LIFE)
+                 $(FI_TEST_LIFE) $(FI_TEST_EINTR)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
@@ -56,7 +58,7 @@ $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 $(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
+$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE) $(FI_TEST_EINTR): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
         $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)

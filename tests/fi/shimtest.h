@@ -25,6 +25,11 @@ extern const size_t NFAMS;
 extern volatile sig_atomic_t sigpipes;
 void on_sigpipe(int sig);
 
+/* eintr fires only where a signal could interrupt the call (faultinject.md,
+ * eintr): catch_a_signal installs a SIGWINCH handler without SA_RESTART, as
+ * a program that can see EINTR has one; setup() calls it for every test. */
+void catch_a_signal(void);
+
 int setup(void **state);
 int teardown(void **state);
 
