@@ -123,9 +123,10 @@ void verdict_fail(const char *clause, const char *test, const char *fed, const c
     char *text = malloc(len);
     if (text == NULL)
         return;
-    snprintf(text, len, "fed:      %s\n      expected: %s\n      got:      %s\n%s%s%s      rerun:    %s",
-             fed, expected, got, tail[0] ? "      server output (last lines):\n" : "", tail,
-             tail[0] ? "\n" : "", rerun);
+    snprintf(text, len, "fed:      %s\n      expected: %s\n      got:      %s\n%s%s\n      rerun:    %s",
+             fed, expected, got,
+             tail[0] ? "      server output (last lines):\n" : "      server output: (nothing)",
+             tail, rerun);
     fprintf(stderr, "  %s FAIL (%.2s): %s\n", test, clause, got);
     add(clause, K_FAIL, test, text);
     free(text);
