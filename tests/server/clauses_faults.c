@@ -168,6 +168,7 @@ static void s5_scenario(const char *test, const char *rule, const char *fed,
     suite_require_alive(test);
     for (int i = 0; i < VICTIMS; i++)
         if (echo_check_prefix(&c[i], why, sizeof why) < 0) {
+            suite_settle();
             suite_require_alive(test);
             if (c[i].first_bad != (size_t)-1)
                 suite_not_judged(test, "connection %d: %s: the echo lost or changed bytes before "
@@ -298,6 +299,7 @@ static int sweep_one(const char *test, const char *clause, const char *fault, in
             int bad = keeps ? echo_check_exact(&c[i], why, sizeof why)
                             : echo_check_prefix(&c[i], why, sizeof why);
             if (bad) {
+                suite_settle();
                 suite_require_alive(test);
                 suite_require_listening(test);
                 suite_fail(clause, test, "%s: connection %d: %s", rules, i + 1, why);

@@ -60,6 +60,11 @@ void suite_fail(const char *clause, const char *test, const char *fmt, ...)
 void suite_not_judged(const char *test, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+/* For a check that failed: waits up to 300 ms for a server that is
+ * exiting to be reaped (its sockets close before), so that its death is
+ * what the next suite_require_alive() sees. */
+void suite_settle(void);
+
 /* If the server died: charged to the clause of its cause (see above), the
  * test ends. */
 void suite_require_alive(const char *test);
