@@ -316,6 +316,7 @@ static int sweep_one(const char *test, const char *clause, const char *fault, in
         /* a leak found once in this sweep is not waited for (2 s) again */
         if (!leaked && !(cfg.fast && verdict_failed("S6"))) {
             if (server_check_leaks(&srv, why, sizeof why) < 0) {
+                suite_require_alive(test); /* it died meanwhile: a death, not a leak */
                 verdict_fail("S6", test, f, "no zombies, descriptors and threads as before", why);
                 leaked = 1;
             }
