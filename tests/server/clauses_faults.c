@@ -60,7 +60,8 @@ static void s4_scenario(const char *test, const char *const *all, int nall, unsi
     suite_require_alive(test);
     suite_require_exact("S4", test, c, NCONN);
     suite_require_new_served("S4", test);
-    suite_require_faults(test, rules, n);
+    if (suite_require_faults(test, rules, n) == 0)
+        skip(); /* none could fire here (the notes say why): this test judged nothing */
     /* A rule on each connection's first call (per=fd:when=1) must have
      * reached every one of them: in a forking server, every child that
      * carried data. */

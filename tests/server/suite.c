@@ -430,22 +430,32 @@ int suite_drop_impossible(const char *test, const char *const *rules, int n, con
     return m;
 }
 
-void suite_require_faults(const char *test, const char *const *rules, int n)
+static int is_data_rule(const char *rule)
+{
+    return strncmp(rule, RD, strlen(RD)) == 0 || strncmp(rule, WR, strlen(WR)) == 0;
+}
+
+int suite_require_faults(const char *test, const char *const *rules, int n)
 {
     struct fault_log fl;
+    char unfired[600] = "";
+    size_t used = 0;
+    int fired = 0, want_children = 0;
     if (cfg.shim == NULL)
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     if (!srv.shim_loaded)
         suite_not_judged(test, "the shim was not loaded into the server: LD_PRELOAD does not "
                                "reach it (statically linked? set-user-ID?), so no fault reached it");
     server_fault_log(&srv, &fl);
-    int forks = fl.npids > 1;
     for (int i = 0; i < n && i < FL_RULES; i++) {
-        int data = strncmp(rules[i], RD, strlen(RD)) == 0 || strncmp(rules[i], WR, strlen(WR)) == 0;
+        int data = is_data_rule(rules[i]);
         int eagain = strstr(rules[i], ":eagain") != NULL;
         long hits = data ? fl.data_by_rule[i] : fl.by_rule[i];
-        if (hits > 0)
+        if (hits > 0) {
+            fired++;
+            want_children |= data;
             continue;
+        }
         if (eagain && suite_server_blocking() == 1) {
             verdict_note(test, test, "eagain never fired: every connection socket of the server "
                                      "is blocking, where the kernel never says EAGAIN");
@@ -455,30 +465,33 @@ void suite_require_faults(const char *test, const char *const *rules, int n)
             /* the shim fires eintr only where a signal could interrupt
              * the call (faultinject.md): SA_RESTART handlers, or calls
              * that never sleep, leave nothing to judge */
-            char note[400];
-            snprintf(note, sizeof note, "`%s` never fired: no call it names could be "
-                     "interrupted (the server's handlers restart them, SA_RESTART, or they "
-                     "never sleep: non-blocking); judged on the other faults", rules[i]);
-            verdict_note(test, test, note);
+            if (used < sizeof unfired)
+                used += (size_t)snprintf(unfired + used, sizeof unfired - used, "%s`%s`",
+                                         used ? ", " : "", rules[i]);
             continue;
         }
         suite_not_judged(test, "the rule `%s` never fired%s: its faults never reached the "
                                "server (raw system calls, or calls the rule does not name?)",
                          rules[i], data ? " on a data-carrying call" : "");
     }
-    if (forks) {
+    if (unfired[0]) {
+        char note[900];
+        snprintf(note, sizeof note, "EINTR never fired (%s): no call named could be interrupted "
+                 "(the server's handlers restart them, SA_RESTART, or they never sleep: "
+                 "non-blocking); judged on the other faults", unfired);
+        verdict_note(test, test, note);
+    }
+    if (fl.npids > 1 && want_children) {
         /* A forking server: faults on data calls must reach its children. */
         long in_children = 0;
         for (int k = 0; k < fl.npids && k < FL_PIDS; k++)
             if (fl.pids[k] != srv.pid)
                 in_children += fl.data_by_pid[k];
-        int want = 0;
-        for (int i = 0; i < n; i++)
-            want |= strncmp(rules[i], RD, strlen(RD)) == 0 || strncmp(rules[i], WR, strlen(WR)) == 0;
-        if (want && in_children == 0)
+        if (in_children == 0)
             suite_not_judged(test, "no fault reached a data-carrying call in the server's "
                                    "children");
     }
+    return fired;
 }
 
 void suite_s6_after(const char *test)

@@ -90,8 +90,8 @@ void suite_require_new_served(const char *clause, const char *test);
  * in its children); else NOT JUDGED. An eagain rule that never fired
  * because every connection socket is blocking (where the kernel never
  * says EAGAIN), or an eintr rule that never fired (no call could be
- * interrupted), is noted, not held against the row. */
-void suite_require_faults(const char *test, const char *const *rules, int n);
+ * interrupted), is noted, not held against the row. The rules that fired. */
+int suite_require_faults(const char *test, const char *const *rules, int n);
 
 /* Opens one connection, exchanges a byte, and says whether the server's
  * connection sockets are non-blocking (1), blocking (0) or unknown (-1);
