@@ -16,6 +16,7 @@ static _Atomic uint64_t info_of[FI_FD_CAP];
 static _Atomic uint64_t ident_of[FI_FD_CAP];
 static _Atomic int sticky_of[FI_FD_CAP];
 static _Atomic int stall_of[FI_FD_CAP];
+static _Atomic uint64_t stall_left_of[FI_FD_CAP];
 static _Atomic unsigned epoch_of[FI_FD_CAP];
 static _Atomic uint64_t bytes_of[FI_FD_CAP];
 /* per=fd counters: generation in the top 16 bits, count below. */
@@ -101,6 +102,7 @@ static void drop_state(int fd)
 {
     int had = atomic_exchange(&sticky_of[fd], FI_ST_NONE) != FI_ST_NONE;
     had += atomic_exchange(&stall_of[fd], 0) != 0;
+    atomic_store_explicit(&stall_left_of[fd], 0, RLX);
     if (had) {
         clear_marked(fd);
         atomic_fetch_add(&epoch_of[fd], 1);
@@ -212,6 +214,28 @@ int fi_fd_set_stall(int fd, int bits)
     set_marked(fd);
     atomic_fetch_add(&epoch_of[fd], 1);
     return bits & ~old;
+}
+
+void fi_fd_stall_keep(int fd, uint64_t n)
+{
+    if (in_range(fd))
+        atomic_store(&stall_left_of[fd], n);
+}
+
+uint64_t fi_fd_stall_take(int fd, uint64_t n)
+{
+    if (!in_range(fd))
+        return 0;
+    uint64_t old = atomic_load(&stall_left_of[fd]), want;
+    do
+        want = old > n ? old - n : 0;
+    while (!atomic_compare_exchange_weak(&stall_left_of[fd], &old, want));
+    return want;
+}
+
+uint64_t fi_fd_stall_left(int fd)
+{
+    return in_range(fd) ? atomic_load_explicit(&stall_left_of[fd], RLX) : 0;
 }
 
 unsigned fi_fd_state_epoch(int fd)

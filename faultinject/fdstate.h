@@ -95,6 +95,13 @@ void fi_fd_set_sticky(int fd, int state);
 int fi_fd_stall(int fd);
 int fi_fd_set_stall(int fd, int bits);
 
+/* A read stall lets through the bytes queued when it began
+ * (faultinject.md, stall): fi_fd_stall_keep records them, fi_fd_stall_take
+ * counts N more read and returns what is left, fi_fd_stall_left says it. */
+void fi_fd_stall_keep(int fd, uint64_t n);
+uint64_t fi_fd_stall_take(int fd, uint64_t n);
+uint64_t fi_fd_stall_left(int fd);
+
 /* Descriptors with a sticky or stalled state, for the readiness waits:
  * the next one at or after FROM, or -1. */
 int fi_fd_next_marked(int from);

@@ -74,10 +74,12 @@ static unsigned sticky_bits(int fd)
     return st == FI_ST_RESET ? AFTER_RESET : st == FI_ST_EOF ? AFTER_EOF : 0;
 }
 
+/* A read stall still reports the bytes queued when it began (fdstate.h). */
 static unsigned stalled_bits(int fd)
 {
     int st = fi_fd_stall(fd);
-    return (st & FI_STALL_RD ? RD_BITS : 0) | (st & FI_STALL_WR ? WR_BITS : 0);
+    int rd = (st & FI_STALL_RD) && fi_fd_stall_left(fd) == 0;
+    return (rd ? RD_BITS : 0) | (st & FI_STALL_WR ? WR_BITS : 0);
 }
 
 /* ---- epoll registrations ---------------------------------------------- */
