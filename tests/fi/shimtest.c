@@ -171,6 +171,26 @@ ssize_t take(int fd, char *buf, size_t n)
     return r < 0 && errno == EAGAIN ? 0 : r;
 }
 
+size_t fill_send_queue(int fd)
+{
+    static char junk[65536];
+    size_t total = 0;
+    ssize_t r;
+    while ((r = send(fd, junk, sizeof junk, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+        total += (size_t)r;
+    assert_int_equal(errno, EAGAIN);
+    return total;
+}
+
+size_t drain(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    ssize_t r;
+    while (got < n && (r = take(fd, buf + got, n - got)) > 0)
+        got += (size_t)r;
+    return got;
+}
+
 /* eagain fires only where the kernel could say it: non-blocking mode. */
 void nonblocking(int fd)
 {

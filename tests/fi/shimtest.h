@@ -51,6 +51,15 @@ ssize_t take(int fd, char *buf, size_t n);
 /* eagain fires only where the kernel could say it: non-blocking mode. */
 void nonblocking(int fd);
 
+/* A write-side short or eagain fires only where the send queue could be
+ * out of room (faultinject.md): fills FD's send queue (the peer reads
+ * nothing) until the kernel says EAGAIN; returns the bytes queued. Call
+ * it with no rule set. */
+size_t fill_send_queue(int fd);
+
+/* Reads exactly what is waiting on FD into BUF (at most N), draining it. */
+size_t drain(int fd, char *buf, size_t n);
+
 void close_pair(int sv[2]);
 
 /* For a call that should sleep until a signal (or be interrupted by one):
