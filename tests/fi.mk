@@ -15,7 +15,8 @@ FI_TEST_NOSHIM  := $(FI_TDIR)/test_noshim
 FI_TEST_RUN     := $(FI_TDIR)/test_faultrun
 FI_PROG         := $(FI_TDIR)/fi_prog
 # In-process shim tests beyond test_shim_*: one binary each, same recipe.
-FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible
+FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible \
+                   $(FI_TDIR)/test_faithful
 # faultrun's end-of-run summary, sweep, replay, and the log parser alone;
 # fr_prog and fr_static are COMMANDs they run (raw syscalls, stdio, forks;
 # a statically linked program).
