@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
 # libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
-# (nginx-light, redis-server, redis-tools, curl), and for `make bench` the
+# (nginx-light, redis-server, redis-tools, curl, netcat-openbsd), and for `make bench` the
 # tools it measures the shim against (strace, fiu-utils). As root it runs
 # apt-get; otherwise it stops and prints the exact command. Arguments: which
 # of cmocka, valgrind, mandoc, lcov, realworld, bench. Nothing is ever
@@ -21,7 +21,9 @@ for want in "$@"; do
       command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
       command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 \
         || missing="$missing redis-tools"
-      command -v curl >/dev/null 2>&1 || missing="$missing curl" ;;
+      command -v curl >/dev/null 2>&1 || missing="$missing curl"
+      # the slow reader of redis.sh: nc.openbsd -I (a small receive buffer)
+      command -v nc.openbsd >/dev/null 2>&1 || missing="$missing netcat-openbsd" ;;
     bench)
       command -v strace >/dev/null 2>&1 || missing="$missing strace"
       command -v fiu-run >/dev/null 2>&1 || missing="$missing fiu-utils" ;;
