@@ -534,13 +534,13 @@ static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule,
     return ret;
 }
 
-static ssize_t io_slow(const struct fi_io *io);
+static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io *io);
 
 /* MSG_PEEK showed bytes: the next read gets at least those (fdstate.h). */
 ssize_t fi_io_slow(const struct fi_io *io)
 {
     ssize_t r = io_slow(io);
-    if (r > 0 && (io->flags & MSG_PEEK) &&
+    if (r > 0 && (io->flags & MSG_PEEK) && fi_engine_watches_ready() &&
         (io->call == FI_C_RECV || io->call == FI_C_RECVFROM || io->call == FI_C_RECVMSG)) {
         int e = errno;
         fi_fd_set_peeked(io->fd, (uint64_t)r);
@@ -549,7 +549,7 @@ ssize_t fi_io_slow(const struct fi_io *io)
     return r;
 }
 
-static ssize_t io_slow(const struct fi_io *io)
+static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io *io)
 {
     struct fi_fdinfo info;
     struct fi_rule r;
@@ -565,8 +565,9 @@ static ssize_t io_slow(const struct fi_io *io)
     int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading) || stall;
     struct callinfo ci = { .fd = io->fd, .reading = reading, .dontwait = io->dontwait,
                            .info = &info, .io = io, .room = -1,
-                           .shown = fi_fd_take_shown(io->fd, reading ? FI_SHOWN_RD
-                                                                     : FI_SHOWN_WR) };
+                           .shown = !fi_engine_watches_ready() ? 0
+                                    : fi_fd_take_shown(io->fd, reading ? FI_SHOWN_RD
+                                                                       : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
                             .callno = callno, .ends = ends, .possible = possible, .arg = &ci };
