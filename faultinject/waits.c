@@ -492,6 +492,22 @@ static int epoll_merge(struct epoll_event *ev, int n, int max, const struct epol
     return n;
 }
 
+/* What an epoll wait reported, for the data call after it (fdstate.h):
+ * its events name descriptors by the data the program registered. */
+static int note_shown_epoll(int epfd, const struct epoll_event *ev, int n)
+{
+    if (!fi_engine_watches_ready())
+        return n;
+    int e = errno;
+    for (int i = 0; i < n; i++) {
+        int fd = fi_ep_find(epfd, ev[i].data.u64);
+        if (fd >= 0)
+            note_shown(fd, ev[i].events);
+    }
+    errno = e;
+    return n;
+}
+
 static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
 {
     if (wait_rule(FI_C_EPOLL_WAIT, w->mask) < 0)
@@ -510,7 +526,7 @@ static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
         int e = errno;
         r = r < 0 ? 0 : epoll_filter(ev, r, strip, strip_data, nstrip);
         errno = e;
-        return epoll_merge(ev, r, max, made, nmade);
+        return note_shown_epoll(w->epfd, ev, epoll_merge(ev, r, max, made, nmade));
     }
     /* Only stalled bits to filter: wait again (for what is left of the
      * timeout) when every event the kernel gave was a stalled one. */
@@ -524,13 +540,13 @@ static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
                                (long)((left - (double)(time_t)(left / 1e3) * 1e3) * 1e6) };
         int r = real_epoll(w, ev, max, forever ? -1 : (int)left, forever ? NULL : &ts);
         if (r <= 0 || nstrip == 0)
-            return r;
+            return r < 0 ? r : note_shown_epoll(w->epfd, ev, r);
         int e = errno;
         r = epoll_filter(ev, r, strip, strip_data, nstrip);
         errno = e;
         left = end - now_ms();
         if (r > 0 || (!forever && left <= 0))
-            return r;
+            return note_shown_epoll(w->epfd, ev, r);
         if (left < 0)
             left = 0;
     }

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -234,6 +235,37 @@ static void READY_no_eagain_on_the_read_after_poll_said_readable(void **state)
     close_pair(sv);
 }
 
+/* epoll_wait said readable (the event names the descriptor by a
+ * pointer, as nginx registers it): the read after it returns data. */
+static void READY_no_eagain_on_the_read_after_epoll_wait_said_readable(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[16];
+    static int tag;
+    fiu_pair(sv);
+    nonblocking(sv[0]);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    assert_true(ep >= 0);
+    struct epoll_event e = { .events = EPOLLIN | EPOLLET, .data.ptr = &tag };
+    assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &e), 0);
+    assert_int_equal(write(sv[1], "0123456789", 10), 10);
+    set_rules("rd:eagain");
+    struct epoll_event got[4];
+    assert_int_equal(epoll_wait(ep, got, 4, 5000), 1);
+    assert_ptr_equal(got[0].data.ptr, &tag);
+    assert_int_equal(read(sv[0], b, 4), 4);
+    assert_int_equal(fi_fired(), 0);
+    assert_int_equal(read(sv[0], b + 4, 6), -1);     /* the drain loop's next */
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(fi_fired(), 1);
+    fi_clear();
+    assert_int_equal(read(sv[0], b + 4, 12), 6);
+    assert_memory_equal(b, "0123456789", 10);
+    close(ep);
+    close_pair(sv);
+}
+
 /* wget peeks the headers with recv(MSG_PEEK), then reads exactly those
  * bytes: the kernel returns them all, so that read is not cut. */
 static void READY_a_read_of_what_msg_peek_showed_is_not_cut(void **state)
@@ -289,6 +321,7 @@ int main(void)
         T(FIN_no_eagain_once_the_peers_fin_is_queued),
         T(STALL_a_write_stall_takes_the_room_first),
         T(READY_no_eagain_on_the_read_after_poll_said_readable),
+        T(READY_no_eagain_on_the_read_after_epoll_wait_said_readable),
         T(READY_a_read_of_what_msg_peek_showed_is_not_cut),
         T(READY_no_eagain_on_the_write_after_select_said_writable),
     };
