@@ -107,21 +107,21 @@ $(FUZZ_DIR)/fuzz_wrap: tests/fuzz/fuzz_wrap.c tests/fuzz/wrap_check.c tests/fuzz
 	  tests/fuzz/fuzz_wrap.c tests/fuzz/wrap_check.c tests/fuzz/input_name.c $(FUZZ_DIR)/wrap.o
 
 $(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
-                        tests/fuzz/rules_check.h faultinject/rules.c faultinject/rules.h \
-                        faultinject/errnames.c faultinject/errnames.h | fuzz-check-rt
+                        tests/fuzz/rules_check.h faultinject/common/rules.c faultinject/common/rules.h \
+                        faultinject/common/errnames.c faultinject/common/errnames.h | fuzz-check-rt
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Itests/fuzz -o $@ \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Ifaultinject/common -Itests/fuzz -o $@ \
 	  tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
-	  faultinject/rules.c faultinject/errnames.c
+	  faultinject/common/rules.c faultinject/common/errnames.c
 
 $(FUZZ_DIR)/fuzz_logparse: tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c \
                            tests/fuzz/input_name.c tests/fuzz/logparse_check.h \
-                           faultinject/logparse.c faultinject/logparse.h faultinject/rules.c \
-                           faultinject/rules.h faultinject/errnames.c | fuzz-check-rt
+                           faultinject/common/logparse.c faultinject/common/logparse.h faultinject/common/rules.c \
+                           faultinject/common/rules.h faultinject/common/errnames.c | fuzz-check-rt
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Itests/fuzz -o $@ \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Ifaultinject/common -Itests/fuzz -o $@ \
 	  tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c tests/fuzz/input_name.c \
-	  faultinject/logparse.c faultinject/rules.c faultinject/errnames.c
+	  faultinject/common/logparse.c faultinject/common/rules.c faultinject/common/errnames.c
 
 # New inputs go to $(FUZZ_DIR)/corpus/T (first folder); the committed seeds
 # are read only. A crash leaves $(FUZZ_DIR)/T-crash-*: copy it into
@@ -153,7 +153,7 @@ FUZZ_RUN += fuzz-all
 
 # The same checks with $(CC), without libFuzzer, over the committed inputs.
 FUZZ_REPLAY := $(BUILD)/tests/fuzz/fuzz_replay
-$(BUILD)/tests/fuzz/%.o: ALL_CFLAGS += -Iwrap -Ifaultinject -Itests/fuzz
+$(BUILD)/tests/fuzz/%.o: ALL_CFLAGS += -Iwrap -Ifaultinject -Ifaultinject/common -Itests/fuzz
 
 $(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 	@mkdir -p $(dir $@)
@@ -161,8 +161,8 @@ $(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 
 # The replay's objects but wrap (also linked with each wrap mutant below).
 FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
-                      logparse_check.o input_name.o) $(BUILD)/faultinject/logparse.o \
-                    $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o
+                      logparse_check.o input_name.o) $(BUILD)/faultinject/common/logparse.o \
+                    $(BUILD)/faultinject/common/rules.o $(BUILD)/faultinject/common/errnames.o
 $(FUZZ_REPLAY): $(FUZZ_REPLAY_OBJS) $(BUILD)/tests/fuzz/wrap_redef.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 

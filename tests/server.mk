@@ -10,7 +10,7 @@
 SERVER_SUITE := $(BUILD)/tests/server/test_servers
 ALT_SERVER   := $(BUILD)/tests/server/alt_poll_server
 
-$(BUILD)/tests/server/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS) -Iservers -Iwrap -Ifaultinject
+$(BUILD)/tests/server/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS) -Iservers -Iwrap -Ifaultinject -Ifaultinject/common
 
 SERVER_SUITE_OBJS := $(addprefix $(BUILD)/tests/server/,test_servers.o suite.o harness.o verdict.o \
                        clauses_basic.o clauses_faults.o clauses_end.o)

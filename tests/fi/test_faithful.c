@@ -62,7 +62,7 @@ static void ROOM_a_small_first_write_on_a_fresh_connection_goes_whole(void **sta
     close_pair(sv);
 }
 
-/* The floors faultinject/room.c assumes (1824 bytes over TCP, 4480 on a
+/* The floors faultinject/shim/room.c assumes (1824 bytes over TCP, 4480 on a
  * unix stream) hold on the running kernel: a non-blocking write into an
  * empty queue at the smallest buffers the kernel allows takes at least
  * that much. If this fails, room.c would let impossible cuts through. */

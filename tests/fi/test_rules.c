@@ -1,5 +1,5 @@
 /* test_rules.c: the rule language of faultinject.md ("Rules"), parsed by
- * faultinject/rules.c alone (no shim). Test names start with the spec
+ * faultinject/common/rules.c alone (no shim). Test names start with the spec
  * section: CALLS_, FAULT_, OPT_ (OPTION), LOUD_ (loud on bad input). */
 #include <setjmp.h>
 #include <stdarg.h>

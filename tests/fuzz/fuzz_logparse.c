@@ -1,5 +1,5 @@
 /* fuzz_logparse: libFuzzer target for the injection log's parser
- * (faultinject/logparse.c, what --replay reads); the checks are in
+ * (faultinject/common/logparse.c, what --replay reads); the checks are in
  * logparse_check.c.   make fuzz-logparse FUZZ_SECONDS=30 (tests/reliability.mk)
  */
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* fuzz_rules: libFuzzer target for the shim's rule parser
- * (faultinject/rules.c through rules.h); the checks are in rules_check.c.
+ * (faultinject/common/rules.c through rules.h); the checks are in rules_check.c.
  *   make fuzz FUZZ_SECONDS=30      (tests/reliability.mk)
  */
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* logparse_check.h: one fuzz input run through the injection log's parser
- * (faultinject/logparse.h), with the checks of faultinject.md's Replay and
+ * (faultinject/common/logparse.h), with the checks of faultinject.md's Replay and
  * "Loud on bad input": no crash, no read or write out of bounds, a bad log
  * named by its line, every accepted line in range and read back the same
  * when written out again. Shared by fuzz_logparse.c (libFuzzer) and

@@ -1,5 +1,5 @@
 /* rules_check.h: one fuzz input run through the shim's rule parser
- * (faultinject/rules.h) with the checks of faultinject.md's "Loud on bad
+ * (faultinject/common/rules.h) with the checks of faultinject.md's "Loud on bad
  * input": no crash, no overflow, every rejection has a message that names
  * the rule, every accepted rule is well formed and reads back the same.
  * Shared by fuzz_rules.c (libFuzzer) and fuzz_replay.c (plain test). */

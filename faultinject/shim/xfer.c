@@ -12,7 +12,7 @@
  *     bytes of the first message and returns 1.
  */
 #include "fdstate.h"
-#include "io.h"
+#include "xfer.h"
 #include "real.h"
 
 #include <errno.h>

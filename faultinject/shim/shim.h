@@ -1,9 +1,11 @@
-/* io.h: one data call, whatever its family, as the shim's slow path sees
- * it (shim.c decides and applies the fault; xfer.c makes the new calls).
- * Internal to libfaultinject.so.
+/* shim.h: one data call, whatever its family, as the shim's slow path sees
+ * it (owner: shim.c: it decides and applies the fault, and interposes the
+ * data calls, accept, connect and close; xfer.c makes the calls of more
+ * than one buffer; waits.c the readiness waits; fdlife.c the descriptor
+ * life calls). Internal to libfaultinject.so.
  */
-#ifndef FI_IO_H
-#define FI_IO_H
+#ifndef FI_SHIM_H
+#define FI_SHIM_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -60,14 +62,8 @@ int fi_look_at(int fd, struct fi_fdinfo *info);
 /* The slow path: decide, inject, make the real call (shim.c). */
 ssize_t fi_io_slow(const struct fi_io *io);
 
-/* The real sendfile/splice/recvmmsg/sendmmsg moving at most LIMIT bytes
- * (SIZE_MAX: no limit) (xfer.c). */
-ssize_t fi_xfer_real(const struct fi_io *io, size_t limit);
-
-/* Bytes IO asks to move, for the log's asked=. */
-long long fi_xfer_asked(const struct fi_io *io);
-
-/* Resolves xfer.c's real calls. */
-void fi_xfer_resolve(void);
+/* Looks up every real libc call (dlsym RTLD_NEXT) now, so that no lookup
+ * happens later in a signal handler. Called by the constructor. */
+void fi_shim_resolve(void);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include "launch.h"
 #include "summary.h"
-#include "tally.h"
+#include "runblock.h"
 
 #include <signal.h>
 #include <stdio.h>

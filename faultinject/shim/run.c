@@ -1,6 +1,7 @@
 /* run.c: this process's part in the run, set up when the shim loads
  * (see run.h). */
 #include "run.h"
+#include "tally.h"
 
 #include "proc.h"
 #include "replay.h"

@@ -7,7 +7,7 @@
 #include "launch.h"
 #include "logparse.h"
 #include "rules.h"
-#include "run.h"
+#include "runblock.h"
 #include "summary.h"
 #include "sweep.h"
 

@@ -9,8 +9,7 @@
  */
 #include "fdflags.h"
 #include "fdstate.h"
-#include "io.h"
-#include "run.h"
+#include "fdlife.h"
 #include "sandbox.h"
 #include "sockends.h"
 #include "real.h"
@@ -322,7 +321,7 @@ EXPORT FILE *fdopen(int fd, const char *mode)
     if (f != NULL && (fi_engine_any_rule() ||
                       fi_replay_active()) &&
         fi_look_at(fd, &info) == 0 && info.kind == FI_K_SOCK)
-        fi_tally_stdio_socket(fd);
+        fi_tally_stdio_socket();
     return f;
 }
 

@@ -1,16 +1,17 @@
-/* run.h: one run of faultrun, shared by every process in it
+/* runblock.h: one run of faultrun, shared by every process in it
  * (faultinject.md, Never silent, Deterministic, Replay).
  *
- * Owner: tally.c (the block), proc.c (fork paths), run.c (loading).
+ * Owner: runblock.c (the block's layout, creation and process table).
  * faultrun creates the block in a memfd (not close-on-exec) and names its
  * descriptor in FAULTINJECT_TALLY_FD; every process of the run maps it
- * MAP_SHARED when the shim loads, so forked and exec'd children, `sh -c`
- * pipelines and fork servers all add to the same counts. Nothing is left
- * behind (the memfd goes with the last process); no locks, only atomics.
- * Without the block (bare LD_PRELOAD) the counts stay in the process.
+ * MAP_SHARED when the shim loads (shim/tally.c), so forked and exec'd
+ * children, `sh -c` pipelines and fork servers all add to the same counts.
+ * Nothing is left behind (the memfd goes with the last process); no locks,
+ * only atomics. Without the block (bare LD_PRELOAD) the counts stay in the
+ * process.
  */
-#ifndef FI_RUN_H
-#define FI_RUN_H
+#ifndef FI_RUNBLOCK_H
+#define FI_RUNBLOCK_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -19,6 +20,13 @@
 
 #include "rules.h"
 #include "why.h"
+
+enum fi_tally {
+    FI_T_MATCHED,    /* a call matched the rule's CALLS, fd=, peer=, local= */
+    FI_T_FIRED,      /* the rule injected its fault */
+    FI_T_BLOCKED,    /* due to fire, but the kernel could not give the fault
+                      * here (eagain on a blocking fd, short on a datagram) */
+};
 
 #define FI_RUN_ENV    "FAULTINJECT_TALLY_FD"
 #define FI_RUN_PID_ENV "FAULTINJECT_TALLY_PID"  /* faultrun's pid: /proc/PID/fd/FD */
@@ -69,26 +77,9 @@ struct fi_run *fi_run_create(int *fd);
 /* faultrun --sweep: zero the counts and the process table between runs. */
 void fi_run_reset(struct fi_run *run);
 
-/* The shim: maps the block named by FAULTINJECT_TALLY_FD if it is one.
- * A program may have closed it before exec'ing (sshd closes every
- * inherited descriptor) or reused the number: then the block is opened
- * again as faultrun holds it (/proc/FAULTINJECT_TALLY_PID/fd/FD), else
- * nothing. */
-struct fi_run *fi_run_attach(void);
-
-/* The descriptor of the block this process attached to (close, close_range
- * and closefrom spare it), or -1; checked to be still the block's (one
- * fstat: ask only when about to close that number, never in a sandbox). */
-int fi_run_fd(void);
-
-/* The same number, unchecked (one load: close's fast path asks this first). */
-int fi_run_fd_number(void);
-
-/* The block this process adds to, or NULL (bare LD_PRELOAD). */
-struct fi_run *fi_run_shared(void);
-
-/* What this process counts into: the block's counts, or its own. */
-struct fi_run_counts *fi_run_counts(void);
+/* FD mapped if it is a run's block (faultrun's memfd, the right size and
+ * magic); NULL if not. */
+struct fi_run *fi_run_map(int fd);
 
 /* Process table: registers PID (start time START) with PATH; the entry or
  * NULL when the table is full. fi_run_find: the latest entry for PID with
@@ -100,16 +91,5 @@ struct fi_run_proc *fi_run_find(struct fi_run *run, pid_t pid, uint64_t start);
 /* PID's start time (clock ticks since boot), or 0 if unknown.
  * Raw system calls only: safe in a fork child handler. */
 uint64_t fi_proc_start_time(pid_t pid);
-
-/* The shim's constructor calls this first (control.c): attaches the block,
- * finds this process's fork path, installs the fork handlers, loads
- * FAULTINJECT_REPLAY, and under FAULTINJECT_SUMMARY=1 (no faultrun) prints
- * this process's summary at exit. 0, or -1 with a message in ERR (a bad
- * replay log: the caller exits 2). */
-int fi_run_init(char *err, size_t errlen);
-
-/* The constructor calls this when --only (FAULTINJECT_ONLY) names this
- * process, for faultrun's warning about an --only that named none. */
-void fi_run_only_matched(void);
 
 #endif

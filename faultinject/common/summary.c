@@ -1,7 +1,7 @@
 /* summary.c: prints the end-of-run summary (see summary.h). */
 #include "summary.h"
 
-#include "tally.h"
+
 
 #include <stdatomic.h>
 #include <stdint.h>

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "rules.h"
-#include "run.h"
+#include "runblock.h"
 
 struct fr_opts {
     char rules[8192];        /* every -e as given, joined with ';' (for the shim) */

@@ -5,7 +5,7 @@
 
 #include "logparse.h"
 #include "proc.h"
-#include "run.h"
+#include "tally.h"
 
 #include <errno.h>
 #include <stdatomic.h>

@@ -1,16 +1,11 @@
-/* shim.h: the interposition layer's one entry point besides the
- * interposed libc calls themselves: the data calls, accept, connect and
- * close (shim.c), sendfile/splice/recvmmsg/sendmmsg (xfer.c), the
- * readiness waits and epoll_ctl (waits.c), and the calls that hand out
- * or close descriptors behind close()'s back (fdlife.c). */
-#ifndef FI_SHIM_H
-#define FI_SHIM_H
+/* fdlife.h: the calls that hand out or close descriptors (accept,
+ * connect, close, close_range, closefrom, dup*, recvmsg SCM_RIGHTS,
+ * fdopen): each refreshes or forgets what the shim believes of a
+ * descriptor (faultinject.md, No stale records). Owner: fdlife.c. */
+#ifndef FI_FDLIFE_H
+#define FI_FDLIFE_H
 
 #include <sys/socket.h>
-
-/* Looks up every real libc call (dlsym RTLD_NEXT) now, so that no lookup
- * happens later in a signal handler. Called by the constructor. */
-void fi_shim_resolve(void);
 
 /* fdlife.c's part of fi_shim_resolve. */
 void fi_fdlife_resolve(void);

@@ -1,7 +1,7 @@
 /* why.h: why a rule that was due to fire could not (faultinject.md,
  * Faithful and Never silent: "could not fire" is counted per reason).
  *
- * possible() (shim.c) answers one of these; FI_WHY_OK means the kernel
+ * Owner: why.c. possible() (shim.c) answers one of these; FI_WHY_OK means the kernel
  * could give the fault here. The engine tallies the rest per rule and
  * reason (tally.h); the summary prints the counts with fi_why_text.
  */
@@ -24,22 +24,6 @@ enum fi_why {
 };
 
 /* A short phrase for the summary ("blocking descriptor"). */
-static inline const char *fi_why_text(enum fi_why w)
-{
-    switch (w) {
-    case FI_WHY_OK:           return "fired";
-    case FI_WHY_BLOCKING:     return "blocking descriptor";
-    case FI_WHY_MESSAGE:      return "message socket";
-    case FI_WHY_ROOM:         return "send queue had room";
-    case FI_WHY_PIPE_ATOMIC:  return "atomic pipe write";
-    case FI_WHY_FIN:          return "peer's FIN queued";
-    case FI_WHY_READY:        return "a wait or peek had shown it ready";
-    case FI_WHY_NO_HANDLER:   return "no signal caught";
-    case FI_WHY_RESTARTED:    return "SA_RESTART would restart it";
-    case FI_WHY_NEVER_SLEEPS: return "call never sleeps";
-    case FI_WHY_SANDBOXED:    return "seccomp sandbox";
-    default:                  return "unknown";
-    }
-}
+const char *fi_why_text(enum fi_why w);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "rules.h"
-#include "run.h"
+#include "runblock.h"
 
 struct fi_summary {
     const char *prefix;                 /* "faultrun" or "faultinject" */

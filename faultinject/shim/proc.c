@@ -10,7 +10,7 @@
  */
 #include "proc.h"
 
-#include "run.h"
+#include "tally.h"
 #include "sandbox.h"
 
 #include <errno.h>

@@ -12,12 +12,13 @@
  */
 #undef _FORTIFY_SOURCE
 #include "shim.h"
+#include "fdlife.h"
 
 #include "blocking.h"
 #include "engine.h"
 #include "fdstate.h"
 #include "filog.h"
-#include "io.h"
+#include "xfer.h"
 #include "real.h"
 #include "room.h"
 #include "sandbox.h"

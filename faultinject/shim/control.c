@@ -12,6 +12,7 @@
 #include "run.h"
 #include "sandbox.h"
 #include "shim.h"
+#include "fdlife.h"
 
 #include <errno.h>
 #include <limits.h>
