@@ -271,6 +271,11 @@ static int sweep_one(const char *test, const char *clause, const char *fault, in
         return 0;
     int room = strncmp(fault, WR, strlen(WR)) == 0 &&
                (strstr(fault, ":short") || strstr(fault, ":eagain"));
+    /* A read's short or eagain cannot fire once the peer's FIN is queued
+     * (faultinject.md): calls K where a connection (the suite's warm-up
+     * exchange, say) had already half-closed are passed over too. */
+    int passover = room || (strncmp(fault, RD, strlen(RD)) == 0 &&
+                            (strstr(fault, ":short") || strstr(fault, ":eagain")));
     for (int k = 1; k <= SWEEP_MAX; k++, runs++) {
         snprintf(rules, sizeof rules, "%s:when=%d", fault, k);
         if (room)
@@ -308,7 +313,7 @@ static int sweep_one(const char *test, const char *clause, const char *fault, in
         }
         suite_require_alive(test);
         long fired = server_faults(&srv);
-        if (k == 1 && fired == 0 && !room) {
+        if (k == 1 && fired == 0 && !passover) {
             const char *const r[] = { rules };
             suite_require_faults(test, r, 1); /* NOT JUDGED */
             server_stop(&srv);
@@ -324,8 +329,12 @@ static int sweep_one(const char *test, const char *clause, const char *fault, in
         }
         server_stop(&srv);
         ever |= fired > 0;
-        if (fired == 0 && (ever || !room))
+        if (fired == 0 && (ever || !passover))
             break;
+    }
+    if (passover && !room && !ever) {
+        const char *const r[] = { fault };
+        suite_require_faults(test, r, 1); /* NOT JUDGED */
     }
     if (room && !ever) {
         char note[300];
