@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
 # libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
-# (nginx-light, redis-server, redis-tools, curl), and for `make bench` the
+# (nginx-light, redis-server, redis-tools, curl, and the clients socat,
+# netcat-openbsd, wget, nodejs), and for `make bench` the
 # tools it measures the shim against (strace, fiu-utils). As root it runs
 # apt-get; otherwise it stops and prints the exact command. Arguments: which
 # of cmocka, valgrind, mandoc, lcov, realworld, bench. Nothing is ever
@@ -21,7 +22,13 @@ for want in "$@"; do
       command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
       command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 \
         || missing="$missing redis-tools"
-      command -v curl >/dev/null 2>&1 || missing="$missing curl" ;;
+      command -v curl >/dev/null 2>&1 || missing="$missing curl"
+      command -v socat >/dev/null 2>&1 || missing="$missing socat"
+      # another netcat may be nc; the rows need OpenBSD's (its -h says so)
+      nc -h 2>&1 | grep -qi openbsd || missing="$missing netcat-openbsd"
+      command -v wget >/dev/null 2>&1 || missing="$missing wget"
+      command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || missing="$missing nodejs"
+      command -v ss >/dev/null 2>&1 || missing="$missing iproute2" ;;
     bench)
       command -v strace >/dev/null 2>&1 || missing="$missing strace"
       command -v fiu-run >/dev/null 2>&1 || missing="$missing fiu-utils" ;;

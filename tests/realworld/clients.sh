@@ -1,0 +1,221 @@
+# clients.sh: real clients under one rule (sourced by realworld.sh, bash;
+# issue 14).
+#
+# One nginx, not under the shim, serves $RW_TMP/src/cli.bin; each client runs
+# under `faultrun -e RULE` and fetches it once: socat with `nonblock`, nc
+# (netcat-openbsd), wget and a node client (get.js). A transfer is exact when
+# the client exits 0 with the file's bytes (socat and nc speak HTTP/1.0 by
+# hand: the response's header, then exactly the file). Every client runs
+# under `timeout 20`: one still running then is a stall.
+#
+# The stall rows (rw_clients_stall): socat -T3 and wget -T 3 under
+# rd:stall:when=3 must end as they do against a really silent peer, measured
+# in the same run: a server that sent part of a response and then says
+# nothing more (socat -u from a FIFO this shell keeps open). Same exit
+# status, an elapsed time within a second or two of the real one, and what
+# arrived is a prefix of what nginx sends.
+#
+# A row whose rule injected nothing while the summary counts calls where it
+# could not fire (eagain on a blocking socket, a write with room) is NOT
+# JUDGED, never PASS; a rule that matched no call at all is a FAIL (the row
+# tested nothing).
+
+RW_CLI_KB=2048
+RW_CLI_STALL_RULE=rd:stall:when=3
+
+# rw_clients_start: the plain nginx, its port in RW_CLI_PORT; the header
+# length of its response in RW_CLI_HDR (fixed-width fields only, so the
+# same for every response of this run). Returns 1 if it did not start.
+rw_clients_start() {
+  local d=$RW_TMP/clients-nginx
+  mkdir -p "$d"
+  head -c $((RW_CLI_KB * 1024)) /dev/urandom > "$RW_TMP/src/cli.bin"
+  rw_cli_request > "$RW_TMP/cli.req"
+  rw_port; RW_CLI_PORT=$RW_PORT
+  rw_nginx_conf "$d" "$RW_CLI_PORT" on
+  ln "$RW_TMP/src/cli.bin" "$d/www/cli.bin"
+  chmod -R a+rX "$d"
+  nginx -e "$d/error.log" -c "$d/nginx.conf" -p "$d/" > "$d/nginx.out" 2>&1 &
+  RW_CLI_PID=$!
+  RW_PIDS="$RW_PIDS $RW_CLI_PID"
+  rw_wait_http "http://127.0.0.1:$RW_CLI_PORT/ping" "$RW_CLI_PID" || return 1
+  rw_cli_request | timeout 20 nc 127.0.0.1 "$RW_CLI_PORT" > "$RW_TMP/cli.ref" || return 1
+  RW_CLI_HDR=$(( $(stat -c %s "$RW_TMP/cli.ref") - RW_CLI_KB * 1024 ))
+  [ "$RW_CLI_HDR" -gt 0 ] && [ "$(rw_cli_body_sha "$RW_TMP/cli.ref")" = "$(rw_sha "$RW_TMP/src/cli.bin")" ]
+}
+
+rw_clients_stop() {
+  rw_stop "$(cat "$RW_TMP/clients-nginx/nginx.pid" 2>/dev/null)" "$RW_CLI_PID"
+}
+
+rw_cli_request() { printf 'GET /cli.bin HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n'; }
+
+# rw_cli_body_sha FILE: sha256 of what follows the header in a response.
+rw_cli_body_sha() { tail -c +$((RW_CLI_HDR + 1)) "$1" | sha256sum | cut -d' ' -f1; }
+
+# rw_cli_http_exact OUT: the response in OUT is 200, its header as long as
+# the reference's and ending the header, and the body is the file.
+rw_cli_http_exact() {
+  local out=$1
+  [ "$(head -c 12 "$out")" = "HTTP/1.1 200" ] || { echo "not a 200: $(head -c 40 "$out" | tr -c '[:print:]' ' ')"; return 1; }
+  [ "$(head -c "$RW_CLI_HDR" "$out" | tail -c 4 | od -An -tx1 | tr -d ' ')" = 0d0a0d0a ] ||
+    { echo "$(stat -c %s "$out") bytes, not header + file"; return 1; }
+  [ "$(rw_cli_body_sha "$out")" = "$(rw_sha "$RW_TMP/src/cli.bin")" ] ||
+    { echo "$(stat -c %s "$out") bytes, body differs"; return 1; }
+}
+
+# rw_cli_run PROG RULE DIR: runs the client PROG under faultrun; the result
+# ("exact", "stall" or "wrong: why") goes to DIR/res, faultrun's stderr to
+# DIR/err.
+rw_cli_run() {
+  local prog=$1 rule=$2 d=$3 rc why url="http://127.0.0.1:$RW_CLI_PORT/cli.bin"
+  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$rule" --)
+  case $prog in
+    socat) rw_cli_request | timeout 20 "${fr[@]}" socat -t 20 - "TCP:127.0.0.1:$RW_CLI_PORT,nonblock" > "$d/out" 2> "$d/err" ;;
+    nc)    rw_cli_request | timeout 20 "${fr[@]}" nc 127.0.0.1 "$RW_CLI_PORT" > "$d/out" 2> "$d/err" ;;
+    wget)  timeout 20 "${fr[@]}" wget -q -t 1 -T 10 -O "$d/out" "$url" < /dev/null 2> "$d/err" ;;
+    node)  timeout 20 "${fr[@]}" "$RW_NODE" "$here/get.js" "$url" "$d/out" < /dev/null 2> "$d/err" ;;
+  esac
+  rc=$?
+  if [ $rc -eq 124 ]; then echo stall > "$d/res"; return; fi
+  if [ $rc -ne 0 ]; then
+    echo "wrong: exit $rc: $(grep -v '^faultrun: ' "$d/err" | tail -n 1 | head -c 120)" > "$d/res"; return
+  fi
+  case $prog in
+    socat|nc) why=$(rw_cli_http_exact "$d/out") || { echo "wrong: $why" > "$d/res"; return; } ;;
+    *) [ "$(rw_sha "$d/out")" = "$(rw_sha "$RW_TMP/src/cli.bin")" ] ||
+         { echo "wrong: $(stat -c %s "$d/out" 2>/dev/null || echo no) bytes, not the file" > "$d/res"; return; } ;;
+  esac
+  echo exact > "$d/res"
+}
+
+# rw_cli_summary ERR: "injected could_not_fire reasons" from the summary
+# line faultrun printed for rule 1 (the only rule).
+rw_cli_summary() {
+  sed -n "s/^faultrun: rule 1 '.*': \([0-9]*\) calls matched, \([0-9]*\) faults injected, \([0-9]*\) could not fire\(.*\)$/\1 \2 \3\4/p" "$1" | head -n 1
+}
+
+# rw_cli_row PROG RULE DIR RESULT [NOTE]: judges one client row and appends it.
+rw_cli_row() {
+  local prog=$1 rule=$2 d=$3 res=$4 note=${5:-} verdict=PASS ok=0 stalls=0 faults sum matched injected cnf reasons f
+  f=${rule#*:}; f=${f%%:*}; f=${f%%=*}
+  faults=$(rw_faults "$f" "$d/faults.log")
+  sum=$(rw_cli_summary "$d/err")
+  read -r matched injected cnf reasons <<< "${sum:-0 0 0}"
+  case $res in
+    exact) ok=1 ;;
+    stall) stalls=1; verdict=FAIL; note="${note:+$note; }stalled" ;;
+    *) verdict=FAIL; note="${note:+$note; }${res#wrong: }" ;;
+  esac
+  if [ "$faults" -eq 0 ]; then
+    if [ "${cnf:-0}" -gt 0 ]; then
+      verdict="NOT JUDGED"; note="${note:+$note; }every due fault could not fire: $cnf of $matched calls${reasons:+ $reasons}"
+    else
+      verdict=FAIL; note="${note:+$note; }no fault logged: tested nothing ($matched calls matched)"
+    fi
+  elif [ "${cnf:-0}" -gt 0 ]; then
+    note="${note:+$note; }$cnf could not fire${reasons:+ $reasons}"
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$prog" "$rule" - 1 "$ok" "$stalls" \
+    "$faults" 0 "$verdict" "$note" >> "$RW_TMP/results"
+  echo "realworld: $prog $rule: $ok/1 exact, $faults faults: $verdict${note:+ ($note)}"
+}
+
+# rw_clients RULE: one row per client.
+rw_clients() {
+  local rule=$1 prog tag d
+  tag=$(echo "$rule" | tr -c 'a-z0-9\n' '_')
+  for prog in socat nc wget node; do
+    d=$RW_TMP/cli-$prog-$tag
+    mkdir -p "$d"
+    rw_cli_run $prog "$rule" "$d"
+    rw_cli_row "$prog" "$rule" "$d" "$(cat "$d/res")"
+  done
+}
+
+# rw_cli_timed DIR CMD...: runs CMD (bounded by timeout 10), exit status and
+# elapsed seconds (with hundredths) in DIR/rc and DIR/secs.
+rw_cli_timed() {
+  local d=$1 t0 rc; shift
+  t0=$(date +%s%N)
+  timeout 10 "$@"; rc=$?
+  echo $rc > "$d/rc"
+  echo "$(( ($(date +%s%N) - t0) / 10000000 ))" | sed 's/..$/.&/' > "$d/secs"
+}
+
+# rw_cli_stall_client PROG DIR PORT [FAULTRUN...]: socat -T3 or wget -T 3
+# against PORT, output in DIR/out, stderr in DIR/err.
+rw_cli_stall_client() {
+  local prog=$1 d=$2 port=$3; shift 3
+  case $prog in
+    # The request from a file read past its end (ignoreeof): with stdin at
+    # EOF socat would wait for -t, not -T.
+    socat) rw_cli_timed "$d" "$@" socat -T3 "OPEN:$RW_TMP/cli.req,ignoreeof!!STDOUT" "TCP:127.0.0.1:$port" \
+             < /dev/null > "$d/out" 2> "$d/err" ;;
+    wget) rw_cli_timed "$d" "$@" wget -q -t 1 -T 3 -O "$d/out" "http://127.0.0.1:$port/cli.bin" < /dev/null 2> "$d/err" ;;
+  esac
+}
+
+# rw_clients_stall: the socat -T3 and wget -T 3 rows, real silent peer and
+# injected stall side by side (all four runs at once: about 3 s in all).
+rw_clients_stall() {
+  local prog d real port fifo pids='' spids='' note res
+  for prog in socat wget; do
+    d=$RW_TMP/cli-stall-$prog; real=$d/real
+    mkdir -p "$d" "$real"
+    # The silent peer: the header and 32 KiB of the file (less than a FIFO
+    # holds, so the write never waits), then nothing (the
+    # FIFO stays open for writing, so socat never sees its end).
+    fifo=$real/fifo; mkfifo "$fifo"
+    rw_port; port=$RW_PORT
+    socat -u "OPEN:$fifo" "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" > "$real/server.out" 2>&1 &
+    spids="$spids $!"; RW_PIDS="$RW_PIDS $!"
+    exec {fd}<> "$fifo"
+    { head -c "$RW_CLI_HDR" "$RW_TMP/cli.ref"; head -c 32768 "$RW_TMP/src/cli.bin"; } >&$fd
+    eval "RW_CLI_FIFO_$prog=$fd"
+    rw_cli_wait_listen "$port"
+    rw_cli_stall_client $prog "$real" "$port" &
+    pids="$pids $!"
+    rw_cli_stall_client $prog "$d" "$RW_CLI_PORT" "$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" \
+      -e "$RW_CLI_STALL_RULE" -- &
+    pids="$pids $!"
+  done
+  wait $pids
+  for prog in socat wget; do
+    d=$RW_TMP/cli-stall-$prog; real=$d/real; note=''
+    eval "fd=\$RW_CLI_FIFO_$prog"; exec {fd}>&-
+    res=exact
+    note="real peer: exit $(cat "$real/rc") after $(cat "$real/secs") s; stall: exit $(cat "$d/rc") after $(cat "$d/secs") s"
+    if [ "$(cat "$d/rc")" = 124 ]; then res=stall
+    elif [ "$(cat "$d/rc")" != "$(cat "$real/rc")" ]; then res="wrong: exit status differs"
+    elif ! awk -v a="$(cat "$d/secs")" -v b="$(cat "$real/secs")" 'BEGIN { exit !(a >= b - 1 && a <= b + 2) }'; then
+      res="wrong: elapsed time differs"
+    elif ! rw_cli_prefix $prog "$d/out"; then res="wrong: what arrived is not a prefix of the response"
+    fi
+    rw_cli_row "$prog $([ $prog = socat ] && echo -T3 || echo -T 3)" "$RW_CLI_STALL_RULE" "$d" "$res" "$note"
+  done
+  for prog in $spids; do kill -TERM "$prog" 2>/dev/null; done
+}
+
+# rw_cli_prefix PROG OUT: OUT is a prefix of what nginx sends (socat: the
+# whole response, Date aside; wget: the file).
+rw_cli_prefix() {
+  local n
+  n=$(stat -c %s "$2")
+  case $1 in
+    socat) [ "$n" -le "$RW_CLI_HDR" ] && [ "$(head -c 12 "$2")" = "HTTP/1.1 200" ] && return 0
+           [ "$(head -c 12 "$2")" = "HTTP/1.1 200" ] &&
+             cmp -s -n $((n - RW_CLI_HDR)) <(tail -c +$((RW_CLI_HDR + 1)) "$2") "$RW_TMP/src/cli.bin" ;;
+    wget) cmp -s -n "$n" "$2" "$RW_TMP/src/cli.bin" ;;
+  esac
+}
+
+# rw_cli_wait_listen PORT: polls until something listens on PORT (5 s at most).
+rw_cli_wait_listen() {
+  local end=$((SECONDS + 5))
+  while [ $SECONDS -lt $end ]; do
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+    sleep 0.05 # polling interval under a deadline
+  done
+  return 1
+}
