@@ -64,49 +64,91 @@ rw_cli_http_exact() {
     { echo "$(stat -c %s "$out") bytes, body differs"; return 1; }
 }
 
-# rw_cli_run PROG RULE DIR: runs the client PROG under faultrun; the result
-# ("exact", "stall" or "wrong: why") goes to DIR/res, faultrun's stderr to
-# DIR/err.
-rw_cli_run() {
+# rw_cli_get PROG RULE DIR / rw_cli_put PROG RULE DIR: one transfer by the
+# client PROG under faultrun; the result ("exact", "stall" or "wrong: why")
+# goes to DIR/res/get or DIR/res/put, faultrun's stderr to DIR/err.get or
+# DIR/err.put, its log to DIR/faults.log.
+rw_cli_get() {
   local prog=$1 rule=$2 d=$3 rc why url="http://127.0.0.1:$RW_CLI_PORT/cli.bin"
-  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$rule" --)
+  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$rule" --) out=$d/get.out
   case $prog in
-    socat) rw_cli_request | timeout 20 "${fr[@]}" socat -t 20 - "TCP:127.0.0.1:$RW_CLI_PORT,nonblock" > "$d/out" 2> "$d/err" ;;
-    nc)    rw_cli_request | timeout 20 "${fr[@]}" nc 127.0.0.1 "$RW_CLI_PORT" > "$d/out" 2> "$d/err" ;;
-    wget)  timeout 20 "${fr[@]}" wget -q -t 1 -T 10 -O "$d/out" "$url" < /dev/null 2> "$d/err" ;;
-    node)  timeout 20 "${fr[@]}" "$RW_NODE" "$here/get.js" "$url" "$d/out" < /dev/null 2> "$d/err" ;;
+    socat) rw_cli_request | timeout 20 "${fr[@]}" socat -t 20 - "TCP:127.0.0.1:$RW_CLI_PORT,nonblock" > "$out" 2> "$d/err.get" ;;
+    nc)    rw_cli_request | timeout 20 "${fr[@]}" nc 127.0.0.1 "$RW_CLI_PORT" > "$out" 2> "$d/err.get" ;;
+    wget)  timeout 20 "${fr[@]}" wget -q -t 1 -T 10 -O "$out" "$url" < /dev/null 2> "$d/err.get" ;;
+    node)  timeout 20 "${fr[@]}" "$RW_NODE" "$here/http.js" GET "$url" "$out" < /dev/null 2> "$d/err.get" ;;
   esac
   rc=$?
-  if [ $rc -eq 124 ]; then echo stall > "$d/res"; return; fi
+  if [ $rc -eq 124 ]; then echo stall > "$d/res/get"; return; fi
   if [ $rc -ne 0 ]; then
-    echo "wrong: exit $rc: $(grep -v '^faultrun: ' "$d/err" | tail -n 1 | head -c 120)" > "$d/res"; return
+    echo "wrong: GET exit $rc: $(grep -v '^faultrun: ' "$d/err.get" | tail -n 1 | head -c 120)" > "$d/res/get"; return
   fi
   case $prog in
-    socat|nc) why=$(rw_cli_http_exact "$d/out") || { echo "wrong: $why" > "$d/res"; return; } ;;
-    *) [ "$(rw_sha "$d/out")" = "$(rw_sha "$RW_TMP/src/cli.bin")" ] ||
-         { echo "wrong: $(stat -c %s "$d/out" 2>/dev/null || echo no) bytes, not the file" > "$d/res"; return; } ;;
+    socat|nc) why=$(rw_cli_http_exact "$out") || { echo "wrong: GET $why" > "$d/res/get"; return; } ;;
+    *) [ "$(rw_sha "$out")" = "$(rw_sha "$RW_TMP/src/cli.bin")" ] ||
+         { echo "wrong: GET $(stat -c %s "$out" 2>/dev/null || echo no) bytes, not the file" > "$d/res/get"; return; } ;;
   esac
-  echo exact > "$d/res"
+  echo exact > "$d/res/get"
+  rm -f "$out"
+}
+rw_cli_put() {
+  local prog=$1 rule=$2 d=$3 rc name url src=$RW_TMP/src/cli-put.bin stored
+  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$rule" --) out=$d/put.out
+  name=$(basename "$d").bin; url="http://127.0.0.1:$RW_CLI_PORT/up/$name"
+  stored=$RW_TMP/clients-nginx/www/up/$name
+  case $prog in
+    socat) rw_cli_put_request "$name" | timeout 20 "${fr[@]}" socat -t 20 - "TCP:127.0.0.1:$RW_CLI_PORT,nonblock" > "$out" 2> "$d/err.put" ;;
+    nc)    rw_cli_put_request "$name" | timeout 20 "${fr[@]}" nc 127.0.0.1 "$RW_CLI_PORT" > "$out" 2> "$d/err.put" ;;
+    wget)  timeout 20 "${fr[@]}" wget -q -t 1 -T 10 --method=PUT --body-file="$src" -O "$out" "$url" < /dev/null 2> "$d/err.put" ;;
+    node)  timeout 20 "${fr[@]}" "$RW_NODE" "$here/http.js" PUT "$url" "$src" < /dev/null 2> "$d/err.put" ;;
+  esac
+  rc=$?
+  if [ $rc -eq 124 ]; then echo stall > "$d/res/put"; return; fi
+  if [ $rc -ne 0 ]; then
+    echo "wrong: PUT exit $rc: $(grep -v '^faultrun: ' "$d/err.put" | tail -n 1 | head -c 120)" > "$d/res/put"; return
+  fi
+  case $prog in
+    socat|nc) case $(head -c 12 "$out") in "HTTP/1.1 201"|"HTTP/1.1 204") ;;
+                *) echo "wrong: PUT answered $(head -c 40 "$out" | tr -c '[:print:]' ' ')" > "$d/res/put"; return ;; esac ;;
+  esac
+  if [ ! -f "$stored" ] || [ "$(rw_sha "$stored")" != "$(rw_sha "$src")" ]; then
+    echo "wrong: PUT stored $(stat -c %s "$stored" 2>/dev/null || echo no) bytes, not the file" > "$d/res/put"; return
+  fi
+  echo exact > "$d/res/put"
+  rm -f "$out" "$stored"
 }
 
-# rw_cli_summary ERR: "injected could_not_fire reasons" from the summary
-# line faultrun printed for rule 1 (the only rule).
+# rw_cli_put_request NAME: an HTTP/1.0 PUT of cli-put.bin to /up/NAME.
+rw_cli_put_request() {
+  printf 'PUT /up/%s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: %s\r\n\r\n' "$1" \
+    "$(stat -c %s "$RW_TMP/src/cli-put.bin")"
+  cat "$RW_TMP/src/cli-put.bin"
+}
+
+# rw_cli_summary ERR...: "matched injected could_not_fire (reasons)" summed
+# over the summary lines faultrun printed for rule 1 (the only rule) in each
+# ERR; the reasons are the runs' own, joined.
 rw_cli_summary() {
-  sed -n "s/^faultrun: rule 1 '.*': \([0-9]*\) calls matched, \([0-9]*\) faults injected, \([0-9]*\) could not fire\(.*\)$/\1 \2 \3\4/p" "$1" | head -n 1
+  sed -n "s/^faultrun: rule 1 '.*': \([0-9]*\) calls matched, \([0-9]*\) faults injected, \([0-9]*\) could not fire *\(.*\)$/\1 \2 \3 \4/p" "$@" |
+    awk '{ m += $1; i += $2; c += $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); if ($0 != "") r = r (r == "" ? "" : " ") $0 }
+         END { print m + 0, i + 0, c + 0, r }'
 }
 
-# rw_cli_row PROG RULE DIR RESULT [NOTE]: judges one client row and appends it.
+# rw_cli_row PROG RULE DIR [NOTE]: judges one client row from DIR/res/*
+# and DIR/err*, and appends it.
 rw_cli_row() {
-  local prog=$1 rule=$2 d=$3 res=$4 note=${5:-} verdict=PASS ok=0 stalls=0 faults sum matched injected cnf reasons f
+  local prog=$1 rule=$2 d=$3 note=${4:-} verdict=PASS n=0 ok=0 stalls=0 faults sum matched injected cnf reasons f r
   f=${rule#*:}; f=${f%%:*}; f=${f%%=*}
   faults=$(rw_faults "$f" "$d/faults.log")
-  sum=$(rw_cli_summary "$d/err")
+  sum=$(rw_cli_summary "$d"/err*)
   read -r matched injected cnf reasons <<< "${sum:-0 0 0}"
-  case $res in
-    exact) ok=1 ;;
-    stall) stalls=1; verdict=FAIL; note="${note:+$note; }stalled" ;;
-    *) verdict=FAIL; note="${note:+$note; }${res#wrong: }" ;;
-  esac
+  for r in "$d"/res/*; do
+    n=$((n + 1))
+    case $(cat "$r") in
+      exact) ok=$((ok + 1)) ;;
+      stall) stalls=$((stalls + 1)); verdict=FAIL; note="${note:+$note; }$(basename "$r") stalled" ;;
+      *) verdict=FAIL; r=$(cat "$r"); note="${note:+$note; }${r#wrong: }" ;;
+    esac
+  done
   if [ "$faults" -eq 0 ]; then
     if [ "${cnf:-0}" -gt 0 ]; then
       verdict="NOT JUDGED"; note="${note:+$note; }every due fault could not fire: $cnf of $matched calls${reasons:+ $reasons}"
@@ -116,9 +158,9 @@ rw_cli_row() {
   elif [ "${cnf:-0}" -gt 0 ]; then
     note="${note:+$note; }$cnf could not fire${reasons:+ $reasons}"
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$prog" "$rule" - 1 "$ok" "$stalls" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$prog" "$rule" - "$n" "$ok" "$stalls" \
     "$faults" 0 "$verdict" "$note" >> "$RW_TMP/results"
-  echo "realworld: $prog $rule: $ok/1 exact, $faults faults: $verdict${note:+ ($note)}"
+  echo "realworld: $prog $rule: $ok/$n exact, $faults faults: $verdict${note:+ ($note)}"
 }
 
 # rw_clients RULE: one row per client.
@@ -127,9 +169,10 @@ rw_clients() {
   tag=$(echo "$rule" | tr -c 'a-z0-9\n' '_')
   for prog in socat nc wget node; do
     d=$RW_TMP/cli-$prog-$tag
-    mkdir -p "$d"
-    rw_cli_run $prog "$rule" "$d"
-    rw_cli_row "$prog" "$rule" "$d" "$(cat "$d/res")"
+    mkdir -p "$d/res"
+    rw_cli_get $prog "$rule" "$d"
+    rw_cli_put $prog "$rule" "$d"
+    rw_cli_row "$prog" "$rule" "$d"
   done
 }
 
