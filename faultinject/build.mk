@@ -7,7 +7,8 @@ FI_SHIM_SRCS := faultinject/shim.c faultinject/control.c faultinject/engine.c \
                 faultinject/epreg.c faultinject/blocking.c faultinject/sockends.c \
                 faultinject/errnames.c faultinject/tally.c faultinject/proc.c \
                 faultinject/replay.c faultinject/run.c faultinject/logparse.c \
-                faultinject/summary.c faultinject/fdflags.c faultinject/sandbox.c
+                faultinject/summary.c faultinject/fdflags.c faultinject/sandbox.c \
+                faultinject/sigstate.c faultinject/room.c
 FI_SHIM_OBJS := $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o)
 FI_RUN_OBJS  := $(BUILD)/faultinject/faultrun.o $(BUILD)/faultinject/sweep.o \
                 $(BUILD)/faultinject/rules.o $(BUILD)/faultinject/errnames.o \

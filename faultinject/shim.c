@@ -19,7 +19,9 @@
 #include "filog.h"
 #include "io.h"
 #include "real.h"
+#include "room.h"
 #include "sandbox.h"
+#include "sigstate.h"
 #include "sockends.h"
 #include "waits.h"
 
@@ -65,6 +67,7 @@ void fi_shim_resolve(void)
     fi_fdlife_resolve();
     fi_xfer_resolve();
     fi_waits_resolve();
+    fi_room_resolve();
 }
 
 static int is_read_like(enum fi_call call)
@@ -306,35 +309,112 @@ static int is_eagain(const struct fi_rule *r)
            (r->fault == FI_F_ERROR && (r->arg == EAGAIN || r->arg == EWOULDBLOCK));
 }
 
-/* What possible() needs to know of the call. */
+/* What possible() needs to know of the call, and what it found out. */
 struct callinfo {
     int fd;
     int reading;
     int dontwait;
+    int closing;
     const struct fi_fdinfo *info;
     const struct sockaddr *to;  /* connect's address */
     socklen_t tolen;
+    const struct fi_io *io;     /* a data call; NULL for the others */
+    long long room;             /* bytes the call surely moves: a write's room
+                                 * (room.h), a read's peeked bytes; -1 none known */
+    uint64_t shown;             /* what a wait or peek showed before (fdstate.h) */
 };
+
+/* A stream the write-side and FIN rules speak of: a stream socket or a pipe. */
+static int stream_like(const struct fi_fdinfo *info)
+{
+    return info->kind == FI_K_PIPE || (info->kind == FI_K_SOCK && info->socktype == SOCK_STREAM);
+}
+
+/* The first read-like (write-like) call after a wait reported the stream
+ * ready, or MSG_PEEK showed bytes: the kernel answers with data (room), so
+ * no eagain, no write stall, and no cut below the bytes peeked. */
+static enum fi_why shown_ready(struct callinfo *ci, const struct fi_rule *r)
+{
+    if (!(ci->shown & (ci->reading ? FI_SHOWN_RD : FI_SHOWN_WR)))
+        return FI_WHY_OK;
+    /* A read stall still delivers what is queued first (begin_stall). */
+    if (ci->reading && r->fault == FI_F_STALL)
+        return FI_WHY_OK;
+    if (r->fault != FI_F_SHORT)
+        return FI_WHY_READY;
+    long long peeked = (long long)(ci->shown >> FI_SHOWN_SHIFT);
+    if (!ci->reading || peeked == 0)
+        return FI_WHY_OK;
+    ci->room = peeked;
+    return asked(ci->io) <= peeked ? FI_WHY_READY : FI_WHY_OK;
+}
+
+/* A read's short, eagain or stall once the peer's FIN is queued: the
+ * kernel has all the data, it reads it or returns 0. */
+static enum fi_why read_side(struct callinfo *ci, const struct fi_rule *r)
+{
+    if (!stream_like(ci->info))
+        return FI_WHY_OK;
+    if (fi_sandboxed())
+        return FI_WHY_SANDBOXED;        /* no poll of ours in a sandbox */
+    if (fi_fin_queued(ci->fd, ci->info->kind))
+        return FI_WHY_FIN;
+    return shown_ready(ci, r);
+}
+
+/* A write's short or eagain stands for a send queue out of room
+ * (faultinject.md, the write-side rule): the room it surely has is
+ * taken whole; a pipe write of at most PIPE_BUF bytes is atomic. */
+static enum fi_why write_side(struct callinfo *ci, const struct fi_rule *r)
+{
+    if (!stream_like(ci->info))
+        return FI_WHY_OK;
+    if (fi_sandboxed())
+        return FI_WHY_SANDBOXED;        /* no ioctl of ours in a sandbox */
+    if (r->fault != FI_F_SHORT && shown_ready(ci, r) != FI_WHY_OK)
+        return FI_WHY_READY;
+    long long n = asked(ci->io);
+    int atomic = ci->info->kind == FI_K_PIPE && n <= PIPE_BUF;
+    ci->room = fi_room(ci->fd, ci->info->kind);
+    if (ci->room < 0)
+        return FI_WHY_OK;
+    if (r->fault == FI_F_SHORT)
+        return atomic ? FI_WHY_PIPE_ATOMIC : n <= ci->room ? FI_WHY_ROOM : FI_WHY_OK;
+    if (r->fault == FI_F_STALL)
+        return FI_WHY_OK;               /* takes the room first (inject) */
+    return (atomic ? ci->room >= n : ci->room > 0) ? FI_WHY_ROOM : FI_WHY_OK;
+}
+
+/* The data calls' extra conditions for short, eagain and stall. */
+static enum fi_why data_side(struct callinfo *ci, const struct fi_rule *r)
+{
+    if (ci->io == NULL || (r->fault != FI_F_SHORT && r->fault != FI_F_STALL && !is_eagain(r)))
+        return FI_WHY_OK;
+    return ci->reading ? read_side(ci, r) : write_side(ci, r);
+}
 
 /* Whether the kernel could give R's fault here (faultinject.md, eagain,
  * message sockets). */
 static enum fi_why possible(void *arg, const struct fi_rule *r)
 {
-    const struct callinfo *ci = arg;
+    struct callinfo *ci = arg;
     /* Seccomp sandbox: a fault that depends on the blocking mode or the
      * timeouts fires only where fdflags.h knows them (sandbox.h). */
     if ((is_eagain(r) || r->fault == FI_F_EINTR || r->fault == FI_F_STALL) &&
         !fi_blocking_known(ci->fd, ci->reading, ci->dontwait))
         return FI_WHY_SANDBOXED;
     if (is_eagain(r))
-        return fi_could_eagain(ci->fd, ci->reading, ci->dontwait) ? FI_WHY_OK
+        return fi_could_eagain(ci->fd, ci->reading, ci->dontwait) ? data_side(ci, r)
                                                                    : FI_WHY_BLOCKING;
     switch (r->fault) {
     case FI_F_SHORT:
+    case FI_F_STALL:
+        return message_socket(ci->info) ? FI_WHY_MESSAGE : data_side(ci, r);
     case FI_F_RESET:
     case FI_F_EOF:
-    case FI_F_STALL:
         return message_socket(ci->info) ? FI_WHY_MESSAGE : FI_WHY_OK;
+    case FI_F_EINTR:
+        return fi_eintr_data(ci->fd, ci->info->kind, ci->reading, ci->dontwait, ci->closing);
     default:
         return FI_WHY_OK;
     }
@@ -360,16 +440,58 @@ static ssize_t stalled(const struct fi_io *io)
     return fi_stall_wait(io->fd, is_read_like(io->call), io->dontwait);
 }
 
-/* Applies fault R (already decided) to IO. */
+/* Bytes the bytes queued when a read stall began still let through
+ * (fdstate.h, stall_left): a real read of at most those. */
+static ssize_t drain_queued(const struct fi_io *io)
+{
+    size_t left = (size_t)fi_fd_stall_left(io->fd);
+    ssize_t r = moved(io, real_io(io, left));
+    int e = errno;
+    if (r > 0 && fi_fd_stall_take(io->fd, (uint64_t)r) == 0)
+        fi_wait_stalled(io->fd);        /* now nothing more will come */
+    errno = e;
+    return r;
+}
+
+/* A stall as the kernel lives it: a peer that goes silent cannot take
+ * back what it sent, nor refuse what the send queue has room for. */
+static ssize_t begin_stall(const struct fi_io *io, int reading, long long room)
+{
+    long long keep = reading ? fi_queued(io->fd) : room;
+    fi_fd_set_stall(io->fd, reading ? FI_STALL_RD : FI_STALL_WR);
+    if (reading && keep > 0) {
+        fi_fd_stall_keep(io->fd, (uint64_t)keep);
+        return drain_queued(io);
+    }
+    fi_wait_stalled(io->fd);
+    if (reading || keep <= 0)
+        return stalled(io);
+    /* A write: the room goes out; a call that could block then waits
+     * (tcp_sendmsg: sk_stream_wait_memory) and returns what it moved. */
+    ssize_t r = moved(io, real_io(io, (size_t)keep));
+    int e = errno;
+    if (r > 0 && r < asked(io) && !fi_could_eagain(io->fd, 0, io->dontwait))
+        stalled(io);
+    errno = e;
+    return r;
+}
+
+/* Applies fault R (already decided) to IO; ROOM: a write's sure room, -1
+ * if none is known (room.h). */
 static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule, uint64_t k,
-                      uint64_t callno)
+                      uint64_t callno, long long room)
 {
     int reading = is_read_like(io->call);
+    size_t cut = (size_t)r->arg;
     ssize_t ret;
     int e;
     switch (r->fault) {
     case FI_F_SHORT:
-        ret = moved(io, real_io(io, (size_t)r->arg));
+        /* A write moves at least the room the queue surely has; a read
+         * at least what MSG_PEEK showed. */
+        if (room > 0 && (unsigned long long)room > cut)
+            cut = (size_t)room;
+        ret = moved(io, real_io(io, cut));
         e = errno;
         fi_wait_rearm(io->fd);
         break;
@@ -396,11 +518,9 @@ static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule,
         e = errno;
         break;
     case FI_F_STALL:
-        fi_fd_set_stall(io->fd, reading ? FI_STALL_RD : FI_STALL_WR);
-        fi_wait_stalled(io->fd);
         /* Logged before the wait, which may last until the process ends. */
         log_data(io, r, rule, k, callno, -1);
-        return stalled(io);
+        return begin_stall(io, reading, room);
     default: /* FI_F_DELAY */
         sleep_ms(r->arg);
         ret = moved(io, real_io(io, SIZE_MAX));
@@ -414,7 +534,22 @@ static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule,
     return ret;
 }
 
+static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io *io);
+
+/* MSG_PEEK showed bytes: the next read gets at least those (fdstate.h). */
 ssize_t fi_io_slow(const struct fi_io *io)
+{
+    ssize_t r = io_slow(io);
+    if (r > 0 && (io->flags & MSG_PEEK) && fi_engine_watches_ready() &&
+        (io->call == FI_C_RECV || io->call == FI_C_RECVFROM || io->call == FI_C_RECVMSG)) {
+        int e = errno;
+        fi_fd_set_peeked(io->fd, (uint64_t)r);
+        errno = e;
+    }
+    return r;
+}
+
+static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io *io)
 {
     struct fi_fdinfo info;
     struct fi_rule r;
@@ -429,7 +564,10 @@ ssize_t fi_io_slow(const struct fi_io *io)
      * schedule shifts. */
     int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading) || stall;
     struct callinfo ci = { .fd = io->fd, .reading = reading, .dontwait = io->dontwait,
-                           .info = &info };
+                           .info = &info, .io = io, .room = -1,
+                           .shown = !fi_engine_watches_ready() ? 0
+                                    : fi_fd_take_shown(io->fd, reading ? FI_SHOWN_RD
+                                                                       : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
                             .callno = callno, .ends = ends, .possible = possible, .arg = &ci };
@@ -437,11 +575,13 @@ ssize_t fi_io_slow(const struct fi_io *io)
     if (kernel_says) {
         if (sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading))
             return reading ? at_eof(io) : fail_epipe(io);
+        if (reading && fi_fd_stall_left(io->fd) > 0)
+            return drain_queued(io);
         return stalled(io);
     }
     if (rule < 0)
         return moved(io, real_io(io, SIZE_MAX));
-    return inject(io, &r, rule, k, callno);
+    return inject(io, &r, rule, k, callno, ci.room);
 }
 
 /* accept, accept4, connect, close: the fault that fired (after a delay=,
@@ -455,7 +595,7 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
         return -1;
     int saved = errno;
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
-                           .info = &info, .to = to, .tolen = tolen };
+                           .closing = call == FI_C_CLOSE, .info = &info, .to = to, .tolen = tolen };
     uint64_t callno = fi_engine_callno(call);
     struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind, .callno = callno,
                             .ends = ends, .possible = possible, .arg = &ci };

@@ -76,7 +76,9 @@ static void sandboxed(FILE *out, const struct fi_summary *s)
     if (shown > 8)
         fprintf(out, " and %u more", shown - 8);
     fprintf(out, "; the shim made no system call of its own there, so eagain, eintr and "
-            "stall fired only where it knew the descriptor's blocking mode and timeouts\n");
+            "stall fired only where it knew the descriptor's blocking mode and timeouts, and "
+            "short, eagain and stall never on a stream (whether its send queue had room or "
+            "its peer's FIN was in cannot be known without asking the kernel)\n");
 }
 
 void fi_summary_print(FILE *out, const struct fi_summary *s)

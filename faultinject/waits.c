@@ -22,6 +22,7 @@
 #include "fdstate.h"
 #include "filog.h"
 #include "real.h"
+#include "sigstate.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -73,10 +74,12 @@ static unsigned sticky_bits(int fd)
     return st == FI_ST_RESET ? AFTER_RESET : st == FI_ST_EOF ? AFTER_EOF : 0;
 }
 
+/* A read stall still reports the bytes queued when it began (fdstate.h). */
 static unsigned stalled_bits(int fd)
 {
     int st = fi_fd_stall(fd);
-    return (st & FI_STALL_RD ? RD_BITS : 0) | (st & FI_STALL_WR ? WR_BITS : 0);
+    int rd = (st & FI_STALL_RD) && fi_fd_stall_left(fd) == 0;
+    return (rd ? RD_BITS : 0) | (st & FI_STALL_WR ? WR_BITS : 0);
 }
 
 /* ---- epoll registrations ---------------------------------------------- */
@@ -131,7 +134,7 @@ void fi_wait_stalled(int fd)
 /* Nonzero when a wait of family CALL must take the slow path. */
 static unsigned wait_hot(enum fi_call call)
 {
-    return fi_engine_names(call) | fi_fd_any_marked();
+    return fi_engine_names(call) | fi_fd_any_marked() | fi_engine_watches_ready();
 }
 
 static void sleep_ms(long ms)
@@ -141,8 +144,22 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* A wait rule: 0 to go on with the wait, -1 (errno set) to fail it. */
-static int wait_rule(enum fi_call call)
+/* Whether the kernel could give R's fault to this wait (ARG: its
+ * family and the signal mask it sleeps with). */
+struct waitinfo {
+    enum fi_call call;
+    const sigset_t *mask;
+};
+
+static enum fi_why wait_possible(void *arg, const struct fi_rule *r)
+{
+    const struct waitinfo *w = arg;
+    return r->fault == FI_F_EINTR ? fi_eintr_wait(w->call, w->mask) : FI_WHY_OK;
+}
+
+/* A wait rule: 0 to go on with the wait, -1 (errno set) to fail it.
+ * MASK: ppoll's, pselect's or epoll_pwait's, else NULL. */
+static int wait_rule(enum fi_call call, const sigset_t *mask)
 {
     if (!fi_engine_names(call))
         return 0;
@@ -150,7 +167,9 @@ static int wait_rule(enum fi_call call)
     struct fi_rule r;
     uint64_t k;
     uint64_t callno = fi_engine_callno(call);
-    struct fi_callctx c = { .call = call, .fd = -1, .kind = FI_K_OTHER, .callno = callno };
+    struct waitinfo w = { .call = call, .mask = mask };
+    struct fi_callctx c = { .call = call, .fd = -1, .kind = FI_K_OTHER, .callno = callno,
+                            .possible = wait_possible, .arg = &w };
     int rule = fi_engine_decide(&c, 1, &r, &k);
     errno = saved;
     if (rule < 0)
@@ -172,6 +191,21 @@ static int wait_rule(enum fi_call call)
 }
 
 /* ---- poll, ppoll ------------------------------------------------------ */
+
+/* What a wait reported of FD, for the data call after it (fdstate.h). */
+static void note_shown(int fd, unsigned revents)
+{
+    unsigned bits = (revents & RD_BITS ? FI_SHOWN_RD : 0) | (revents & WR_BITS ? FI_SHOWN_WR : 0);
+    if (bits)
+        fi_fd_set_shown(fd, bits);
+}
+
+static void note_shown_sets(int nfds, const fd_set *rd, const fd_set *wr)
+{
+    for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
+        note_shown(fd, (rd != NULL && FD_ISSET(fd, rd) ? POLLIN : 0) |
+                       (wr != NULL && FD_ISSET(fd, wr) ? POLLOUT : 0));
+}
 
 struct special {
     int index;                  /* into the pollfd array, or a descriptor */
@@ -225,7 +259,7 @@ static int poll_after(struct pollfd *fds, nfds_t n, const struct special *sp, in
 static int slow_poll(struct pollfd *fds, nfds_t n, int ms, const struct timespec *ts,
                      const sigset_t *mask, int is_ppoll)
 {
-    if (wait_rule(FI_C_POLL) < 0)
+    if (wait_rule(FI_C_POLL, mask) < 0)
         return -1;
     struct special sp[MAX_SPECIAL];
     int ready;
@@ -235,6 +269,8 @@ static int slow_poll(struct pollfd *fds, nfds_t n, int ms, const struct timespec
                      : get_poll()(fds, n, ready ? 0 : ms);
     int e = errno;
     r = poll_after(fds, n, sp, ns, r);
+    for (nfds_t i = 0; r > 0 && fi_engine_watches_ready() && i < n; i++)
+        note_shown(fds[i].fd, (unsigned)fds[i].revents);
     errno = e;
     return r;
 }
@@ -323,7 +359,7 @@ EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *
 {
     if (!wait_hot(FI_C_SELECT))
         return get_select()(nfds, rd, wr, ex, tv);
-    if (wait_rule(FI_C_SELECT) < 0)
+    if (wait_rule(FI_C_SELECT, NULL) < 0)
         return -1;
     struct special sp[MAX_SPECIAL];
     int ns = select_before(nfds, rd, wr, sp);
@@ -331,6 +367,8 @@ EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *
     int r = get_select()(nfds, rd, wr, ex, ns > 0 ? &zero : tv);
     int e = errno;
     r = select_after(nfds, rd, wr, ex, sp, ns, r);
+    if (r > 0 && fi_engine_watches_ready())
+        note_shown_sets(nfds, rd, wr);
     errno = e;
     return r;
 }
@@ -340,7 +378,7 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct ti
 {
     if (!wait_hot(FI_C_SELECT))
         return get_pselect()(nfds, rd, wr, ex, ts, mask);
-    if (wait_rule(FI_C_SELECT) < 0)
+    if (wait_rule(FI_C_SELECT, mask) < 0)
         return -1;
     struct special sp[MAX_SPECIAL];
     int ns = select_before(nfds, rd, wr, sp);
@@ -348,6 +386,8 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct ti
     int r = get_pselect()(nfds, rd, wr, ex, ns > 0 ? &zero : ts, mask);
     int e = errno;
     r = select_after(nfds, rd, wr, ex, sp, ns, r);
+    if (r > 0 && fi_engine_watches_ready())
+        note_shown_sets(nfds, rd, wr);
     errno = e;
     return r;
 }
@@ -454,7 +494,7 @@ static int epoll_merge(struct epoll_event *ev, int n, int max, const struct epol
 
 static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
 {
-    if (wait_rule(FI_C_EPOLL_WAIT) < 0)
+    if (wait_rule(FI_C_EPOLL_WAIT, w->mask) < 0)
         return -1;
     if (max <= 0 || ev == NULL)
         return real_epoll(w, ev, max, w->ms, w->ts);    /* the kernel says EINVAL/EFAULT */

@@ -13,10 +13,13 @@
 #   CAND_OBJ (an already built candidate object) or WRAP_SRC (a C file),
 #   SHIM (libfaultinject.so), RUNNER (e.g. valgrind ...), WRAP_QUIET=1,
 #   WRAP_ONLY (tests to run, see tests/wrap/harness.h), WRAP_SERIAL=1 (one
-#   test file at a time), REPORT=junit:FILE or tap:FILE.
+#   test file at a time), REPORT=junit:FILE or tap:FILE (written by
+#   REPORT_TOOL, tests/support/report_tool: the writer check-server uses).
 # A row is PASS when all its tests passed, FAIL when one failed, NOT JUDGED
 # when none failed but one could not judge (skipped, or its faults never
-# fired). Exit: 0 every row PASS, 1 a row FAIL or NOT JUDGED, 2 the
+# fired, or an exit came where another row's failure was being made). A
+# write at or past buf[maxlen] seen in any test is L12's: it adds a test
+# L12_in_<test> to the L12 row (tests/wrap/wtest.h). Exit: 0 every row PASS, 1 a row FAIL or NOT JUDGED, 2 the
 # candidate is unusable (does not compile, does not link).
 set -u
 
@@ -232,7 +235,8 @@ done >"$tmp/sigrows"
 
 echo "$CLAUSES" | tr ' ' '\n' | grep . >"$tmp/clauses"
 awk -F '\t' -v name="$name" -v secs="$secs" -v rerun="$rerun" \
-    -v only="$WRAP_ONLY" -v report="${REPORT:-}" -v verdicts="$OUTDIR/verdicts.txt" \
+    -v only="$WRAP_ONLY" -v report="${REPORT:-}" -v reporttool="${REPORT_TOOL:-}" \
+    -v verdicts="$OUTDIR/verdicts.txt" \
     -v meanfile="$tmp/meanings" -v sigfile="$tmp/sigrows" \
     -v resfile="$OUTDIR/results.txt" -f "$(dirname "$0")/check-wrap-table.awk" \
     "$tmp/clauses"

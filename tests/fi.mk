@@ -15,7 +15,8 @@ FI_TEST_NOSHIM  := $(FI_TDIR)/test_noshim
 FI_TEST_RUN     := $(FI_TDIR)/test_faultrun
 FI_PROG         := $(FI_TDIR)/fi_prog
 # In-process shim tests beyond test_shim_*: one binary each, same recipe.
-FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible
+FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/test_possible \
+                   $(FI_TDIR)/test_faithful
 # faultrun's end-of-run summary, sweep, replay, and the log parser alone;
 # fr_prog and fr_static are COMMANDs they run (raw syscalls, stdio, forks;
 # a statically linked program).
@@ -26,11 +27,13 @@ FI_TEST_LOGPARSE := $(FI_TDIR)/test_logparse
 # Sandboxes, closers, datagrams beside streams, peers that reset: fr_life
 # is their COMMAND.
 FI_TEST_LIFE     := $(FI_TDIR)/test_life
+# eintr only where a signal could interrupt: its own COMMAND ("child CASE").
+FI_TEST_EINTR    := $(FI_TDIR)/test_eintr
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
-                 $(FI_TEST_LIFE)
+                 $(FI_TEST_LIFE) $(FI_TEST_EINTR)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
@@ -56,7 +59,7 @@ $(FI_TEST_NOSHIM): $(FI_TDIR)/test_noshim.o
 $(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
+$(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE) $(FI_TEST_EINTR): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
         $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)

@@ -45,13 +45,16 @@ ALL_BIN += $(COURSE_FORK) $(COURSE_THREAD)
 
 # Textbook-style servers (tests/server/textbook/): the plain echo (bytes
 # unchanged), one forking and reaping with a waitpid loop, one threaded
-# that takes only a port and exits on a write error; their exact tables too.
+# that takes only a port and exits on a write error, one threaded that
+# catches no signal and takes EINTR as an error (never injected there);
+# their exact tables too.
 TB_FORK   := $(BUILD)/tests/server/textbook/tb_fork
 TB_THREAD := $(BUILD)/tests/server/textbook/tb_thread
+TB_NOSIG  := $(BUILD)/tests/server/textbook/tb_nosig
 $(BUILD)/tests/server/textbook/%: $(BUILD)/tests/server/textbook/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
-ALL_BIN += $(TB_FORK) $(TB_THREAD)
+ALL_BIN += $(TB_FORK) $(TB_THREAD) $(TB_NOSIG)
 
 # Our programs beyond the contract: command line, -m cap, the client.
 PROGRAMS_TEST := $(BUILD)/tests/server/test_programs
@@ -93,8 +96,9 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 # and thread servers (hard-coded port, judged unedited), row by row, and
 # no temporary directory left behind; then SERVER_SUITE_ONLY's rows, the
 # JUnit report and the cleanup after SIGTERM (suite_selftest.sh).
-server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD)
-	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD); do \
+server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD) \
+                 $(TB_NOSIG)
+	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD) $(TB_NOSIG); do \
 	  d=$$(basename $$(dirname $$s)); \
 	  $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
 	    tests/server/$$d/$$(basename $$s).expected || fail="$$fail $$s"; \

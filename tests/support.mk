@@ -1,10 +1,10 @@
 # tests/support.mk: the one test-support library (tests/support/: spawn a
 # process and capture its output under a deadline, clocks, sockets, a
-# process's fds and memory, an echo load). Every suite may link
+# process's fds and memory, an echo load, the judges' one JUnit/TAP writer). Every suite may link
 # $(TEST_SUPPORT_LIB) and compile with $(TEST_SUPPORT_CFLAGS); both names are
 # set in the root Makefile, so fragments can use them in any order.
 
-TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o capture.o procstat.o netio.o echoload.o)
+TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o capture.o procstat.o netio.o echoload.o report.o)
 
 $(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
 	@mkdir -p $(dir $@)
@@ -16,6 +16,13 @@ $(BUILD)/tests/support/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 $(BUILD)/tests/bench/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 ALL_BIN += $(TEST_SUPPORT_LIB)
+
+# report.h for the shell and awk judges (scripts/check-wrap.sh): rows on
+# stdin, the JUnit or TAP file out.
+REPORT_TOOL := $(BUILD)/tests/support/report_tool
+$(REPORT_TOOL): $(BUILD)/tests/support/report_tool.o $(TEST_SUPPORT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_BIN += $(REPORT_TOOL)
 
 # The layer's own tests (in make test).
 SUPPORT_TEST := $(BUILD)/tests/support/test_support

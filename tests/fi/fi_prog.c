@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,24 @@ static void show(const char *name)
     printf("%s=%s\n", name, v ? v : "(unset)");
 }
 
+/* eintr fires only where a signal could interrupt the call (faultinject.md,
+ * eintr): a SIGWINCH handler without SA_RESTART, as a program that can see
+ * EINTR has. */
+static void on_winch(int sig)
+{
+    (void)sig;
+}
+
+static void catch_a_signal(void)
+{
+    struct sigaction sa = { .sa_handler = on_winch };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGWINCH, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
+    catch_a_signal();
     if (argc == 3 && strcmp(argv[1], "solo") == 0)
         return solo(strtol(argv[2], NULL, 10));
     if (argc == 2 && strcmp(argv[1], "oneread") == 0)

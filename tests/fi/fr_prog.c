@@ -16,6 +16,7 @@
  *                      image of the same process, its call numbers anew)
  */
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,8 +135,24 @@ static int reuse(char **argv, int rounds, int again)
     return 0;
 }
 
+/* eintr fires only where a signal could interrupt the call (faultinject.md,
+ * eintr): a SIGWINCH handler without SA_RESTART, as a program that can see
+ * EINTR has. */
+static void on_winch(int sig)
+{
+    (void)sig;
+}
+
+static void catch_a_signal(void)
+{
+    struct sigaction sa = { .sa_handler = on_winch };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGWINCH, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
+    catch_a_signal();
     if ((argc == 3 || argc == 4) && strcmp(argv[1], "reuse") == 0)
         return reuse(argv, atoi(argv[2]), argc == 4 && strcmp(argv[3], "exec") == 0);
     if (argc == 2 && strcmp(argv[1], "raw") == 0)

@@ -108,10 +108,23 @@ void on_sigpipe(int sig)
     sigpipes++;
 }
 
+static void on_winch(int sig)
+{
+    (void)sig;
+}
+
+void catch_a_signal(void)
+{
+    struct sigaction sa = { .sa_handler = on_winch };  /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGWINCH, &sa, NULL), 0);
+}
+
 int setup(void **state)
 {
     (void)state;
     alarm(30);          /* a hang fails this test fast */
+    catch_a_signal();
     fi_clear();
     sigpipes = 0;
     return 0;
@@ -156,6 +169,26 @@ ssize_t take(int fd, char *buf, size_t n)
 {
     ssize_t r = recv(fd, buf, n, MSG_DONTWAIT);
     return r < 0 && errno == EAGAIN ? 0 : r;
+}
+
+size_t fill_send_queue(int fd)
+{
+    static char junk[65536];
+    size_t total = 0;
+    ssize_t r;
+    while ((r = send(fd, junk, sizeof junk, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+        total += (size_t)r;
+    assert_int_equal(errno, EAGAIN);
+    return total;
+}
+
+size_t drain(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    ssize_t r;
+    while (got < n && (r = take(fd, buf + got, n - got)) > 0)
+        got += (size_t)r;
+    return got;
 }
 
 /* eagain fires only where the kernel could say it: non-blocking mode. */

@@ -25,6 +25,11 @@ extern const size_t NFAMS;
 extern volatile sig_atomic_t sigpipes;
 void on_sigpipe(int sig);
 
+/* eintr fires only where a signal could interrupt the call (faultinject.md,
+ * eintr): catch_a_signal installs a SIGWINCH handler without SA_RESTART, as
+ * a program that can see EINTR has one; setup() calls it for every test. */
+void catch_a_signal(void);
+
 int setup(void **state);
 int teardown(void **state);
 
@@ -45,6 +50,15 @@ ssize_t take(int fd, char *buf, size_t n);
 
 /* eagain fires only where the kernel could say it: non-blocking mode. */
 void nonblocking(int fd);
+
+/* A write-side short or eagain fires only where the send queue could be
+ * out of room (faultinject.md): fills FD's send queue (the peer reads
+ * nothing) until the kernel says EAGAIN; returns the bytes queued. Call
+ * it with no rule set. */
+size_t fill_send_queue(int fd);
+
+/* Reads exactly what is waiting on FD into BUF (at most N), draining it. */
+size_t drain(int fd, char *buf, size_t n);
 
 void close_pair(int sv[2]);
 

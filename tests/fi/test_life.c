@@ -59,22 +59,30 @@ static void SANDBOX_not_killed_faults_fire_where_known(void **state)
     if (WIFSIGNALED(fr_status))
         fail_msg("killed by signal %d (SIGSYS %d): %s", WTERMSIG(fr_status), SIGSYS, fr_err);
     fr_expect_exit(0);
-    expect_out("A=4 B=EAGAIN C=EAGAIN\n");
+    /* Whether the peer's FIN is queued cannot be asked there (a poll of
+     * the shim's own), so no read-side eagain or short fires on a stream:
+     * counted, with the reason. */
+    expect_out("A=4 B=4 C=4\n");
     rule_line(1, &m, &inj, &blk);
     assert_int_equal(m, 3);
-    assert_int_equal(inj, 2);
-    fr_expect_err("1 could not fire (1: blocking descriptor)");
+    assert_int_equal(inj, 0);
+    fr_expect_err("3 could not fire (1: blocking descriptor; 2: seccomp sandbox)");
     fr_expect_err("faultrun: 1 process ran in a seccomp sandbox: fr_life (proc 0);");
 
     char log[PATH_MAX], text[4096];
     fr_path(log, "sandbox.log");
     FR_RUN(FR_FAULTRUN, "-l", log, "-e", "rd:short=1", "--", FR_LIFE, "sandbox");
     fr_expect_exit(0);
-    expect_out("A=1 B=1 C=1\n");
+    expect_out("A=4 B=4 C=4\n");
     rule_line(1, &m, &inj, &blk);
-    assert_int_equal(inj, 3);
+    assert_int_equal(inj, 0);
+    fr_expect_err("3 could not fire (3: seccomp sandbox)");
+    /* A fault that needs no state fires there, and is logged. */
+    FR_RUN(FR_FAULTRUN, "-l", log, "-e", "rd:error=EIO:when=3", "--", FR_LIFE, "sandbox");
+    fr_expect_exit(0);
+    expect_out("A=4 B=4 C=Input/output error\n");
     assert_true(fiu_slurp(log, text, sizeof text) > 0);
-    assert_int_equal(fr_count(text, " short=1 "), 3);
+    assert_int_equal(fr_count(text, " error=EIO "), 1);
     /* pid and tid, from the cache: the same, nonzero */
     long pid = 0, tid = 0;
     assert_int_equal(sscanf(text, "%ld %ld read", &pid, &tid), 2);
@@ -172,11 +180,13 @@ static void RECORDS_peer_after_the_peer_reset_20_of_20(void **state)
         FR_RUN(FR_FAULTRUN, "-e", rule, "--", FR_LIFE, "peer", port);
         fr_expect_exit(0);
         rule_line(1, &m, &inj, &blk);
-        injected_runs += inj > 0;
+        /* Matched, fired or not: after the server's FIN a short read
+         * could not fire (faultinject.md), and that is counted too. */
+        injected_runs += m > 0 && inj + blk > 0;
         reset_seen += strstr(fr_out, "getpeername=ok") == NULL;
     }
     assert_int_equal(fiu_wait(server), 0);
-    print_message("peer=: %d of %d runs injected; getpeername failed in %d\n", injected_runs,
+    print_message("peer=: %d of %d runs matched; getpeername failed in %d\n", injected_runs,
                   RUNS, reset_seen);
     assert_int_equal(injected_runs, RUNS);
     assert_true(reset_seen > 0);        /* the case is real: the kernel forgot the peer */
@@ -199,7 +209,7 @@ static void RECORDS_accepted_peer_after_its_reset(void **state)
         if (strstr(fr_out, "getpeername=ok") != NULL)
             fail_msg("%s: the kernel still knew the peer: the case is not made", hows[i]);
         rule_line(1, &m, &inj, &blk);
-        if (inj < 1)
+        if (m < 1 || inj + blk < 1)
             fail_msg("accept(%s): peer= matched nothing after the reset: %s", hows[i], fr_err);
     }
 }

@@ -80,6 +80,10 @@ static void EAGAIN_fires_with_a_receive_or_send_timeout(void **state)
     assert_int_equal(errno, EAGAIN);
     set_rules("wr:eagain");                      /* no send timeout on sv[1] */
     assert_int_equal(write(sv[1], "x", 1), 1);
+    /* A write's eagain also needs a send queue out of room. */
+    fi_clear();
+    fill_send_queue(sv[1]);
+    set_rules("wr:eagain");
     timeout_of(sv[1], SO_SNDTIMEO, 5000);
     assert_int_equal(write(sv[1], "x", 1), -1);
     assert_int_equal(errno, EAGAIN);
@@ -109,7 +113,9 @@ static void EAGAIN_fires_with_msg_dontwait_or_o_nonblock(void **state)
 
 /* ---- STALL: the peer goes silent --------------------------------------- */
 
-static void STALL_recv_with_timeout_waits_it_out_then_eagain_data_stays(void **state)
+/* A peer that goes silent cannot take back what it sent: the bytes queued
+ * when the stall began are read first, then nothing more comes. */
+static void STALL_recv_gets_what_was_queued_then_waits_out_its_timeout_data_stays(void **state)
 {
     (void)state;
     int sv[2];
@@ -118,10 +124,14 @@ static void STALL_recv_with_timeout_waits_it_out_then_eagain_data_stays(void **s
     timeout_of(sv[0], SO_RCVTIMEO, 1000);
     assert_int_equal(write(sv[1], "abcdef", 6), 6);
     set_rules("recv:stall");
+    assert_int_equal(recv(sv[0], b, sizeof b, 0), 6);
+    assert_memory_equal(b, "abcdef", 6);
+    assert_int_equal(fi_fired(), 1);
     long long t0 = now_ms();
     assert_int_equal(recv(sv[0], b, sizeof b, 0), -1);
     assert_int_equal(errno, EAGAIN);
     assert_true(now_ms() - t0 >= 900);
+    assert_int_equal(write(sv[1], "ghijkl", 6), 6);      /* sent after: never read */
     fi_clear();
     /* The state belongs to the descriptor: read too, whatever the rules. */
     t0 = now_ms();
@@ -154,13 +164,15 @@ static void STALL_nonblocking_says_eagain_at_once(void **state)
     char b[8];
     fiu_pair(sv);
     assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+    /* A write stall still takes what the queue has room for: none here. */
+    size_t queued = fill_send_queue(sv[1]);
     set_rules("send:stall");
     assert_int_equal(send(sv[1], "abc", 3, 0), -1);
     assert_int_equal(errno, EAGAIN);
     fi_clear();
     assert_int_equal(write(sv[1], "abc", 3), -1);
     assert_int_equal(errno, EAGAIN);
-    assert_int_equal(fiu_pending(sv[0]), 0);
+    assert_int_equal(fiu_pending(sv[0]), (int)queued);
     struct pollfd p = { sv[1], POLLOUT, 0 };
     assert_int_equal(poll(&p, 1, 50), 0);        /* never writable */
     assert_int_equal(read(sv[1], b, 0), 0);      /* reads unaffected */
@@ -204,6 +216,8 @@ static void STALL_blocking_read_without_timeout_ends_on_a_signal(void **state)
     ticks = 0;
     stops = 0;
     set_rules("read:stall");
+    assert_int_equal(read(sv[0], b, sizeof b), 3);       /* queued before the stall */
+    assert_int_equal(write(sv[1], "def", 3), 3);         /* after it: never read */
     pthread_t nudge = nudge_twice_when_asleep(SIGUSR2, SIGUSR1, &ticks, 10000);
     ssize_t r = read(sv[0], b, sizeof b);
     int e = errno;
@@ -233,6 +247,8 @@ static void STALL_read_with_timeout_ends_on_any_signal(void **state)
     sigaction(SIGUSR2, &restart, NULL);
     ticks = 0;
     set_rules("read:stall");
+    assert_int_equal(read(sv[0], b, sizeof b), 3);       /* queued before the stall */
+    assert_int_equal(write(sv[1], "def", 3), 3);
     pthread_t nudge = nudge_when_asleep(SIGUSR2, 10000);
     assert_int_equal(read(sv[0], b, sizeof b), -1);
     assert_int_equal(errno, EINTR);
@@ -358,7 +374,7 @@ int main(void)
         T(EAGAIN_never_fires_on_a_blocking_socket),
         T(EAGAIN_fires_with_a_receive_or_send_timeout),
         T(EAGAIN_fires_with_msg_dontwait_or_o_nonblock),
-        T(STALL_recv_with_timeout_waits_it_out_then_eagain_data_stays),
+        T(STALL_recv_gets_what_was_queued_then_waits_out_its_timeout_data_stays),
         T(STALL_nonblocking_says_eagain_at_once),
         T(STALL_blocking_read_without_timeout_ends_on_a_signal),
         T(STALL_read_with_timeout_ends_on_any_signal),

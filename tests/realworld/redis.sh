@@ -4,8 +4,11 @@
 # run without the shim). Transfers: one redis-benchmark run (small -n; it
 # passes when it ends in time, with every test reported and no error), and
 # for each value size a redis-cli SET of random bytes followed by a GET whose
-# bytes must have the value's sha256. Every client runs under `timeout 30`:
-# one still running then is a stall.
+# bytes must have the value's sha256; then a slow reader (nc.openbsd with a
+# 4 KiB receive buffer) pipelines 200 GETs of the 64 KiB value and must get
+# every reply byte for byte: its send queue fills, which is where a write's
+# eagain or short can fire at all (faultinject.md, the write-side rule).
+# Every client runs under `timeout 30`: one still running then is a stall.
 
 RW_REDIS_SIZES="1 1000 65536 524288 2097152"
 
@@ -27,6 +30,25 @@ rw_redis_setget() {
     echo exact > "$res"
   fi
   rm -f "$got" "$got.set"
+}
+
+# rw_redis_slowread PORT RESULT: 200 pipelined GETs of key:65536 and a QUIT
+# from a reader whose receive window is 4 KiB; exact when every byte of the
+# replies arrives (the value's bulk string 200 times, then +OK).
+rw_redis_slowread() {
+  local port=$1 res=$2 val=$RW_TMP/src/val.65536 d=$RW_TMP/redis-slow rc i
+  mkdir -p "$d"
+  : > "$d/req"; : > "$d/want"
+  for i in $(seq 200); do
+    printf 'GET key:65536\r\n' >> "$d/req"
+    { printf '$65536\r\n'; cat "$val"; printf '\r\n'; } >> "$d/want"
+  done
+  printf 'QUIT\r\n' >> "$d/req"; printf '+OK\r\n' >> "$d/want"
+  timeout 30 nc.openbsd -I 4096 127.0.0.1 "$port" < "$d/req" > "$d/got" 2>&1; rc=$?
+  if [ $rc -eq 124 ]; then echo stall > "$res"
+  elif cmp -s "$d/got" "$d/want"; then echo exact > "$res"
+  else echo "wrong: the slow reader got $(stat -c %s "$d/got") bytes of $(stat -c %s "$d/want") (exit $rc)" > "$res"; fi
+  rm -rf "$d"
 }
 
 # rw_redis_bench PORT RESULT
@@ -66,6 +88,7 @@ rw_redis() {
   done
   rw_redis_bench "$port" "$d/res/bench"
   for s in $RW_REDIS_SIZES; do rw_redis_setget "$port" "$s" "$d/res/setget-$s"; done
+  rw_redis_slowread "$port" "$d/res/slowread"
   for r in "$d"/res/*; do
     n=$((n + 1))
     case $(cat "$r") in

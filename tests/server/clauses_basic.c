@@ -154,6 +154,7 @@ void S3_100_concurrent(void **state)
         if (fds[i] < 0) {
             int e = errno;
             close_all();
+            suite_settle();
             suite_require_alive(__func__);
             suite_fail("S3", __func__, "connection %d: connect: %s", i + 1, strerror(e));
         }
@@ -170,6 +171,7 @@ void S3_100_concurrent(void **state)
         if (got != (size_t)len ||
             (echo_get_map() != EMAP_NONE && memcmp(msg, back, (size_t)len) != 0)) {
             close_all();
+            suite_settle();
             suite_require_alive(__func__);
             suite_fail("S3", __func__, "only %d of %d connections served at once (connection %d "
                        "got %zu of %d bytes within 5 s)", i, NCONN, i + 1, got, len);
@@ -228,6 +230,7 @@ void S3_1000_in_a_row(void **state)
         suite_conns(&c, 1, 100, 100, 200u + (unsigned)i);
         echo_run(&c, 1, srv.port, 5000);
         if (echo_check_exact(&c, why, sizeof why) < 0) {
+            suite_settle();
             if (!server_alive(&srv) && !(WIFSIGNALED(srv.status) && WTERMSIG(srv.status) == SIGPIPE))
                 suite_fail("S3", __func__, "connection %d of %d: the server %s after serving %d "
                            "connections one after another", i + 1, N, server_was(&srv), i);
@@ -254,6 +257,7 @@ void S3_bursts_of_100(void **state)
         echo_run(c, NCONN, srv.port, RUN_MS);
         for (int i = 0; i < NCONN; i++)
             if (echo_check_exact(&c[i], why, sizeof why) < 0) {
+                suite_settle();
                 if (!server_alive(&srv) &&
                     !(WIFSIGNALED(srv.status) && WTERMSIG(srv.status) == SIGPIPE))
                     suite_fail("S3", __func__, "burst %d of %d: the server %s after %d "

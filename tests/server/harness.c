@@ -408,8 +408,8 @@ int server_start(struct server *s, const char *rules, const char *const *args,
                  "given port %d; no port of its own seen in /proc/%d/net/tcp either)",
                  wait_ms, s->given_port, (int)s->pid);
     else
-        snprintf(why, whylen, "%s before listening (after %lld ms)", server_status_str(s),
-                 now_ms() - t0);
+        snprintf(why, whylen, "%s %lld ms after it started, before the suite saw it listen",
+                 server_status_str(s), now_ms() - t0);
     return -1;
 }
 

@@ -53,6 +53,43 @@ void suite_not_judged(const char *test, const char *fmt, ...)
     abort(); /* not reached */
 }
 
+/* The echo's mapping, when S1 (which learns it) is not among the tests
+ * run (SERVER_SUITE_ONLY, a rerun command): one exchange of every byte
+ * value with a plain start, as S1 judges it; else every byte comparison
+ * would be against a-z as A-Z. */
+static int map_known;
+
+static void learn_map(const char *test)
+{
+    static unsigned char all[256];
+    struct server s;
+    struct echo_conn c;
+    char why[256];
+    map_known = 1;
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    if (server_start(&s, NULL, NULL, NULL, 5000, why, sizeof why) < 0)
+        return; /* the test's own start says why */
+    static const enum echo_map maps[] = { EMAP_UPPER, EMAP_IDENTITY };
+    enum echo_map seen = EMAP_NONE;
+    for (int m = 0; m < 2 && seen == EMAP_NONE; m++) {
+        echo_set_map(maps[m]);
+        memset(&c, 0, sizeof c);
+        c.data = all;
+        c.len = sizeof all;
+        c.mode = EM_NORMAL;
+        echo_run(&c, 1, s.port, 5000);
+        if (c.got == c.len && c.first_bad == (size_t)-1)
+            seen = maps[m];
+    }
+    server_stop(&s);
+    echo_set_map(seen);
+    char note[200];
+    snprintf(note, sizeof note, "S1 not run: the echo's mapping, learned from one exchange of "
+             "every byte value: %s", echo_map_str(seen));
+    verdict_note(test, test, note);
+}
+
 void suite_begin(const char *test, int needs)
 {
     verdict_touch(test);
@@ -61,6 +98,10 @@ void suite_begin(const char *test, int needs)
     if (strncmp(test, "S0", 2) != 0 && verdict_failed("S0"))
         suite_not_judged(test, "the server does not start and serve (S0)");
     unended = 0;
+    if (strncmp(test, "S1", 2) == 0)
+        map_known = 1; /* S1 learns it */
+    else if (!map_known && strncmp(test, "S0", 2) != 0 && !verdict_failed("S0"))
+        learn_map(test);
     gone_base = echo_clients_gone();
     if ((needs & NEEDS_ECHO) && verdict_failed("S1") && echo_get_map() == EMAP_UPPER)
         suite_not_judged(test, "this test checks echoes byte for byte, and the plain echo "
@@ -68,7 +109,7 @@ void suite_begin(const char *test, int needs)
     if (strncmp(test, "S1", 2) != 0 && strncmp(test, "S0", 2) != 0 &&
         echo_get_map() != EMAP_UPPER) {
         char note[200];
-        snprintf(note, sizeof note, "judged against the echo S1 saw: %s%s",
+        snprintf(note, sizeof note, "judged against the echo seen: %s%s",
                  echo_map_str(echo_get_map()),
                  echo_get_map() == EMAP_NONE ? " (no byte compared: ends of stream, deaths, "
                                                "leaks, stops and idle closes)" : "");
@@ -221,6 +262,16 @@ int suite_charge_death(const char *test)
     return 0;
 }
 
+void suite_settle(void)
+{
+    /* An exiting process has closed its sockets (its clients read end of
+     * stream) some time before it can be reaped, longer with threads
+     * (exit_group waits for every one): a death is charged, not its echo. */
+    long long deadline = now_ms() + 300;
+    while (server_alive(&srv) && ms_left(deadline) > 0)
+        poll(NULL, 0, 5);
+}
+
 void suite_require_alive(const char *test)
 {
     if (server_alive(&srv))
@@ -259,6 +310,7 @@ void suite_require_exact(const char *clause, const char *test, struct echo_conn 
                 unended = 1; /* all of it came back; only the end is missing: S2's */
                 continue;
             }
+            suite_settle();
             suite_require_alive(test);
             suite_require_listening(test);
             suite_fail(clause, test, "connection %d of %d: %s", i + 1, n, why);
@@ -273,10 +325,17 @@ void suite_require_new_served(const char *clause, const char *test)
     suite_conns(&c, 1, 4096, 4096, 999);
     echo_run(&c, 1, srv.port, 5000);
     if (echo_check_exact(&c, why, sizeof why) < 0) {
+        suite_settle();
         suite_require_alive(test);
         suite_fail(clause, test, "a new connection afterwards (4096 bytes): %s", why);
     }
 }
+
+/* What a plain start shows of the server, once: whether its connection
+ * sockets block, and whether it catches any signal (where the kernel
+ * could interrupt a call with EINTR: signal(7)). -2: not probed yet. */
+static int blocking_cache = -2, catches_cache = -2;
+static unsigned long long caught_mask;
 
 static int probe(struct server *s)
 {
@@ -292,11 +351,19 @@ static int probe(struct server *s)
             net_read_all(fd, &b, 1, &got, 2000);
         r = server_conn_nonblocking(s);
     }
+    /* after one connection served: handlers installed after listen()
+     * (a SIGCHLD reaper, say) are in place by now */
+    if (proc_caught_signals(s->pid, &caught_mask) == 0) {
+        /* glibc's own signals between 31 and SIGRTMIN (SIGCANCEL,
+         * SIGSETXID: nptl installs a handler at the first
+         * pthread_create, with SA_RESTART) are not the server's */
+        for (int sig = 32; sig < SIGRTMIN && sig <= 64; sig++)
+            caught_mask &= ~(1ull << (sig - 1));
+        catches_cache = caught_mask != 0;
+    }
     close(fd);
     return r;
 }
-
-static int blocking_cache = -2;
 
 int suite_probe_blocking(void)
 {
@@ -305,10 +372,8 @@ int suite_probe_blocking(void)
     return r;
 }
 
-int suite_server_blocking(void)
+static void probe_plain(void)
 {
-    if (blocking_cache != -2)
-        return blocking_cache;
     struct server s;
     char why[256];
     int r = -1;
@@ -317,69 +382,146 @@ int suite_server_blocking(void)
         server_stop(&s);
     }
     blocking_cache = r < 0 ? -1 : !r;
+    if (catches_cache == -2)
+        catches_cache = -1;
+}
+
+int suite_server_blocking(void)
+{
+    if (blocking_cache == -2)
+        probe_plain();
     return blocking_cache;
 }
 
-int suite_drop_eagain(const char *test, const char *const *rules, int n, const char **out)
+int suite_server_catches_signals(void)
 {
-    int m = 0, dropped = 0;
-    int blocking = 0;
-    for (int i = 0; i < n; i++)
-        if (strstr(rules[i], ":eagain"))
-            blocking = 1;
-    if (blocking)
-        blocking = suite_server_blocking() == 1;
+    if (catches_cache == -2)
+        probe_plain();
+    return catches_cache;
+}
+
+int suite_drop_impossible(const char *test, const char *const *rules, int n, const char **out)
+{
+    int m = 0, eagain = 0, eintr = 0, has_eagain = 0, has_eintr = 0;
+    for (int i = 0; i < n; i++) {
+        has_eagain |= strstr(rules[i], ":eagain") != NULL;
+        has_eintr |= strstr(rules[i], ":eintr") != NULL;
+    }
+    int blocking = has_eagain && suite_server_blocking() == 1;
+    int no_signal = has_eintr && suite_server_catches_signals() == 0;
     for (int i = 0; i < n; i++) {
         if (blocking && strstr(rules[i], ":eagain")) {
-            dropped++;
+            eagain++;
+            continue;
+        }
+        if (no_signal && strstr(rules[i], ":eintr")) {
+            eintr++;
             continue;
         }
         out[m++] = rules[i];
     }
-    if (dropped)
+    if (eagain)
         verdict_note(test, test, "eagain not injected: every connection socket of the server is "
                                  "blocking, where the kernel never says EAGAIN");
+    if (eintr)
+        verdict_note(test, test, "EINTR not injected: the server catches no signal (SigCgt 0 in "
+                                 "/proc/PID/status), so no signal could interrupt its calls "
+                                 "(signal(7)); judged on the other faults");
     return m;
 }
 
-void suite_require_faults(const char *test, const char *const *rules, int n)
+static int is_data_rule(const char *rule)
+{
+    return strncmp(rule, RD, strlen(RD)) == 0 || strncmp(rule, WR, strlen(WR)) == 0;
+}
+
+static int is_write_rule(const char *rule)
+{
+    return strncmp(rule, WR, strlen(WR)) == 0;
+}
+
+int suite_require_faults(const char *test, const char *const *rules, int n)
 {
     struct fault_log fl;
+    char unfired[600] = "";
+    size_t used = 0;
+    int fired = 0, want_children = 0, unfired_eagain = 0, unfired_eintr = 0;
     if (cfg.shim == NULL)
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     if (!srv.shim_loaded)
         suite_not_judged(test, "the shim was not loaded into the server: LD_PRELOAD does not "
                                "reach it (statically linked? set-user-ID?), so no fault reached it");
     server_fault_log(&srv, &fl);
-    int forks = fl.npids > 1;
     for (int i = 0; i < n && i < FL_RULES; i++) {
-        int data = strncmp(rules[i], RD, strlen(RD)) == 0 || strncmp(rules[i], WR, strlen(WR)) == 0;
+        int data = is_data_rule(rules[i]);
         int eagain = strstr(rules[i], ":eagain") != NULL;
         long hits = data ? fl.data_by_rule[i] : fl.by_rule[i];
-        if (hits > 0)
+        if (hits > 0) {
+            fired++;
+            want_children |= data;
             continue;
+        }
         if (eagain && suite_server_blocking() == 1) {
             verdict_note(test, test, "eagain never fired: every connection socket of the server "
                                      "is blocking, where the kernel never says EAGAIN");
+            continue;
+        }
+        if (eagain) {
+            /* the shim fires eagain only where the kernel could say it
+             * (faultinject.md): never on the read a wait had just shown
+             * readable, nor on a write the send queue had room for; a
+             * server that reads once per wakeup never meets it there */
+            if (used < sizeof unfired)
+                used += (size_t)snprintf(unfired + used, sizeof unfired - used, "%s`%s`",
+                                         used ? ", " : "", rules[i]);
+            unfired_eagain |= is_write_rule(rules[i]) ? 2 : 1;
+            continue;
+        }
+        if (strstr(rules[i], ":eintr")) {
+            unfired_eintr = 1;
+            /* the shim fires eintr only where a signal could interrupt
+             * the call (faultinject.md): SA_RESTART handlers, or calls
+             * that never sleep, leave nothing to judge */
+            if (used < sizeof unfired)
+                used += (size_t)snprintf(unfired + used, sizeof unfired - used, "%s`%s`",
+                                         used ? ", " : "", rules[i]);
             continue;
         }
         suite_not_judged(test, "the rule `%s` never fired%s: its faults never reached the "
                                "server (raw system calls, or calls the rule does not name?)",
                          rules[i], data ? " on a data-carrying call" : "");
     }
-    if (forks) {
+    if (unfired[0]) {
+        char note[1200];
+        snprintf(note, sizeof note, "%s never fired (%s): %s%s%s; judged on the other faults",
+                 unfired_eintr && unfired_eagain ? "EINTR and EAGAIN"
+                 : unfired_eintr ? "EINTR" : "EAGAIN", unfired,
+                 unfired_eintr ? "no call named could be interrupted (the server's handlers "
+                                 "restart them, SA_RESTART, or they never sleep: non-blocking)"
+                               : "",
+                 unfired_eintr && unfired_eagain ? "; " : "",
+                 unfired_eagain == 1 ? "the kernel could not say EAGAIN where the server "
+                                       "read (each read came right after a wait showed the "
+                                       "socket readable)"
+                 : unfired_eagain == 2 ? "the kernel could not say EAGAIN where the server "
+                                         "wrote (each write had room in its send queue)"
+                 : unfired_eagain ? "the kernel could not say EAGAIN where the server called "
+                                    "(each read came right after a wait showed the socket "
+                                    "readable, each write had room in its send queue)"
+                                  : "");
+        verdict_note(test, test, note);
+    }
+    if (fl.npids > 1 && want_children) {
         /* A forking server: faults on data calls must reach its children. */
         long in_children = 0;
         for (int k = 0; k < fl.npids && k < FL_PIDS; k++)
             if (fl.pids[k] != srv.pid)
                 in_children += fl.data_by_pid[k];
-        int want = 0;
-        for (int i = 0; i < n; i++)
-            want |= strncmp(rules[i], RD, strlen(RD)) == 0 || strncmp(rules[i], WR, strlen(WR)) == 0;
-        if (want && in_children == 0)
+        if (in_children == 0)
             suite_not_judged(test, "no fault reached a data-carrying call in the server's "
                                    "children");
     }
+    return fired;
 }
 
 void suite_s6_after(const char *test)

@@ -60,6 +60,11 @@ void suite_fail(const char *clause, const char *test, const char *fmt, ...)
 void suite_not_judged(const char *test, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+/* For a check that failed: waits up to 300 ms for a server that is
+ * exiting to be reaped (its sockets close before), so that its death is
+ * what the next suite_require_alive() sees. */
+void suite_settle(void);
+
 /* If the server died: charged to the clause of its cause (see above), the
  * test ends. */
 void suite_require_alive(const char *test);
@@ -84,8 +89,9 @@ void suite_require_new_served(const char *clause, const char *test);
  * on read/write calls fired on data-carrying calls; in a forking server,
  * in its children); else NOT JUDGED. An eagain rule that never fired
  * because every connection socket is blocking (where the kernel never
- * says EAGAIN) is noted, not held against the row. */
-void suite_require_faults(const char *test, const char *const *rules, int n);
+ * says EAGAIN), or an eintr rule that never fired (no call could be
+ * interrupted), is noted, not held against the row. The rules that fired. */
+int suite_require_faults(const char *test, const char *const *rules, int n);
 
 /* Opens one connection, exchanges a byte, and says whether the server's
  * connection sockets are non-blocking (1), blocking (0) or unknown (-1);
@@ -96,10 +102,14 @@ int suite_probe_blocking(void);
  * plain start), 0 if not, -1 unknown. */
 int suite_server_blocking(void);
 
-/* RULES[0..N) into OUT without the eagain rules when the server's sockets
- * are blocking (the kernel never says EAGAIN there: nothing to judge), with
- * a note on TEST's row. The count kept. */
-int suite_drop_eagain(const char *test, const char *const *rules, int n, const char **out);
+/* 1 if the server catches some signal (SigCgt of /proc/PID/status, read
+ * once after a plain start served a connection), 0 if none, -1 unknown. */
+int suite_server_catches_signals(void);
+
+/* RULES[0..N) into OUT without the faults the kernel could never give
+ * this server: eagain when its sockets are blocking, eintr when it
+ * catches no signal; each dropped kind noted on TEST's row. The count kept. */
+int suite_drop_impossible(const char *test, const char *const *rules, int n, const char **out);
 
 /* RULES[0..N) joined with " ; " into BUF. */
 const char *suite_join(const char *const *rules, int n, char *buf, size_t len);

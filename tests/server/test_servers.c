@@ -22,6 +22,7 @@
  */
 #include "suite.h"
 #include "netio.h"
+#include "report.h"
 
 #include <fnmatch.h>
 #include <signal.h>
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
                 cfg.server ? cfg.server : "none given");
         return 2;
     }
-    if (report && *report && strncmp(report, "junit:", 6) != 0 && strncmp(report, "tap:", 4) != 0) {
+    if (report && *report && report_spec_ok(report) < 0) {
         fprintf(stderr, "%s: REPORT=%s: want junit:FILE or tap:FILE\n", argv[0], report);
         return 2;
     }

@@ -1,6 +1,7 @@
-/* verdict.c: clause rows, the table, JUnit and TAP reports. */
+/* verdict.c: clause rows, the table, and its JUnit/TAP report (report.h). */
 #include "verdict.h"
 #include "harness.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,9 +123,10 @@ void verdict_fail(const char *clause, const char *test, const char *fed, const c
     char *text = malloc(len);
     if (text == NULL)
         return;
-    snprintf(text, len, "fed:      %s\n      expected: %s\n      got:      %s\n%s%s%s      rerun:    %s",
-             fed, expected, got, tail[0] ? "      server output (last lines):\n" : "", tail,
-             tail[0] ? "\n" : "", rerun);
+    snprintf(text, len, "fed:      %s\n      expected: %s\n      got:      %s\n%s%s\n      rerun:    %s",
+             fed, expected, got,
+             tail[0] ? "      server output (last lines):\n" : "      server output: (nothing)",
+             tail, rerun);
     fprintf(stderr, "  %s FAIL (%.2s): %s\n", test, clause, got);
     add(clause, K_FAIL, test, text);
     free(text);
@@ -227,120 +229,67 @@ int verdict_table(const char *server)
     return nbad;
 }
 
-/* ---- reports ---- */
+/* ---- reports (report.h: the one writer both judges use) ---- */
 
-static void xml_escaped(FILE *f, const char *s)
+/* Every entry of row I, one "TEST KIND: text" block each, into a new string. */
+static char *row_text(int i)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c < 0x20 && c != '\n' && c != '\t')
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
-static void row_text(FILE *f, int i, void (*put)(FILE *, const char *), const char *prefix)
-{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL)
+        return NULL;
     for (int j = 0; j < rows[i].n; j++) {
         const struct entry *e = &rows[i].e[j];
         const char *k = e->kind == K_FAIL ? "FAIL" : e->kind == K_NJ ? "NOT JUDGED" : "note";
-        char head[128];
-        snprintf(head, sizeof head, "%s%s %s: ", prefix, e->test, k);
-        put(f, head);
-        /* every line of the text behind PREFIX */
-        const char *p = e->text;
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            char *line = strndup(p, n);
-            if (line) {
-                put(f, line);
-                free(line);
-            }
-            put(f, "\n");
-            if (!nl)
-                break;
-            put(f, prefix);
-            p = nl + 1;
-        }
+        fprintf(m, "%s %s: %s\n", e->test, k, e->text);
     }
+    if (rows[i].more)
+        fprintf(m, "and %d more\n", rows[i].more);
+    fclose(m);
+    return buf;
 }
 
-static void put_plain(FILE *f, const char *s)
+/* The first entry of KIND in row I, as "TEST: text" (its first line). */
+static void first_of(int i, enum kind k, char *buf, size_t len)
 {
-    fputs(s, f);
+    buf[0] = '\0';
+    for (int j = 0; j < rows[i].n; j++)
+        if (rows[i].e[j].kind == k) {
+            const char *t = rows[i].e[j].text;
+            snprintf(buf, len, "%s: %.*s", rows[i].e[j].test, (int)strcspn(t, "\n"), t);
+            return;
+        }
 }
 
 int verdict_report(const char *spec, const char *server)
 {
-    int junit = strncmp(spec, "junit:", 6) == 0, tap = strncmp(spec, "tap:", 4) == 0;
-    const char *path = junit ? spec + 6 : tap ? spec + 4 : NULL;
-    if (path == NULL || *path == '\0') {
-        fprintf(stderr, "REPORT=%s: want junit:FILE or tap:FILE\n", spec);
-        return -1;
-    }
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "REPORT=%s: cannot write %s\n", spec, path);
-        return -1;
-    }
-    int n = 0, nbad = 0;
-    for (int i = 0; i < NCLAUSE; i++)
-        if (shown(i)) {
-            n++;
-            nbad += bad(i);
+    struct report_row out[NCLAUSE];
+    char names_buf[NCLAUSE][64], why[NCLAUSE][640], suite[600];
+    int n = 0;
+    for (int i = 0; i < NCLAUSE; i++) {
+        if (!shown(i))
+            continue;
+        const char *st = state(i);
+        snprintf(names_buf[n], sizeof names_buf[n], "%s %s", ids[i], names[i]);
+        out[n].name = names_buf[n];
+        out[n].verdict = strcmp(st, "PASS") == 0 ? REPORT_PASS
+                         : strcmp(st, "FAIL") == 0 ? REPORT_FAIL : REPORT_NOT_JUDGED;
+        why[n][0] = '\0';
+        if (out[n].verdict == REPORT_FAIL)
+            snprintf(why[n], sizeof why[n], "%s", meanings[i]);
+        else if (out[n].verdict == REPORT_NOT_JUDGED) {
+            first_of(i, K_NJ, why[n], sizeof why[n]);
+            if (why[n][0] == '\0')
+                snprintf(why[n], sizeof why[n], "no test reached a verdict");
         }
-    if (junit) {
-        fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"check-server ");
-        xml_escaped(f, server);
-        fprintf(f, "\" tests=\"%d\" failures=\"%d\">\n", n, nbad);
-        for (int i = 0; i < NCLAUSE; i++) {
-            if (!shown(i))
-                continue;
-            fprintf(f, "  <testcase classname=\"check-server\" name=\"%s %s\">\n", ids[i], names[i]);
-            if (bad(i)) {
-                fprintf(f, "    <failure message=\"%s: %s\">", state(i), meanings[i]);
-                char *buf = NULL;
-                size_t len = 0;
-                FILE *m = open_memstream(&buf, &len);
-                if (m) {
-                    row_text(m, i, put_plain, "");
-                    fclose(m);
-                    xml_escaped(f, buf);
-                    free(buf);
-                }
-                fprintf(f, "</failure>\n");
-            }
-            fprintf(f, "  </testcase>\n");
-        }
-        fprintf(f, "</testsuite>\n");
-    } else {
-        fprintf(f, "TAP version 13\n1..%d\n", n);
-        int k = 0;
-        for (int i = 0; i < NCLAUSE; i++) {
-            if (!shown(i))
-                continue;
-            fprintf(f, "%s %d - %s %s%s%s\n", bad(i) ? "not ok" : "ok", ++k, ids[i], names[i],
-                    bad(i) ? " # " : "", bad(i) ? state(i) : "");
-            if (bad(i)) {
-                fprintf(f, "# %s\n", meanings[i]);
-                row_text(f, i, put_plain, "# ");
-            }
-        }
+        out[n].why = why[n];
+        out[n].details = out[n].verdict == REPORT_PASS ? NULL : row_text(i);
+        n++;
     }
-    int err = ferror(f);
-    if (fclose(f) != 0 || err) {
-        fprintf(stderr, "REPORT=%s: write error\n", spec);
-        return -1;
-    }
-    return 0;
+    snprintf(suite, sizeof suite, "check-server %s", server);
+    int r = report_write(spec, suite, out, n, 0);
+    for (int i = 0; i < n; i++)
+        free((char *)out[i].details);
+    return r;
 }

@@ -6,7 +6,8 @@
  * reason repeated): what was fed, what was expected, what came back, the
  * server's last output lines, and the command that reruns that test alone.
  * The table goes to stdout; REPORT=junit:FILE or tap:FILE writes the same
- * rows, one testcase per clause. */
+ * rows, one testcase per clause, through report.h (NOT JUDGED as a skip
+ * that says so, as check-wrap writes it). */
 #ifndef SERVER_VERDICT_H
 #define SERVER_VERDICT_H
 

@@ -63,6 +63,12 @@ static int reads(const struct echo_conn *c)
     return c->mode == EM_NORMAL || c->mode == EM_RST || (c->mode == EM_WAIT_CLOSE && c->len == 0);
 }
 
+/* reads(), and its read_delay_ms is over */
+static int reads_now(const struct echo_conn *c, long long now)
+{
+    return reads(c) && now >= c->t_start + c->read_delay_ms;
+}
+
 static void finish(struct echo_conn *c, enum echo_end e, int err)
 {
     c->end = e;
@@ -139,6 +145,7 @@ static int may_send(const struct echo_conn *c, long long now)
 static void maybe_shut(struct echo_conn *c)
 {
     if (c->sent == c->len && !c->shut && c->fd >= 0 &&
+        (!c->shut_after_echo || c->got >= c->len) &&
         (c->mode == EM_NORMAL || c->mode == EM_RST || c->mode == EM_HALF_RST)) {
         shutdown(c->fd, SHUT_WR);
         c->shut = 1;
@@ -267,11 +274,12 @@ void echo_run(struct echo_conn *conns, int n, int port, int timeout_ms)
             } else {
                 if (may_send(c, now))
                     ev |= POLLOUT;
-                if (reads(c) || (c->mode == EM_HALF_RST && c->shut))
+                if (reads_now(c, now) || (c->mode == EM_HALF_RST && c->shut))
                     ev |= POLLIN;
                 else
                     ev |= POLLRDHUP;
-                timed |= c->interval_ms > 0 || c->start_delay_ms > 0 || c->mode == EM_CLOSE_NOREAD ||
+                timed |= c->interval_ms > 0 || c->start_delay_ms > 0 || c->read_delay_ms > 0 ||
+                         c->mode == EM_CLOSE_NOREAD ||
                          c->mode == EM_HALF_RST || c->mode == EM_WAIT_CLOSE;
             }
             p[np] = (struct pollfd){ .fd = c->fd, .events = ev };
@@ -299,7 +307,7 @@ void echo_run(struct echo_conn *conns, int n, int port, int timeout_ms)
                     continue;
                 }
             }
-            if (reads(c) && (re & (POLLIN | POLLERR | POLLHUP)))
+            if (reads_now(c, now_ms()) && (re & (POLLIN | POLLERR | POLLHUP)))
                 do_recv(c);
             if (c->mode == EM_HALF_RST && c->shut && (re & (POLLIN | POLLERR | POLLHUP))) {
                 c->t_check = 0; /* data came: read it, checking the state per chunk */

@@ -44,6 +44,12 @@ struct echo_conn {
     int lockstep;        /* send the next chunk once the previous echo is back */
     size_t rst_at;       /* EM_RST, EM_CLOSE_NOREAD, EM_HALF_RST */
     int start_delay_ms;  /* first send that long after connecting */
+    int shut_after_echo; /* half-close only once the whole echo is back: the
+                          * server's reads meet data with no FIN queued
+                          * (where the kernel can answer a read short) */
+    int read_delay_ms;   /* read nothing that long after connecting: the
+                          * server's send queue fills (where the kernel
+                          * can answer a write short, or EAGAIN) */
     /* out */
     int fd;
     size_t sent, got;

@@ -38,6 +38,21 @@ int proc_count_threads(pid_t pid)
     return n;
 }
 
+int proc_caught_signals(pid_t pid, unsigned long long *mask)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int r = -1;
+    while (r < 0 && fgets(line, sizeof line, f))
+        if (sscanf(line, "SigCgt: %llx", mask) == 1)
+            r = 0;
+    fclose(f);
+    return r;
+}
+
 /* State and ppid from /proc/N/stat; the command may hold spaces and
  * parentheses, so parse from the last ')'. 0, or -1. */
 static int read_stat(pid_t pid, char *state, pid_t *ppid)

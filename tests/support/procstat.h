@@ -1,5 +1,5 @@
 /* procstat.h: what /proc shows of a process, read from outside it
- * (S6: open descriptors, threads, zombie children). */
+ * (S6: open descriptors, threads, zombie children; S4: caught signals). */
 #ifndef SUPPORT_PROCSTAT_H
 #define SUPPORT_PROCSTAT_H
 
@@ -10,6 +10,10 @@ int proc_count_fds(pid_t pid);
 
 /* "Threads:" of /proc/PID/status, or -1. */
 int proc_count_threads(pid_t pid);
+
+/* The signals PID catches (a handler installed: "SigCgt:" of
+ * /proc/PID/status, bit N-1 for signal N) into MASK. 0, or -1. */
+int proc_caught_signals(pid_t pid, unsigned long long *mask);
 
 /* Zombies among PID's descendants (children, grandchildren, ...): processes
  * whose /proc/N/stat state is Z. -1 if /proc cannot be read. */

@@ -1,5 +1,5 @@
 /* test_support.c: the test-support layer's own promises (capture.h,
- * clock.h): what the suites' verdicts rest on. */
+ * clock.h, report.h): what the suites' verdicts rest on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include "capture.h"
 #include "clock.h"
+#include "report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -118,6 +119,71 @@ static void clock_units_agree(void **state)
     assert_true(ms_left(now_ms() + 60000) > 50000);
 }
 
+/* ---- report.h ---- */
+
+static const struct report_row rrows[] = {
+    { "S0 start", REPORT_PASS, NULL, NULL },
+    { "S1 echo", REPORT_FAIL, "bad <x> & \"y\"", "fed: 3 bytes\ngot: \001\nok 9 - not a test" },
+    { "S4 faults", REPORT_NOT_JUDGED, "no fault # reached it", "S4_sweep: the rule never fired" },
+};
+
+static char *slurp(const char *path)
+{
+    static char buf[8192];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void report_junit_not_judged_is_skipped(void **state)
+{
+    (void)state;
+    char path[64], spec[80];
+    snprintf(path, sizeof path, "/tmp/test-support-%d.xml", (int)getpid());
+    snprintf(spec, sizeof spec, "junit:%s", path);
+    assert_int_equal(report_write(spec, "check-x", rrows, 3, 2), 0);
+    const char *x = slurp(path);
+    unlink(path);
+    assert_non_null(strstr(x, "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+    assert_non_null(strstr(x, "name=\"S0 start\"></testcase>"));
+    assert_non_null(strstr(x, "<failure message=\"FAIL: bad &lt;x&gt; &amp; &quot;y&quot;\">"
+                              "fed: 3 bytes\ngot: \\x01\nok 9 - not a test</failure>"));
+    assert_non_null(strstr(x, "<skipped message=\"NOT JUDGED: no fault # reached it\">"
+                              "S4_sweep: the rule never fired</skipped>"));
+    assert_null(strstr(x, "<error"));
+}
+
+static void report_tap_not_judged_is_a_skip(void **state)
+{
+    (void)state;
+    char path[64], spec[80];
+    snprintf(path, sizeof path, "/tmp/test-support-%d.tap", (int)getpid());
+    snprintf(spec, sizeof spec, "tap:%s", path);
+    assert_int_equal(report_write(spec, "check-x", rrows, 3, 2), 0);
+    const char *t = slurp(path);
+    unlink(path);
+    assert_string_equal(t, "TAP version 13\n1..3\n"
+                           "ok 1 - S0 start\n"
+                           "not ok 2 - S1 echo\n"
+                           "# FAIL: bad <x> & \"y\"\n"
+                           "# fed: 3 bytes\n# got: \\x01\n# ok 9 - not a test\n"
+                           "ok 3 - S4 faults # SKIP NOT JUDGED: no fault \\# reached it\n"
+                           "# S4_sweep: the rule never fired\n");
+}
+
+static void report_refuses_a_bad_spec(void **state)
+{
+    (void)state;
+    assert_int_equal(report_spec_ok("junit:"), -1);
+    assert_int_equal(report_spec_ok("xml:/tmp/x"), -1);
+    assert_int_equal(report_spec_ok(NULL), -1);
+    assert_int_equal(report_spec_ok("tap:/tmp/x"), 0);
+    assert_int_equal(report_write("junit:/nonexistent/dir/x.xml", "s", rrows, 1, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +194,9 @@ int main(void)
         cmocka_unit_test(capture_kills_the_group_at_the_deadline),
         cmocka_unit_test(capture_reports_a_missing_program),
         cmocka_unit_test(clock_units_agree),
+        cmocka_unit_test(report_junit_not_judged_is_skipped),
+        cmocka_unit_test(report_tap_not_judged_is_a_skip),
+        cmocka_unit_test(report_refuses_a_bad_spec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

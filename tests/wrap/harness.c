@@ -55,6 +55,10 @@ int fi_t_selected(const char *name, const char *only)
         return 1;
     for (const char *p = only; *p;) {
         size_t n = strcspn(p, " ,");
+        if (n > 7 && strncmp(p, "L12_in_", 7) == 0) { /* the test it came from */
+            p += 7;
+            n -= 7;
+        }
         if (n > 0) {
             if ((strlen(name) == n && strncmp(name, p, n) == 0) ||
                 (clause_len(name) == n && strncmp(name, p, n) == 0) ||
@@ -261,6 +265,7 @@ static void esc_cat(char *dst, size_t size, const char *src, size_t n)
 struct parsed {
     char reason[FIELD], fed[FIELD], expected[FIELD], got[FIELD], err[FIELD];
     char notjudged[FIELD], unfired[FIELD], stub[128], where[256];
+    char pastend[FIELD], exit_not_mine[FIELD];
     int exit_marker, exit_status, skipped, has_error;
 };
 
@@ -306,6 +311,10 @@ static void parse(const char *out, struct parsed *p)
             snprintf(p->notjudged, sizeof p->notjudged, "%s", line + 12);
         else if (starts(line, "@@unfired "))
             snprintf(p->unfired, sizeof p->unfired, "%s", line + 10);
+        else if (starts(line, "@@pastend "))
+            snprintf(p->pastend, sizeof p->pastend, "%s", line + 10);
+        else if (starts(line, "@@exitnotmine "))
+            snprintf(p->exit_not_mine, sizeof p->exit_not_mine, "%s", line + 14);
         else if (starts(line, "@@stub "))
             snprintf(p->stub, sizeof p->stub, "%s", line + 7);
         else if (starts(line, "@@exit ")) {
@@ -345,6 +354,11 @@ static void parse(const char *out, struct parsed *p)
     }
 }
 
+static int is_l12(const char *name)
+{
+    return strncmp(name, "L12_", 4) == 0;
+}
+
 static const char *verdict_of(const struct run *r, struct parsed *p, int timeout)
 {
     char why[FIELD];
@@ -362,6 +376,11 @@ static const char *verdict_of(const struct run *r, struct parsed *p, int timeout
         snprintf(why, sizeof why, "it calls %s, which the candidate does not "
                  "define as the contract declares it (see that function's row)",
                  p->stub);
+    } else if (p->exit_marker && p->exit_not_mine[0]) {
+        v = "NOTJUDGED";
+        snprintf(why, sizeof why, "the candidate ended the test process "
+                 "(exit(%d)) in a failed call: %.8000s", p->exit_status,
+                 p->exit_not_mine);
     } else if (p->exit_marker) {
         snprintf(why, sizeof why, "the candidate ended the test process: "
                  "exit(%d) was called (its perr_exit?), where the clause wants "
@@ -384,6 +403,21 @@ static const char *verdict_of(const struct run *r, struct parsed *p, int timeout
     } else {
         snprintf(why, sizeof why, "the test process exited with status %d",
                  WEXITSTATUS(r->status));
+    }
+    /* A write past buf[maxlen] is L12's (wtest.h): in an L12 test it is
+     * the failure; elsewhere a test it stopped says nothing of its own
+     * clause, and report() adds the L12_in_ row. */
+    if (p->pastend[0] && is_l12(r->t->name)) {
+        v = "FAIL";
+        snprintf(why, sizeof why, "%s", p->pastend);
+        p->where[0] = '\0';
+    } else if (p->pastend[0] && strcmp(v, "FAIL") == 0 &&
+               strstr(p->pastend, "guard page") != NULL) {
+        /* the fault ended it: cmocka's handler, or exit(-1) in a thread */
+        v = "NOTJUDGED";
+        snprintf(why, sizeof why, "Readline wrote past buf[maxlen] and the "
+                 "test could not go on: that is L12's failure (L12_in_%s)",
+                 r->t->name);
     }
     if (p->where[0] && strcmp(v, "FAIL") == 0 && p->has_error &&
         strlen(why) + strlen(p->where) + 4 < sizeof why) {
@@ -412,6 +446,17 @@ static int report(struct run *r, const char *out, int timeout, int results)
     if (results >= 0)
         dprintf(results, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r->t->name, v,
                 p.reason, p.fed, p.expected, p.got, p.err);
+    if (p.pastend[0] && !is_l12(r->t->name)) {
+        static char why[FIELD];
+        why[0] = '\0';
+        esc_cat(why, sizeof why, p.pastend, strlen(p.pastend));
+        printf("[ FAIL ] L12_in_%s: %s\n", r->t->name, why);
+        if (results >= 0)
+            dprintf(results, "L12_in_%s\tFAIL\t%s (in test %s)\t%s\tReadline "
+                    "writes nothing at or beyond buf[maxlen]\t%s\t%s\n",
+                    r->t->name, why, r->t->name, p.fed, why, p.err);
+        return 1 + (strcmp(v, "PASS") != 0);
+    }
     return strcmp(v, "PASS") != 0;
 }
 

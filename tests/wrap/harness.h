@@ -17,7 +17,12 @@
  * Verdicts: a hang (no result by the deadline) or a crash FAILs; a test that
  * was skipped (not_judged()), called a stub, or set faults none of which
  * fired is NOTJUDGED, also when it failed (the failure then says nothing
- * about its clause); else the test's own result.
+ * about its clause); an exit() after "@@exitnotmine" (the test is about to
+ * make calls that fail, and an exit there is another clause's failure) is
+ * NOTJUDGED; else the test's own result. "@@pastend" (Readline wrote at or
+ * past buf[maxlen], wtest.h) adds a record "L12_in_NAME" that FAILs (an L12
+ * test itself FAILs instead), and a crash or hang that followed it makes
+ * the test NOTJUDGED: the write was L12's failure, not its clause's.
  *
  * Environment:
  *   WRAP_RESULTS=FILE  append the records there
@@ -25,6 +30,7 @@
  *   WRAP_JOBS=N        tests running at once (default: all of the file)
  *   WRAP_ONLY=LIST     run only these tests: space- or comma-separated test
  *                      names, clause ids (L2) or name prefixes ending in _
+ *                      (L12_in_NAME runs test NAME)
  *   WRAP_VERBOSE=1     print the whole output of failing tests
  *   WRAP_SLOW=1        (Valgrind, coverage) smaller iteration counts
  */

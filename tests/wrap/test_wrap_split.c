@@ -63,13 +63,14 @@ static void check_case(const char *s, size_t len, unsigned mask, int mode,
                        size_t size)
 {
     int p[2];
-    char buf[64];
+    char buf[128];                  /* maxlen at most: the library may fill it */
     size_t cur = 0;
 
     fi_t_pair_unix(p);
     fi_t_rcv_timeout(p[0], 3000);
     fi_t_write_all(p[1], s, len);
-    shutdown(p[1], SHUT_WR);
+    /* the writer stays open: a faithful shim cuts no read short once the
+     * peer's FIN is queued, and no call here reads into the end */
     split_rules(p[0], mask, len);
     /* up to the last byte, never into the end of the stream: what comes
      * then is L3's, L4's and N2's */

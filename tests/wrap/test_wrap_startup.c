@@ -141,17 +141,45 @@ static void expect_returned(long (*fn)(void *), long lo, const char *what)
         fail_msg("%s on success returned %ld", what, o.ret);
 }
 
-/* It exits nonzero without returning; what perr_exit prints is P1's. */
+/* How the candidate's own perr_exit ends a process: its exit status, or
+ * -1 if it returns or dies by a signal (P1's failures, judged in P1). */
+static int perr_exit_status(void)
+{
+    static int status = -2;
+    int e = EADDRINUSE;
+    struct outcome o;
+
+    if (status == -2) {
+        in_child(call_perr_exit, &e, &o);
+        status = o.exited && !o.returned ? o.status : -1;
+    }
+    return status;
+}
+
+/* It exits without returning, as perr_exit does: what perr_exit prints and
+ * its exit status are P1's (CS:APP's unix_error exits 0: P1 fails, and a
+ * Socket that calls it meets P2). */
 static void expect_exit(long (*fn)(void *), const char *what)
 {
     struct outcome o;
     in_child(fn, NULL, &o);
-    if (o.returned)
+    fi_t_note("expected", "%s on failure calls perr_exit: the process exits "
+              "(status %d, as perr_exit's own), never returns", what,
+              perr_exit_status() >= 0 ? perr_exit_status() : 1);
+    if (o.returned) {
+        fi_t_note("got", "returned %ld", o.ret);
         fail_msg("%s on failure returned %ld instead of calling perr_exit",
                  what, o.ret);
-    if (!o.exited || o.status == 0)
-        fail_msg("%s on failure: want a nonzero exit, got status %d "
-                 "signaled %d", what, o.status, o.signaled);
+    }
+    if (!o.exited) {
+        fi_t_note("got", "killed by signal (status %d)", o.status);
+        fail_msg("%s on failure: want an exit, got killed by a signal", what);
+    }
+    if (o.status == 0 && perr_exit_status() != 0) {
+        fi_t_note("got", "exit status 0, stderr \"%s\"", fi_t_esc(o.err, strlen(o.err)));
+        fail_msg("%s on failure exited 0, while perr_exit exits %d: it does "
+                 "not end through perr_exit", what, perr_exit_status());
+    }
 }
 
 static void P2_socket_returns_fd_or_exits(void **state)

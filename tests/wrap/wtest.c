@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -185,6 +187,25 @@ static long fired_before;
 static int faults_set;
 static char last_rules[2048];
 
+static void on_usr2(int sig)
+{
+    (void)sig;
+}
+
+/* signal(7): a blocking call ends with EINTR only when a caught signal's
+ * handler has no SA_RESTART (a call with a socket timeout: any handler);
+ * a faithful shim injects eintr only there, so a test that asks for it
+ * catches SIGUSR2 so (never sent: nothing else changes). */
+static void catch_a_signal(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;        /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, NULL);
+}
+
 void fi_t_faults(const char *fmt, ...)
 {
     char rules[2048];
@@ -193,6 +214,8 @@ void fi_t_faults(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(rules, sizeof rules, fmt, ap);
     va_end(ap);
+    if (strstr(rules, "eintr") != NULL)
+        catch_a_signal();
     if (!fi_active())
         fail_msg("the fault-injection shim is not loaded (run under "
                  "LD_PRELOAD=libfaultinject.so); needed for rules '%s'", rules);
@@ -203,6 +226,11 @@ void fi_t_faults(const char *fmt, ...)
     faults_set = 1;
     snprintf(last_rules, sizeof last_rules, "%s", rules);
     fi_t_note("faults", "%s", rules);
+}
+
+void fi_t_exit_not_mine(const char *reason)
+{
+    fi_t_note("exitnotmine", "%s", reason);
 }
 
 void fi_t_clear(void)
@@ -364,25 +392,178 @@ void fi_t_need_readn(void)
                    "is N1's failure, and this test needs it", r);
 }
 
+/* The Writen gate's reader: takes what comes until end of stream. */
+struct gate_sink {
+    int fd;
+    size_t got;
+};
+
+static void *gate_drain(void *arg)
+{
+    struct gate_sink *g = arg;
+    char buf[4096];
+    ssize_t r;
+
+    while ((r = read(g->fd, buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
+        if (r > 0)
+            g->got += (size_t)r;
+    return NULL;
+}
+
+/* 16 KiB, more than a send queue's room: a faithful shim cuts these writes
+ * short too (to that room, at least 2 bytes); a reader takes them. */
 void fi_t_need_writen(void)
 {
+    static const char block[16384];
     int p[2];
-    char buf[16];
+    struct gate_sink g;
+    pthread_t th;
     ssize_t r;
 
     gate_pair(p, "", 0, NULL);
+    g.fd = p[0];
+    g.got = 0;
+    fi_t_rcv_timeout(p[0], 3000);
+    pthread_create(&th, NULL, gate_drain, &g);
     if (fi_active()) {
         char rule[64];
         snprintf(rule, sizeof rule, "wr:short=2:fd=%d", p[1]);
         fi_set(rule);
     }
-    r = Writen(p[1], "abcdef", 6);
+    r = Writen(p[1], block, sizeof block);
     if (fi_active())
         fi_clear();
-    if (r == 6 && recv(p[0], buf, sizeof buf, MSG_DONTWAIT) != 6)
+    shutdown(p[1], SHUT_WR);
+    pthread_join(th, NULL);
+    if (r == (ssize_t)sizeof block && g.got != sizeof block)
         r = -2;
     gate_end(p);
-    if (r != 6)
-        not_judged("Writen(6) in 2-byte writes returned %zd: that is WN1's "
-                   "failure, and this test needs it", r);
+    if (r == -2)
+        not_judged("Writen(%zu) in short writes returned %zu but %zu bytes "
+                   "arrived: that is WN1's failure, and this test needs it",
+                   sizeof block, sizeof block, g.got);
+    if (r != (ssize_t)sizeof block)
+        not_judged("Writen(%zu) in short writes returned %zd: that is WN1's "
+                   "failure, and this test needs it", sizeof block, r);
+}
+
+/* ---- Readline's buffer, guarded (wtest.h) ---- */
+
+#define CANARY 64                   /* bytes checked after buf[maxlen] */
+
+/* This thread's copy: [base, guard) read-write, then one PROT_NONE page;
+ * the candidate gets guard - CANARY - maxlen. */
+static __thread char *g_base, *g_guard;
+static __thread size_t g_room;      /* bytes before the guard page */
+static int pastend_noted;           /* one note per test process */
+static struct sigaction old_segv;
+static pthread_once_t segv_once = PTHREAD_ONCE_INIT;
+static long page_size;
+
+static unsigned char canary_byte(size_t i)
+{
+    return (unsigned char)(0x5b + 37 * i);
+}
+
+/* Async-signal-safe: the decimal of N at the end of BUF, its start back. */
+static char *udec(char *end, size_t n)
+{
+    *--end = '\0';
+    do
+        *--end = (char)('0' + n % 10);
+    while (n /= 10);
+    return end;
+}
+
+/* A fault on this thread's guard page is the candidate writing far past
+ * buf[maxlen]: say so, then let the fault take its course (cmocka's handler
+ * or the default one). */
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+    char *a = si->si_addr, num[32];
+    static const char head[] = "\n@@pastend Readline wrote far past buf[maxlen]"
+        " (into the guard page ", tail[] = " bytes past the end): a write at"
+        " or beyond buf[maxlen] is L12's failure\n";
+
+    (void)ctx;
+    if (g_guard != NULL && a >= g_guard && a < g_guard + page_size &&
+        !__atomic_exchange_n(&pastend_noted, 1, __ATOMIC_SEQ_CST)) {
+        const char *n = udec(num + sizeof num, (size_t)(a - g_guard) + CANARY);
+        if (write(2, head, sizeof head - 1) < 0 || write(2, n, strlen(n)) < 0 ||
+            write(2, tail, sizeof tail - 1) < 0)
+            _exit(1);
+    }
+    (void)sig;
+    sigaction(SIGSEGV, &old_segv, NULL);    /* the retried write faults again */
+}
+
+/* Once per process (threads may start at once): the handler after
+ * whatever was there (cmocka's), which it hands the fault back to. */
+static void install_segv(void)
+{
+    struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+
+    page_size = sysconf(_SC_PAGESIZE);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+}
+
+static char *guarded_buffer(size_t maxlen)
+{
+    long pg;
+    size_t need = maxlen + CANARY;
+
+    pthread_once(&segv_once, install_segv);
+    pg = page_size;
+    if (g_base == NULL || g_room < need) {
+        size_t room = (need + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+        char *m;
+        if (g_base != NULL)
+            munmap(g_base, g_room + (size_t)pg);
+        m = mmap(NULL, room + (size_t)pg, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED || mprotect(m + room, (size_t)pg, PROT_NONE) < 0)
+            fail_msg("guarded buffer of %zu bytes: %s", maxlen, strerror(errno));
+        g_base = m;
+        g_room = room;
+        g_guard = m + room;
+    }
+    return g_guard - CANARY - maxlen;
+}
+
+ssize_t fi_t_readline(int fd, void *buf, size_t maxlen)
+{
+    char *g = guarded_buffer(maxlen);
+    unsigned char *c = (unsigned char *)g + maxlen;
+    ssize_t r;
+    int e;
+    size_t i;
+
+    if (maxlen > 0)
+        memcpy(g, buf, maxlen);
+    for (i = 0; i < CANARY; i++)
+        c[i] = canary_byte(i);
+    r = (Readline)(fd, g, maxlen);
+    e = errno;
+    if (maxlen > 0)
+        memcpy(buf, g, maxlen);
+    for (i = CANARY; i > 0 && c[i - 1] == canary_byte(i - 1); i--)
+        ;
+    if (i > 0 && !__atomic_exchange_n(&pastend_noted, 1, __ATOMIC_SEQ_CST)) {
+        size_t first = 0;
+        char where[64];
+        while (c[first] == canary_byte(first))
+            first++;
+        if (i - 1 > first)
+            snprintf(where, sizeof where, "buf[%zu..%zu]", maxlen + first,
+                     maxlen + i - 1);
+        else
+            snprintf(where, sizeof where, "buf[%zu]", maxlen + first);
+        fi_t_note("pastend", "Readline(fd %d, buf, maxlen %zu) returned %zd and "
+                  "wrote %s (\"%s\" there): a write at or beyond buf[maxlen] "
+                  "is L12's failure", fd, maxlen, r, where,
+                  fi_t_esc(c + first, i - first));
+    }
+    errno = e;
+    return r;
 }

@@ -11,6 +11,18 @@
 /* A candidate wrap.c may define any external name that does not start with
  * fi_ (wrap-contract.md), so every external name of the suite does. */
 
+/* Every Readline a test makes (its gates too) goes through fi_t_readline:
+ * the candidate writes into a copy of the caller's buf[0..maxlen) that is
+ * followed by canary bytes and then a PROT_NONE page, and the result is
+ * copied back. A write at or past buf[maxlen] is L12's failure, whichever
+ * test it happened in (wrap-contract.md): the canary catches a short one
+ * after the call and the test goes on (its own clause is still judged on
+ * the bytes within maxlen); the guard page stops a long one at once. Either
+ * way a "@@pastend" note tells the harness, which adds an L12_in_<test>
+ * row. The caller's buffer past maxlen is never touched. */
+ssize_t fi_t_readline(int fd, void *buf, size_t maxlen);
+#define Readline(fd, buf, maxlen) fi_t_readline((fd), (buf), (maxlen))
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -42,7 +54,9 @@ size_t fi_t_fill_socket(int fd);
 void fi_t_pair_tcp_reset(int fds[2]);
 
 /* fi_set with printf formatting; fails the test if the shim is absent or
- * refuses the rules. */
+ * refuses the rules. Rules with eintr first install a SIGUSR2 handler
+ * without SA_RESTART: the condition under which a blocking call can end
+ * with EINTR (signal(7)), which a faithful shim requires. */
 void fi_t_faults(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Deterministic generator (xorshift64*). */
@@ -71,14 +85,19 @@ const char *fi_t_esc(const void *buf, size_t n);
         fi_t_note("notjudged", __VA_ARGS__);                                   \
         skip();                                                                \
     } while (0)
+/* From here on, an exit() by the candidate ends this test as NOT JUDGED
+ * for REASON (the calls that follow fail on purpose, and a library that
+ * exits on a failure fails that failure's own row): M1's failed calls. */
+void fi_t_exit_not_mine(const char *reason);
 /* fi_clear, keeping count of the faults that fired before: a test whose
  * faults never fired at all is NOT JUDGED (fi_t_after_test). */
 void fi_t_clear(void);
 /* Gates: a test of one clause that needs another clause's basics calls
  * these first; if the basics fail, the test is NOT JUDGED (their own row
  * FAILs), so one broken clause fails one row. Readline of one line (SPLIT:
- * in 2-byte reads, L7); Readn of 6 bytes in 2-byte reads (N1); Writen of 6
- * bytes in 2-byte writes (WN1). */
+ * in 2-byte reads, L7); Readn of 6 bytes in 2-byte reads (N1); Writen of 16
+ * KiB cut short by write() (WN1: 2-byte writes, or the send queue's room
+ * under a faithful shim) to a reader. */
 void fi_t_need_readline(int split);
 void fi_t_need_readn(void);
 void fi_t_need_writen(void);

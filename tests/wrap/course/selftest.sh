@@ -61,6 +61,23 @@ grep -q "rerun     make check-wrap WRAP_SRC=$here/wrap.c WRAP_ONLY=L2_long_line_
 check "$here/../textbook/wrap.c" "$here/../textbook/expected.txt" textbook
 grep -q '`Connect` is defined `void Connect(int fd, const struct sockaddr \*sa, socklen_t salen)`' "$out/textbook.table" ||
   fail "textbook: no per-function signature message for Connect"
+# P2 names every mismatched function (Bind and Listen), not the first only
+grep -A1 '^-- P2 FAIL' "$out/textbook.table" | grep '`Bind` is defined' | grep -q '`Listen` is defined' ||
+  fail "textbook: the P2 row does not name both Bind and Listen"
+
+# pastend: a correct wrap.c (../alt/wrap_alt_bytewise.c) whose Readline also
+# stores '\0' at buf[maxlen] ("always terminated"), made here: a write past
+# the end in any test is L12's alone (L12_in_<test> rows), every other row
+# still judged on its own and PASS.
+mkdir -p "$out/pastend-src"
+awk '/^ssize_t Readline\(/ { inrl = 1 }
+     inrl && /^    while \(n < maxlen - 1\) \{$/ { print "    buf[maxlen] = '"'"'\\0'"'"';"; inrl = 0 }
+     { print }' "$here/../alt/wrap_alt_bytewise.c" >"$out/pastend-src/wrap.c"
+grep -qF "buf[maxlen] = '\\0';" "$out/pastend-src/wrap.c" ||
+  fail "pastend: could not add the write at buf[maxlen] to ../alt/wrap_alt_bytewise.c"
+check "$out/pastend-src/wrap.c" "$here/pastend/expected.txt" pastend
+grep -q '^L12_in_L1_line_with_newline_and_nul	FAIL	' "$out/pastend/results.txt" ||
+  fail "pastend: no L12_in_L1_line_with_newline_and_nul row for the write in L1's test"
 
 # WRAP_ONLY: the selected rows only, and a JUnit report of them
 TMPDIR="$out/tmp" WRAP_SRC="$here/wrap.c" OUTDIR="$out/only" WRAP_QUIET=1 \
