@@ -1,12 +1,15 @@
 # clients.sh: real clients under one rule (sourced by realworld.sh, bash;
 # issue 14).
 #
-# One nginx, not under the shim, serves $RW_TMP/src/cli.bin; each client runs
-# under `faultrun -e RULE` and fetches it once: socat with `nonblock`, nc
-# (netcat-openbsd), wget and a node client (get.js). A transfer is exact when
-# the client exits 0 with the file's bytes (socat and nc speak HTTP/1.0 by
-# hand: the response's header, then exactly the file). Every client runs
-# under `timeout 20`: one still running then is a stall.
+# One nginx, not under the shim, serves $RW_TMP/src/cli.bin and takes PUTs
+# to /up/ (dav_methods PUT); each client runs under `faultrun -e RULE` and
+# fetches the file once (GET) or uploads $RW_TMP/src/cli-put.bin once (PUT):
+# socat with `nonblock`, nc (netcat-openbsd), wget and a node client
+# (http.js). A GET is exact when the client exits 0 with the file's bytes
+# (socat and nc speak HTTP/1.0 by hand: the response's header, then exactly
+# the file); a PUT when the client exits 0, nginx answered 201 or 204 and
+# what nginx stored is the file. Every client runs under `timeout 20`: one
+# still running then is a stall.
 #
 # The stall rows (rw_clients_stall): socat -T3 and wget -T 3 under
 # rd:stall:when=3 must end as they do against a really silent peer, measured
@@ -17,8 +20,8 @@
 #
 # A row whose rule injected nothing while the summary counts calls where it
 # could not fire (eagain on a blocking socket, a write with room) is NOT
-# JUDGED, never PASS; a rule that matched no call at all is a FAIL (the row
-# tested nothing).
+# JUDGED, never PASS; one that injected nothing and had nowhere it could not
+# fire is a FAIL (the row tested nothing).
 
 RW_CLI_KB=2048
 RW_CLI_STALL_RULE=rd:stall:when=3
@@ -30,6 +33,7 @@ rw_clients_start() {
   local d=$RW_TMP/clients-nginx
   mkdir -p "$d"
   head -c $((RW_CLI_KB * 1024)) /dev/urandom > "$RW_TMP/src/cli.bin"
+  head -c $((RW_CLI_KB * 1024)) /dev/urandom > "$RW_TMP/src/cli-put.bin"
   rw_cli_request > "$RW_TMP/cli.req"
   rw_port; RW_CLI_PORT=$RW_PORT
   rw_nginx_conf "$d" "$RW_CLI_PORT" on
@@ -163,16 +167,26 @@ rw_cli_row() {
   echo "realworld: $prog $rule: $ok/$n exact, $faults faults: $verdict${note:+ ($note)}"
 }
 
-# rw_clients RULE: one row per client.
+# rw_clients RULE: one row per client and method, each with its own log
+# and summary, so a row's fault count is its own transfer's. The method is
+# the one whose bytes the rule's calls carry: a GET for read-like calls (the
+# client reads the 2 MB; it writes a request of some 40 bytes, which always
+# fits), a PUT for write-like ones (it writes the 2 MB and reads a short
+# answer); both for any other rule (wait:, connect:, ...).
 rw_clients() {
-  local rule=$1 prog tag d
+  local rule=$1 prog tag d m methods='get put'
   tag=$(echo "$rule" | tr -c 'a-z0-9\n' '_')
+  case ${rule%%:*} in
+    rd|read|readv|recv|recvfrom|recvmsg) methods=get ;;
+    wr|write|writev|send|sendto|sendmsg) methods=put ;;
+  esac
   for prog in socat nc wget node; do
-    d=$RW_TMP/cli-$prog-$tag
-    mkdir -p "$d/res"
-    rw_cli_get $prog "$rule" "$d"
-    rw_cli_put $prog "$rule" "$d"
-    rw_cli_row "$prog" "$rule" "$d"
+    for m in $methods; do
+      d=$RW_TMP/cli-$prog-$m-$tag
+      mkdir -p "$d/res"
+      rw_cli_$m $prog "$rule" "$d"
+      rw_cli_row "$prog ${m^^}" "$rule" "$d"
+    done
   done
 }
 
@@ -235,7 +249,8 @@ rw_clients_stall() {
       res="wrong: elapsed time differs"
     elif ! rw_cli_prefix $prog "$d/out"; then res="wrong: what arrived is not a prefix of the response"
     fi
-    rw_cli_row "$prog $([ $prog = socat ] && echo -T3 || echo -T 3)" "$RW_CLI_STALL_RULE" "$d" "$res" "$note"
+    mkdir -p "$d/res"; echo "$res" > "$d/res/stall"
+    rw_cli_row "$prog $([ $prog = socat ] && echo -T3 || echo -T 3)" "$RW_CLI_STALL_RULE" "$d" "$note"
   done
   for prog in $spids; do kill -TERM "$prog" 2>/dev/null; done
 }
