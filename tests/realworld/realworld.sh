@@ -7,7 +7,8 @@
 # For each rule (default: rd:short, rd:eagain, wr:short, wr:eagain and
 # wait:eintr, each at p=0.3, seed $RW_SEED): nginx with sendfile on and off (nginx.sh) and
 # redis-server (redis.sh), and the clients socat (nonblock), nc, wget and
-# node against a plain nginx (clients.sh, issue 14); then socat -T3 and
+# node against a plain nginx (clients.sh, issue 14: a GET under a read-like
+# rule, a PUT under a write-like one, both otherwise); then socat -T3 and
 # wget -T 3 under rd:stall beside a really silent peer. A row passes when
 # every transfer is byte-exact (or, for the stall rows, ends as against the
 # silent peer), none stalls, the rule's fault was logged, and, with sendfile
