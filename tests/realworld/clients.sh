@@ -76,13 +76,26 @@ rw_cli_http_exact() {
     { echo "$(stat -c %s "$out") bytes, body differs"; return 1; }
 }
 
+# rw_cli_aim RULE: RULE aimed at the connection to the clients' nginx
+# (peer=127.0.0.1:PORT), unless it already names its descriptors (fd=,
+# peer=, local=) or its calls are readiness waits, which take no peer=. So a
+# row's faults are the transfer's: socat, for one, also reads the
+# SOCK_DGRAM socketpair it signals itself through (recvfrom MSG_DONTWAIT),
+# where rd:eagain would fire every time the kernel says EAGAIN anyway and
+# never touch the connection.
+rw_cli_aim() {
+  case ${1%%:*} in wait|poll|select|epoll_wait|poll,*|select,*|epoll_wait,*|wait,*) echo "$1"; return ;; esac
+  case :$1: in *:fd=*|*:peer=*|*:local=*) echo "$1"; return ;; esac
+  echo "$1:peer=127.0.0.1:$RW_CLI_PORT"
+}
+
 # rw_cli_get PROG RULE DIR / rw_cli_put PROG RULE DIR: one transfer by the
 # client PROG under faultrun; the result ("exact", "stall" or "wrong: why")
 # goes to DIR/res/get or DIR/res/put, faultrun's stderr to DIR/err.get or
 # DIR/err.put, its log to DIR/faults.log.
 rw_cli_get() {
   local prog=$1 rule=$2 d=$3 rc why url="http://127.0.0.1:$RW_CLI_PORT/cli.bin"
-  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$rule" --) out=$d/get.out
+  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$(rw_cli_aim "$rule")" --) out=$d/get.out
   case $prog in
     socat) rw_cli_request | timeout 20 "${fr[@]}" socat -t 20 - "TCP:127.0.0.1:$RW_CLI_PORT,nonblock" > "$out" 2> "$d/err.get" ;;
     nc)    rw_cli_request | timeout 20 "${fr[@]}" nc 127.0.0.1 "$RW_CLI_PORT" > "$out" 2> "$d/err.get" ;;
@@ -104,7 +117,7 @@ rw_cli_get() {
 }
 rw_cli_put() {
   local prog=$1 rule=$2 d=$3 rc name url src=$RW_TMP/src/cli-put.bin stored
-  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$rule" --) out=$d/put.out
+  local fr=("$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" -e "$(rw_cli_aim "$rule")" --) out=$d/put.out
   name=$(basename "$d").bin; url="http://127.0.0.1:$RW_CLI_PORT/up/$name"
   stored=$RW_TMP/clients-nginx/www/up/$name
   case $prog in
@@ -242,7 +255,7 @@ rw_clients_stall() {
     rw_cli_stall_client $prog "$real" "$port" &
     pids="$pids $!"
     rw_cli_stall_client $prog "$d" "$RW_CLI_PORT" "$RW_FAULTRUN" -s "$RW_SEED" -l "$d/faults.log" \
-      -e "$RW_CLI_STALL_RULE" -- &
+      -e "$(rw_cli_aim "$RW_CLI_STALL_RULE")" -- &
     pids="$pids $!"
   done
   wait $pids
