@@ -149,15 +149,6 @@ rw_cli_put_request() {
   cat "$RW_TMP/src/cli-put.bin"
 }
 
-# rw_cli_summary ERR...: "matched injected could_not_fire (reasons)" summed
-# over the summary lines faultrun printed for rule 1 (the only rule) in each
-# ERR; the reasons are the runs' own, joined.
-rw_cli_summary() {
-  sed -n "s/^faultrun: rule 1 '.*': \([0-9]*\) calls matched, \([0-9]*\) faults injected, \([0-9]*\) could not fire *\(.*\)$/\1 \2 \3 \4/p" "$@" |
-    awk '{ m += $1; i += $2; c += $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); if ($0 != "") r = r (r == "" ? "" : " ") $0 }
-         END { print m + 0, i + 0, c + 0, r }'
-}
-
 # rw_cli_row PROG RULE DIR [NOTE]: judges one client row from DIR/res/*
 # and DIR/err*, and appends it.
 rw_cli_row() {
