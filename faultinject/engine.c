@@ -6,11 +6,22 @@
 #include "replay.h"
 #include "tally.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <string.h>
 
 _Atomic unsigned fi_rule_mask;
+_Atomic unsigned fi_engine_ready_watch;
+
+/* A rule whose fault a wait's report of readiness rules out next. */
+static int needs_ready(const struct fi_rule *r)
+{
+    int data = (r->calls & (FI_RD_MASK | FI_WR_MASK)) != 0;
+    int eagain = r->fault == FI_F_EAGAIN ||
+                 (r->fault == FI_F_ERROR && (r->arg == EAGAIN || r->arg == EWOULDBLOCK));
+    return data && (eagain || r->fault == FI_F_STALL || r->fault == FI_F_SHORT);
+}
 
 struct slot {
     struct fi_ruleset rs;
@@ -65,13 +76,14 @@ void fi_engine_set(const struct fi_ruleset *rs)
      * deciding on it; such a decision takes microseconds. */
     while (atomic_load(&s->readers) != 0)
         sched_yield();
-    unsigned mask = 0, stateful = 0, after = 0;
+    unsigned mask = 0, stateful = 0, after = 0, watch = 0;
     s->rs.n = rs->n;
     for (int i = 0; i < rs->n; i++) {
         s->rs.rule[i] = rs->rule[i];
         mask |= rs->rule[i].calls;
         stateful |= rs->rule[i].has_after || rs->rule[i].per_fd;
         after |= rs->rule[i].has_after;
+        watch |= needs_ready(&rs->rule[i]);
         atomic_store(&s->count[i], 0);
     }
     fi_fd_rules_count_bytes(after);
@@ -81,6 +93,7 @@ void fi_engine_set(const struct fi_ruleset *rs)
     atomic_store(&fired, 0);
     atomic_store(&fi_rule_mask, fi_replay_active() ? fi_replay_mask() : mask);
     fi_fd_rules_keep_state(stateful);
+    atomic_store(&fi_engine_ready_watch, watch);
     atomic_store(&writer_busy, 0);
 }
 

@@ -32,6 +32,17 @@ static inline unsigned fi_engine_names(enum fi_call call)
     return (atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) >> call) & 1u;
 }
 
+/* Nonzero while some rule could make a data call fail or stall where a
+ * wait had just reported it ready (eagain, stall, short, error=EAGAIN on
+ * read-like or write-like calls): then the waits note what they report
+ * (fdstate.h, readiness shown), so that such a fault does not fire on the
+ * call after (faultinject.md, eagain). Owned by engine.c. */
+extern _Atomic unsigned fi_engine_ready_watch;
+static inline unsigned fi_engine_watches_ready(void)
+{
+    return atomic_load_explicit(&fi_engine_ready_watch, memory_order_relaxed);
+}
+
 /* Nonzero when some active rule names any call. */
 static inline unsigned fi_engine_any_rule(void)
 {

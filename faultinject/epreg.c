@@ -15,6 +15,7 @@ struct rec {
     _Atomic unsigned told;
 };
 static struct rec recs[FI_FD_CAP];
+static _Atomic int top = -1;           /* the highest descriptor ever recorded */
 
 static int in_range(int fd)
 {
@@ -46,6 +47,8 @@ void fi_ep_record(int epfd, int op, int fd, uint32_t events, uint64_t data)
     if (!lock(r, &seq))
         return;
     fi_fd_touch(fd);
+    for (int t = atomic_load(&top); t < fd && !atomic_compare_exchange_weak(&top, &t, fd);)
+        ;
     atomic_store(&r->epfd, op == EPOLL_CTL_DEL ? -1 : epfd);
     atomic_store(&r->events, events);
     atomic_store(&r->data, data);
@@ -72,6 +75,19 @@ int fi_ep_lookup(int fd, struct fi_epreg *out)
             return out->epfd >= 0;
     }
     return 0;
+}
+
+/* DATA is most often the descriptor itself (data.fd): tried first. */
+int fi_ep_find(int epfd, uint64_t data)
+{
+    struct fi_epreg reg;
+    int guess = (int)(uint32_t)data;
+    if (fi_ep_lookup(guess, &reg) && reg.epfd == epfd && reg.data == data)
+        return guess;
+    for (int fd = 0, t = atomic_load(&top); fd <= t; fd++)
+        if (fi_ep_lookup(fd, &reg) && reg.epfd == epfd && reg.data == data)
+            return fd;
+    return -1;
 }
 
 void fi_ep_told(int fd, unsigned epoch)

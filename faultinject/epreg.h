@@ -25,6 +25,10 @@ void fi_ep_record(int epfd, int op, int fd, uint32_t events, uint64_t data);
 /* FD's record; 0 if it has none. */
 int fi_ep_lookup(int fd, struct fi_epreg *out);
 
+/* The descriptor registered in EPFD with DATA (the last one recorded);
+ * -1 if none. */
+int fi_ep_find(int epfd, uint64_t data);
+
 /* A made-up event for state epoch EPOCH was reported for FD. */
 void fi_ep_told(int fd, unsigned epoch);
 

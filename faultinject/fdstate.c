@@ -17,6 +17,7 @@ static _Atomic uint64_t ident_of[FI_FD_CAP];
 static _Atomic int sticky_of[FI_FD_CAP];
 static _Atomic int stall_of[FI_FD_CAP];
 static _Atomic uint64_t stall_left_of[FI_FD_CAP];
+static _Atomic uint64_t shown_of[FI_FD_CAP];
 static _Atomic unsigned epoch_of[FI_FD_CAP];
 static _Atomic uint64_t bytes_of[FI_FD_CAP];
 /* per=fd counters: generation in the top 16 bits, count below. */
@@ -119,6 +120,7 @@ void fi_fd_forget(int fd)
     atomic_store_explicit(&ident_of[fd], 0, RLX);
     drop_state(fd);
     atomic_store_explicit(&bytes_of[fd], 0, RLX);
+    atomic_store_explicit(&shown_of[fd], 0, RLX);
     for (int r = 0; r < FI_MAX_RULES; r++)
         atomic_store_explicit(&count_of[r][fd], 0, RLX);
     atomic_store(&ends_of[0][fd].state, 0);
@@ -236,6 +238,36 @@ uint64_t fi_fd_stall_take(int fd, uint64_t n)
 uint64_t fi_fd_stall_left(int fd)
 {
     return in_range(fd) ? atomic_load_explicit(&stall_left_of[fd], RLX) : 0;
+}
+
+void fi_fd_set_shown(int fd, unsigned bits)
+{
+    if (!in_range(fd))
+        return;
+    if ((atomic_load_explicit(&shown_of[fd], RLX) & bits) == bits)
+        return;
+    mark_used(fd);
+    atomic_fetch_or_explicit(&shown_of[fd], bits, RLX);
+}
+
+void fi_fd_set_peeked(int fd, uint64_t n)
+{
+    if (!in_range(fd))
+        return;
+    mark_used(fd);
+    uint64_t old = atomic_load_explicit(&shown_of[fd], RLX);
+    while (!atomic_compare_exchange_weak_explicit(
+        &shown_of[fd], &old, (old & FI_SHOWN_WR) | FI_SHOWN_RD | n << FI_SHOWN_SHIFT, RLX, RLX))
+        ;
+}
+
+uint64_t fi_fd_take_shown(int fd, unsigned bit)
+{
+    if (!in_range(fd) || !(atomic_load_explicit(&shown_of[fd], RLX) & bit))
+        return 0;
+    /* Reading takes the peeked count with the bit. */
+    uint64_t keep = bit == FI_SHOWN_RD ? FI_SHOWN_WR : ~(uint64_t)FI_SHOWN_WR;
+    return atomic_fetch_and_explicit(&shown_of[fd], keep, RLX);
 }
 
 unsigned fi_fd_state_epoch(int fd)

@@ -102,6 +102,16 @@ void fi_fd_stall_keep(int fd, uint64_t n);
 uint64_t fi_fd_stall_take(int fd, uint64_t n);
 uint64_t fi_fd_stall_left(int fd);
 
+/* Readiness shown (faultinject.md, eagain): a wait reported FD readable
+ * (FI_SHOWN_RD) or writable (FI_SHOWN_WR), or MSG_PEEK showed N bytes
+ * (fi_fd_set_peeked: readable, N kept), and no call of the shim's slow
+ * path has used that since. fi_fd_take_shown clears BIT and returns what
+ * was there: the bits, and the peeked count shifted by FI_SHOWN_SHIFT. */
+enum { FI_SHOWN_RD = 1, FI_SHOWN_WR = 2, FI_SHOWN_SHIFT = 2 };
+void fi_fd_set_shown(int fd, unsigned bits);
+void fi_fd_set_peeked(int fd, uint64_t n);
+uint64_t fi_fd_take_shown(int fd, unsigned bit);
+
 /* Descriptors with a sticky or stalled state, for the readiness waits:
  * the next one at or after FROM, or -1. */
 int fi_fd_next_marked(int from);

@@ -319,7 +319,9 @@ struct callinfo {
     const struct sockaddr *to;  /* connect's address */
     socklen_t tolen;
     const struct fi_io *io;     /* a data call; NULL for the others */
-    long long room;             /* a write's sure room (room.h); -1 none known */
+    long long room;             /* bytes the call surely moves: a write's room
+                                 * (room.h), a read's peeked bytes; -1 none known */
+    uint64_t shown;             /* what a wait or peek showed before (fdstate.h) */
 };
 
 /* A stream the write-side and FIN rules speak of: a stream socket or a pipe. */
@@ -328,15 +330,36 @@ static int stream_like(const struct fi_fdinfo *info)
     return info->kind == FI_K_PIPE || (info->kind == FI_K_SOCK && info->socktype == SOCK_STREAM);
 }
 
+/* The first read-like (write-like) call after a wait reported the stream
+ * ready, or MSG_PEEK showed bytes: the kernel answers with data (room), so
+ * no eagain, no write stall, and no cut below the bytes peeked. */
+static enum fi_why shown_ready(struct callinfo *ci, const struct fi_rule *r)
+{
+    if (!(ci->shown & (ci->reading ? FI_SHOWN_RD : FI_SHOWN_WR)))
+        return FI_WHY_OK;
+    /* A read stall still delivers what is queued first (begin_stall). */
+    if (ci->reading && r->fault == FI_F_STALL)
+        return FI_WHY_OK;
+    if (r->fault != FI_F_SHORT)
+        return FI_WHY_READY;
+    long long peeked = (long long)(ci->shown >> FI_SHOWN_SHIFT);
+    if (!ci->reading || peeked == 0)
+        return FI_WHY_OK;
+    ci->room = peeked;
+    return asked(ci->io) <= peeked ? FI_WHY_READY : FI_WHY_OK;
+}
+
 /* A read's short, eagain or stall once the peer's FIN is queued: the
  * kernel has all the data, it reads it or returns 0. */
-static enum fi_why read_side(const struct callinfo *ci)
+static enum fi_why read_side(struct callinfo *ci, const struct fi_rule *r)
 {
     if (!stream_like(ci->info))
         return FI_WHY_OK;
     if (fi_sandboxed())
         return FI_WHY_SANDBOXED;        /* no poll of ours in a sandbox */
-    return fi_fin_queued(ci->fd, ci->info->kind) ? FI_WHY_FIN : FI_WHY_OK;
+    if (fi_fin_queued(ci->fd, ci->info->kind))
+        return FI_WHY_FIN;
+    return shown_ready(ci, r);
 }
 
 /* A write's short or eagain stands for a send queue out of room
@@ -348,6 +371,8 @@ static enum fi_why write_side(struct callinfo *ci, const struct fi_rule *r)
         return FI_WHY_OK;
     if (fi_sandboxed())
         return FI_WHY_SANDBOXED;        /* no ioctl of ours in a sandbox */
+    if (r->fault != FI_F_SHORT && shown_ready(ci, r) != FI_WHY_OK)
+        return FI_WHY_READY;
     long long n = asked(ci->io);
     int atomic = ci->info->kind == FI_K_PIPE && n <= PIPE_BUF;
     ci->room = fi_room(ci->fd, ci->info->kind);
@@ -365,7 +390,7 @@ static enum fi_why data_side(struct callinfo *ci, const struct fi_rule *r)
 {
     if (ci->io == NULL || (r->fault != FI_F_SHORT && r->fault != FI_F_STALL && !is_eagain(r)))
         return FI_WHY_OK;
-    return ci->reading ? read_side(ci) : write_side(ci, r);
+    return ci->reading ? read_side(ci, r) : write_side(ci, r);
 }
 
 /* Whether the kernel could give R's fault here (faultinject.md, eagain,
@@ -462,8 +487,9 @@ static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule,
     int e;
     switch (r->fault) {
     case FI_F_SHORT:
-        /* A write moves at least the room the queue surely has. */
-        if (!reading && room > 0 && (unsigned long long)room > cut)
+        /* A write moves at least the room the queue surely has; a read
+         * at least what MSG_PEEK showed. */
+        if (room > 0 && (unsigned long long)room > cut)
             cut = (size_t)room;
         ret = moved(io, real_io(io, cut));
         e = errno;
@@ -508,7 +534,22 @@ static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule,
     return ret;
 }
 
+static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io *io);
+
+/* MSG_PEEK showed bytes: the next read gets at least those (fdstate.h). */
 ssize_t fi_io_slow(const struct fi_io *io)
+{
+    ssize_t r = io_slow(io);
+    if (r > 0 && (io->flags & MSG_PEEK) && fi_engine_watches_ready() &&
+        (io->call == FI_C_RECV || io->call == FI_C_RECVFROM || io->call == FI_C_RECVMSG)) {
+        int e = errno;
+        fi_fd_set_peeked(io->fd, (uint64_t)r);
+        errno = e;
+    }
+    return r;
+}
+
+static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io *io)
 {
     struct fi_fdinfo info;
     struct fi_rule r;
@@ -523,7 +564,10 @@ ssize_t fi_io_slow(const struct fi_io *io)
      * schedule shifts. */
     int kernel_says = sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading) || stall;
     struct callinfo ci = { .fd = io->fd, .reading = reading, .dontwait = io->dontwait,
-                           .info = &info, .io = io, .room = -1 };
+                           .info = &info, .io = io, .room = -1,
+                           .shown = !fi_engine_watches_ready() ? 0
+                                    : fi_fd_take_shown(io->fd, reading ? FI_SHOWN_RD
+                                                                       : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
                             .callno = callno, .ends = ends, .possible = possible, .arg = &ci };

@@ -134,7 +134,7 @@ void fi_wait_stalled(int fd)
 /* Nonzero when a wait of family CALL must take the slow path. */
 static unsigned wait_hot(enum fi_call call)
 {
-    return fi_engine_names(call) | fi_fd_any_marked();
+    return fi_engine_names(call) | fi_fd_any_marked() | fi_engine_watches_ready();
 }
 
 static void sleep_ms(long ms)
@@ -191,6 +191,21 @@ static int wait_rule(enum fi_call call, const sigset_t *mask)
 }
 
 /* ---- poll, ppoll ------------------------------------------------------ */
+
+/* What a wait reported of FD, for the data call after it (fdstate.h). */
+static void note_shown(int fd, unsigned revents)
+{
+    unsigned bits = (revents & RD_BITS ? FI_SHOWN_RD : 0) | (revents & WR_BITS ? FI_SHOWN_WR : 0);
+    if (bits)
+        fi_fd_set_shown(fd, bits);
+}
+
+static void note_shown_sets(int nfds, const fd_set *rd, const fd_set *wr)
+{
+    for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
+        note_shown(fd, (rd != NULL && FD_ISSET(fd, rd) ? POLLIN : 0) |
+                       (wr != NULL && FD_ISSET(fd, wr) ? POLLOUT : 0));
+}
 
 struct special {
     int index;                  /* into the pollfd array, or a descriptor */
@@ -254,6 +269,8 @@ static int slow_poll(struct pollfd *fds, nfds_t n, int ms, const struct timespec
                      : get_poll()(fds, n, ready ? 0 : ms);
     int e = errno;
     r = poll_after(fds, n, sp, ns, r);
+    for (nfds_t i = 0; r > 0 && fi_engine_watches_ready() && i < n; i++)
+        note_shown(fds[i].fd, (unsigned)fds[i].revents);
     errno = e;
     return r;
 }
@@ -350,6 +367,8 @@ EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *
     int r = get_select()(nfds, rd, wr, ex, ns > 0 ? &zero : tv);
     int e = errno;
     r = select_after(nfds, rd, wr, ex, sp, ns, r);
+    if (r > 0 && fi_engine_watches_ready())
+        note_shown_sets(nfds, rd, wr);
     errno = e;
     return r;
 }
@@ -367,6 +386,8 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct ti
     int r = get_pselect()(nfds, rd, wr, ex, ns > 0 ? &zero : ts, mask);
     int e = errno;
     r = select_after(nfds, rd, wr, ex, sp, ns, r);
+    if (r > 0 && fi_engine_watches_ready())
+        note_shown_sets(nfds, rd, wr);
     errno = e;
     return r;
 }
@@ -471,6 +492,22 @@ static int epoll_merge(struct epoll_event *ev, int n, int max, const struct epol
     return n;
 }
 
+/* What an epoll wait reported, for the data call after it (fdstate.h):
+ * its events name descriptors by the data the program registered. */
+static int note_shown_epoll(int epfd, const struct epoll_event *ev, int n)
+{
+    if (!fi_engine_watches_ready())
+        return n;
+    int e = errno;
+    for (int i = 0; i < n; i++) {
+        int fd = fi_ep_find(epfd, ev[i].data.u64);
+        if (fd >= 0)
+            note_shown(fd, ev[i].events);
+    }
+    errno = e;
+    return n;
+}
+
 static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
 {
     if (wait_rule(FI_C_EPOLL_WAIT, w->mask) < 0)
@@ -489,7 +526,7 @@ static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
         int e = errno;
         r = r < 0 ? 0 : epoll_filter(ev, r, strip, strip_data, nstrip);
         errno = e;
-        return epoll_merge(ev, r, max, made, nmade);
+        return note_shown_epoll(w->epfd, ev, epoll_merge(ev, r, max, made, nmade));
     }
     /* Only stalled bits to filter: wait again (for what is left of the
      * timeout) when every event the kernel gave was a stalled one. */
@@ -503,13 +540,13 @@ static int slow_epoll(const struct ewait *w, struct epoll_event *ev, int max)
                                (long)((left - (double)(time_t)(left / 1e3) * 1e3) * 1e6) };
         int r = real_epoll(w, ev, max, forever ? -1 : (int)left, forever ? NULL : &ts);
         if (r <= 0 || nstrip == 0)
-            return r;
+            return r < 0 ? r : note_shown_epoll(w->epfd, ev, r);
         int e = errno;
         r = epoll_filter(ev, r, strip, strip_data, nstrip);
         errno = e;
         left = end - now_ms();
         if (r > 0 || (!forever && left <= 0))
-            return r;
+            return note_shown_epoll(w->epfd, ev, r);
         if (left < 0)
             left = 0;
     }

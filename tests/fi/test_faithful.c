@@ -13,7 +13,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -208,6 +210,104 @@ static void STALL_a_write_stall_takes_the_room_first(void **state)
     close_pair(sv);
 }
 
+/* For a stream read by one thread, the read after poll said POLLIN
+ * returns data, 0 or an error, never EAGAIN (socat nonblock, rsync, ssh
+ * die on it); a later read of the same drain loop can. */
+static void READY_no_eagain_on_the_read_after_poll_said_readable(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[16];
+    fiu_pair(sv);
+    nonblocking(sv[0]);
+    assert_int_equal(write(sv[1], "0123456789", 10), 10);
+    set_rules("rd:eagain");
+    struct pollfd p = { sv[0], POLLIN, 0 };
+    assert_int_equal(poll(&p, 1, 5000), 1);
+    assert_int_equal(read(sv[0], b, 4), 4);
+    assert_int_equal(fi_fired(), 0);
+    assert_int_equal(read(sv[0], b + 4, 6), -1);     /* the drain loop's next */
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(fi_fired(), 1);
+    fi_clear();
+    assert_int_equal(read(sv[0], b + 4, 12), 6);
+    assert_memory_equal(b, "0123456789", 10);
+    close_pair(sv);
+}
+
+/* epoll_wait said readable (the event names the descriptor by a
+ * pointer, as nginx registers it): the read after it returns data. */
+static void READY_no_eagain_on_the_read_after_epoll_wait_said_readable(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[16];
+    static int tag;
+    fiu_pair(sv);
+    nonblocking(sv[0]);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    assert_true(ep >= 0);
+    struct epoll_event e = { .events = EPOLLIN | EPOLLET, .data.ptr = &tag };
+    assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &e), 0);
+    assert_int_equal(write(sv[1], "0123456789", 10), 10);
+    set_rules("rd:eagain");
+    struct epoll_event got[4];
+    assert_int_equal(epoll_wait(ep, got, 4, 5000), 1);
+    assert_ptr_equal(got[0].data.ptr, &tag);
+    assert_int_equal(read(sv[0], b, 4), 4);
+    assert_int_equal(fi_fired(), 0);
+    assert_int_equal(read(sv[0], b + 4, 6), -1);     /* the drain loop's next */
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(fi_fired(), 1);
+    fi_clear();
+    assert_int_equal(read(sv[0], b + 4, 12), 6);
+    assert_memory_equal(b, "0123456789", 10);
+    close(ep);
+    close_pair(sv);
+}
+
+/* wget peeks the headers with recv(MSG_PEEK), then reads exactly those
+ * bytes: the kernel returns them all, so that read is not cut. */
+static void READY_a_read_of_what_msg_peek_showed_is_not_cut(void **state)
+{
+    (void)state;
+    int sv[2];
+    char b[100], want[100];
+    fiu_pair(sv);
+    fill(want, sizeof want, 8);
+    assert_int_equal(write(sv[1], want, sizeof want), (ssize_t)sizeof want);
+    set_rules("rd:short=10:when=2");
+    assert_int_equal(recv(sv[0], b, sizeof b, MSG_PEEK), (ssize_t)sizeof b);
+    assert_int_equal(read(sv[0], b, sizeof b), (ssize_t)sizeof b);
+    assert_int_equal(fi_fired(), 0);
+    fi_clear();
+    assert_memory_equal(b, want, sizeof want);
+    close_pair(sv);
+}
+
+/* select said writable: the write takes bytes, never EAGAIN. */
+static void READY_no_eagain_on_the_write_after_select_said_writable(void **state)
+{
+    (void)state;
+    int sv[2];
+    fiu_pair(sv);
+    static char q[8192];
+    assert_int_equal(send(sv[1], q, sizeof q, 0), (ssize_t)sizeof q);   /* past the floor */
+    nonblocking(sv[1]);
+    set_rules("wr:eagain");
+    fd_set wr;
+    FD_ZERO(&wr);
+    FD_SET(sv[1], &wr);
+    struct timeval tv = { 5, 0 };
+    assert_int_equal(select(sv[1] + 1, NULL, &wr, NULL, &tv), 1);
+    assert_int_equal(write(sv[1], "x", 1), 1);
+    assert_int_equal(fi_fired(), 0);
+    assert_int_equal(write(sv[1], "y", 1), -1);
+    assert_int_equal(errno, EAGAIN);
+    fi_clear();
+    close_pair(sv);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -220,6 +320,10 @@ int main(void)
         T(FIN_no_short_read_once_the_peers_fin_is_queued),
         T(FIN_no_eagain_once_the_peers_fin_is_queued),
         T(STALL_a_write_stall_takes_the_room_first),
+        T(READY_no_eagain_on_the_read_after_poll_said_readable),
+        T(READY_no_eagain_on_the_read_after_epoll_wait_said_readable),
+        T(READY_a_read_of_what_msg_peek_showed_is_not_cut),
+        T(READY_no_eagain_on_the_write_after_select_said_writable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -435,12 +435,17 @@ static int is_data_rule(const char *rule)
     return strncmp(rule, RD, strlen(RD)) == 0 || strncmp(rule, WR, strlen(WR)) == 0;
 }
 
+static int is_write_rule(const char *rule)
+{
+    return strncmp(rule, WR, strlen(WR)) == 0;
+}
+
 int suite_require_faults(const char *test, const char *const *rules, int n)
 {
     struct fault_log fl;
     char unfired[600] = "";
     size_t used = 0;
-    int fired = 0, want_children = 0;
+    int fired = 0, want_children = 0, unfired_eagain = 0, unfired_eintr = 0;
     if (cfg.shim == NULL)
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     if (!srv.shim_loaded)
@@ -461,7 +466,19 @@ int suite_require_faults(const char *test, const char *const *rules, int n)
                                      "is blocking, where the kernel never says EAGAIN");
             continue;
         }
+        if (eagain) {
+            /* the shim fires eagain only where the kernel could say it
+             * (faultinject.md): never on the read a wait had just shown
+             * readable, nor on a write the send queue had room for; a
+             * server that reads once per wakeup never meets it there */
+            if (used < sizeof unfired)
+                used += (size_t)snprintf(unfired + used, sizeof unfired - used, "%s`%s`",
+                                         used ? ", " : "", rules[i]);
+            unfired_eagain |= is_write_rule(rules[i]) ? 2 : 1;
+            continue;
+        }
         if (strstr(rules[i], ":eintr")) {
+            unfired_eintr = 1;
             /* the shim fires eintr only where a signal could interrupt
              * the call (faultinject.md): SA_RESTART handlers, or calls
              * that never sleep, leave nothing to judge */
@@ -475,10 +492,23 @@ int suite_require_faults(const char *test, const char *const *rules, int n)
                          rules[i], data ? " on a data-carrying call" : "");
     }
     if (unfired[0]) {
-        char note[900];
-        snprintf(note, sizeof note, "EINTR never fired (%s): no call named could be interrupted "
-                 "(the server's handlers restart them, SA_RESTART, or they never sleep: "
-                 "non-blocking); judged on the other faults", unfired);
+        char note[1200];
+        snprintf(note, sizeof note, "%s never fired (%s): %s%s%s; judged on the other faults",
+                 unfired_eintr && unfired_eagain ? "EINTR and EAGAIN"
+                 : unfired_eintr ? "EINTR" : "EAGAIN", unfired,
+                 unfired_eintr ? "no call named could be interrupted (the server's handlers "
+                                 "restart them, SA_RESTART, or they never sleep: non-blocking)"
+                               : "",
+                 unfired_eintr && unfired_eagain ? "; " : "",
+                 unfired_eagain == 1 ? "the kernel could not say EAGAIN where the server "
+                                       "read (each read came right after a wait showed the "
+                                       "socket readable)"
+                 : unfired_eagain == 2 ? "the kernel could not say EAGAIN where the server "
+                                         "wrote (each write had room in its send queue)"
+                 : unfired_eagain ? "the kernel could not say EAGAIN where the server called "
+                                    "(each read came right after a wait showed the socket "
+                                    "readable, each write had room in its send queue)"
+                                  : "");
         verdict_note(test, test, note);
     }
     if (fl.npids > 1 && want_children) {
