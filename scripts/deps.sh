@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
 # libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
-# (nginx-light, redis-server, redis-tools, curl, netcat-openbsd), and for `make bench` the
+# (nginx-light, redis-server, redis-tools, curl, netcat-openbsd, and the
+# clients socat, wget, nodejs), and for `make bench` the
 # tools it measures the shim against (strace, fiu-utils). As root it runs
 # apt-get; otherwise it stops and prints the exact command. Arguments: which
 # of cmocka, valgrind, mandoc, lcov, realworld, bench. Nothing is ever
@@ -22,8 +23,14 @@ for want in "$@"; do
       command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1 \
         || missing="$missing redis-tools"
       command -v curl >/dev/null 2>&1 || missing="$missing curl"
-      # the slow reader of redis.sh: nc.openbsd -I (a small receive buffer)
-      command -v nc.openbsd >/dev/null 2>&1 || missing="$missing netcat-openbsd" ;;
+      # the slow reader of redis.sh: nc.openbsd -I (a small receive buffer);
+      # the client rows run nc, and another netcat may be nc (OpenBSD's -h says so)
+      { command -v nc.openbsd >/dev/null 2>&1 && nc -h 2>&1 | grep -qi openbsd; } \
+        || missing="$missing netcat-openbsd"
+      command -v socat >/dev/null 2>&1 || missing="$missing socat"
+      command -v wget >/dev/null 2>&1 || missing="$missing wget"
+      command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || missing="$missing nodejs"
+      command -v ss >/dev/null 2>&1 || missing="$missing iproute2" ;;
     bench)
       command -v strace >/dev/null 2>&1 || missing="$missing strace"
       command -v fiu-run >/dev/null 2>&1 || missing="$missing fiu-utils" ;;

@@ -1,10 +1,11 @@
-# tests/realworld.mk: real programs, as users run them (issue 8): nginx and
-# redis-server under faultrun, see tests/realworld/realworld.sh. Included by
-# the root Makefile.
+# tests/realworld.mk: real programs, as users run them (issues 8, 14): nginx
+# and redis-server, and the clients socat, nc, wget and node, under faultrun,
+# see tests/realworld/realworld.sh. Included by the root Makefile.
 #
-#   make realworld [REALWORLD_RULES='rd:short:p=0.3 ...'] [RW_SEED=N]
+#   make realworld [REALWORLD_RULES='rd:short:p=0.3 ...'] [RW_SEED=N] [RW_ONLY='clients']
 #
-# Its packages (nginx-light, redis-server, redis-tools, curl) are installed
+# Its packages (nginx-light, redis-server, redis-tools, curl, socat,
+# netcat-openbsd, wget, nodejs, iproute2) are installed
 # by scripts/deps.sh like cmocka's: as root with apt-get, otherwise it fails
 # with the exact command.
 

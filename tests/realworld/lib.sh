@@ -67,15 +67,35 @@ rw_faults_on() {
     '{ split($5, a, "="); if (a[1] == f && ($3 == c || $3 == c "64")) n++ } END { print n + 0 }'
 }
 
+# rw_cli_summary ERR...: "matched injected could_not_fire (reasons)" summed
+# over the summary lines faultrun printed for rule 1 (the only rule) in each
+# ERR; the reasons are the runs' own, joined.
+rw_cli_summary() {
+  sed -n "s/^faultrun: rule 1 '.*': \([0-9]*\) calls matched, \([0-9]*\) faults injected, \([0-9]*\) could not fire *\(.*\)$/\1 \2 \3 \4/p" "$@" |
+    awk '{ m += $1; i += $2; c += $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); if ($0 != "") r = r (r == "" ? "" : " ") $0 }
+         END { print m + 0, i + 0, c + 0, r }'
+}
+
 rw_sha() { sha256sum < "$1" | cut -d' ' -f1; }
 
-# rw_row PROGRAM RULE SENDFILE TRANSFERS EXACT STALLS FAILED FAULTS SENDFILE_FAULTS NOTE:
+# rw_row PROGRAM RULE SENDFILE TRANSFERS EXACT STALLS FAILED FAULTS SENDFILE_FAULTS NOTE [SUMMARY]:
 # judges the row (FAILED 1: something else went wrong, said in NOTE) and
-# appends it to the results.
+# appends it to the results. SUMMARY: the file holding faultrun's summary.
 rw_row() {
   local prog=$1 rule=$2 sf=$3 n=$4 ok=$5 stalls=$6 failed=$7 faults=$8 sff=$9 note=${10:-} verdict=PASS
   [ "$ok" -eq "$n" ] && [ "$stalls" -eq 0 ] && [ "$failed" -eq 0 ] || verdict=FAIL
-  if [ "$faults" -eq 0 ]; then verdict=FAIL; note="${note:+$note; }no fault logged: tested nothing"; fi
+  if [ "$faults" -eq 0 ]; then
+    # every due fault could not fire (faultrun's summary in SUMMARY): the
+    # kernel could not give it where the program called; never PASS
+    local sum matched injected cnf reasons
+    sum=$( [ -n "${11:-}" ] && rw_cli_summary "${11}")
+    read -r matched injected cnf reasons <<< "${sum:-0 0 0}"
+    if [ "$verdict" = PASS ] && [ "${cnf:-0}" -gt 0 ]; then
+      verdict="NOT JUDGED"; note="${note:+$note; }every due fault could not fire: $cnf of $matched calls${reasons:+ $reasons}"
+    else
+      verdict=FAIL; note="${note:+$note; }no fault logged: tested nothing"
+    fi
+  fi
   if [ "$sf" = on ] && [ "${rule#wr:}" != "$rule" ] && [ "$sff" -eq 0 ]; then
     verdict=FAIL; note="${note:+$note; }no fault on sendfile"
   fi

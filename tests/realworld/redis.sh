@@ -102,5 +102,5 @@ rw_redis() {
   # faultrun either runs it as its child or becomes it (exec).
   rw_stop "$(pgrep -P "$pid" -x redis-server || echo "$pid")" "$pid"
   [ "$RW_STATUS" = 0 ] || { bad=1; note="${note:+$note; }redis-server exited $RW_STATUS"; }
-  rw_row redis "$rule" - "$n" "$ok" "$stalls" "$bad" "$(rw_faults "$RW_FAULT" "$d/faults.log")" 0 "$note"
+  rw_row redis "$rule" - "$n" "$ok" "$stalls" "$bad" "$(rw_faults "$RW_FAULT" "$d/faults.log")" 0 "$note" "$d/redis.out"
 }
