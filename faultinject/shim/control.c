@@ -69,7 +69,8 @@ static void fi_load(void)
     const char *s;
 
     fi_shim_resolve();
-    pthread_atfork(NULL, NULL, after_fork);
+    /* the only fork handlers of the shim: fork paths, streams, pid cache */
+    pthread_atfork(fi_proc_before_fork, fi_proc_parent_after_fork, after_fork);
     if (fi_run_init(err, sizeof err) < 0)     /* run counters, fork path, replay */
         die(err);
     if ((s = getenv("FAULTINJECT_SEED")) != NULL && fi_seed_parse(s, &seed, err, sizeof err) < 0)
@@ -91,7 +92,7 @@ static void fi_load(void)
     if (only != NULL)
         fi_run_only_matched();          /* for faultrun's --only warning */
     if (fi_replay_active())
-        fi_engine_replay_mask(fi_replay_mask());    /* the recorded faults, not the rules */
+        fi_engine_set(&(struct fi_ruleset){ .n = 0 });  /* the mask: the recorded calls */
     else if (rs.n > 0)
         fi_engine_set(&rs);
 }

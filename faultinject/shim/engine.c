@@ -113,11 +113,6 @@ static void unpin(struct slot *s)
     atomic_fetch_sub(&s->readers, 1);
 }
 
-void fi_engine_replay_mask(unsigned mask)
-{
-    atomic_store(&fi_rule_mask, mask);
-}
-
 static int fd_selected(const struct fi_rule *r, enum fi_call call, int fd, enum fi_fdkind kind)
 {
     if ((FI_WAIT_MASK >> call) & 1u)

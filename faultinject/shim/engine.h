@@ -80,9 +80,6 @@ void fi_engine_seed(uint64_t seed);
  * Not for signal handlers (it waits for calls deciding on the old slot). */
 void fi_engine_set(const struct fi_ruleset *rs);
 
-/* While replaying (replay.h), the calls recorded faults name. */
-void fi_engine_replay_mask(unsigned mask);
-
 /* Counts the call for every rule that matches it and returns the index of
  * the first that fires (copying it to *R and its call number to *K), or
  * -1. MAY_FIRE 0: count only (a descriptor in a sticky state). While

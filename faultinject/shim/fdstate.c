@@ -65,10 +65,22 @@ static void set_marked(int fd)
     atomic_fetch_or(&marked_top[fd / 4096], (uint64_t)1 << (fd / 64 % 64));
 }
 
-/* Clears FD's mark (the top bit stays: a hint, cleared by the scan). */
+/* Clears FD's mark (the top bit stays: a hint, cleared by the scan,
+ * fi_fd_next_marked, when it finds the word under it empty). */
 static void clear_marked(int fd)
 {
     atomic_fetch_and(&marked_bits[fd / 64], ~bit_of(fd));
+}
+
+/* Word W of marked_bits was found empty: its top hint goes, unless a
+ * mark came meanwhile (set_marked sets the word before the hint: looking
+ * at the word again after clearing cannot miss one). */
+static void clear_top_hint(int w)
+{
+    uint64_t hint = (uint64_t)1 << (w % 64);
+    atomic_fetch_and(&marked_top[w / 64], ~hint);
+    if (atomic_load(&marked_bits[w]) != 0)
+        atomic_fetch_or(&marked_top[w / 64], hint);
 }
 
 void fi_fd_touch(int fd)
@@ -89,11 +101,14 @@ int fi_fd_next_marked(int from)
             continue;
         }
         w += __builtin_ctzll(top);
-        uint64_t bits = atomic_load_explicit(&marked_bits[w], RLX);
+        uint64_t all = atomic_load_explicit(&marked_bits[w], RLX);
+        uint64_t bits = all;
         if (w == from / 64)
             bits &= ~(uint64_t)0 << (from % 64);
         if (bits != 0)
             return w * 64 + __builtin_ctzll(bits);
+        if (all == 0)
+            clear_top_hint(w);
         from = (w + 1) * 64;
     }
     return -1;

@@ -96,7 +96,7 @@ unsigned fi_proc_image(void)
     return image;
 }
 
-static void before_fork(void)
+void fi_proc_before_fork(void)
 {
     fork_number = self != NULL ? atomic_fetch_add(&self->children, 1) + 1
                                : atomic_fetch_add(&own_children, 1) + 1;
@@ -105,7 +105,7 @@ static void before_fork(void)
 void fi_proc_after_fork(void)
 {
     if (fork_number == 0)
-        return;                 /* called twice for one fork: once is enough */
+        return;                 /* a fork made without the handlers (vfork, clone) */
     char next[FI_PATH_MAX];
     child_path(path, fork_number, next);
     fork_number = 0;
@@ -136,7 +136,7 @@ void fi_proc_sandboxed(void)
     self->name[n] = '\0';
 }
 
-static void parent_after_fork(void)
+void fi_proc_parent_after_fork(void)
 {
     fork_number = 0;
 }
@@ -163,5 +163,4 @@ void fi_proc_init(void)
             self = fi_run_register(run, pid, start, path);
         }
     }
-    pthread_atfork(before_fork, parent_after_fork, fi_proc_after_fork);
 }

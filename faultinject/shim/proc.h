@@ -27,6 +27,11 @@ unsigned fi_proc_image(void);
  * run's table for the summary; no /proc look-ups from now on. */
 void fi_proc_sandboxed(void);
 
+/* The fork handlers (control.c registers them, once): before, the fork
+ * number this child gets; in the parent after, nothing left pending. */
+void fi_proc_before_fork(void);
+void fi_proc_parent_after_fork(void);
+
 /* Called in the child right after fork (pthread_atfork child handler;
  * fi_proc_init installs it: a second call for the same fork does nothing). */
 void fi_proc_after_fork(void);
