@@ -455,26 +455,36 @@ static ssize_t drain_queued(const struct fi_io *io)
 }
 
 /* A stall as the kernel lives it: a peer that goes silent cannot take
- * back what it sent, nor refuse what the send queue has room for. */
-static ssize_t begin_stall(const struct fi_io *io, int reading, long long room)
+ * back what it sent, nor refuse what the send queue has room for. The
+ * log line (R, RULE, K, CALLNO) says what the program gets back, written
+ * before any wait, which may last until the process ends. */
+static ssize_t begin_stall(const struct fi_io *io, int reading, long long room,
+                           const struct fi_rule *r, int rule, uint64_t k, uint64_t callno)
 {
     long long keep = reading ? fi_queued(io->fd) : room;
     fi_fd_set_stall(io->fd, reading ? FI_STALL_RD : FI_STALL_WR);
     if (reading && keep > 0) {
         fi_fd_stall_keep(io->fd, (uint64_t)keep);
-        return drain_queued(io);
+        ssize_t got = drain_queued(io);
+        int e = errno;
+        log_data(io, r, rule, k, callno, got);
+        errno = e;
+        return got;
     }
     fi_wait_stalled(io->fd);
-    if (reading || keep <= 0)
+    if (reading || keep <= 0) {
+        log_data(io, r, rule, k, callno, -1);
         return stalled(io);
+    }
     /* A write: the room goes out; a call that could block then waits
      * (tcp_sendmsg: sk_stream_wait_memory) and returns what it moved. */
-    ssize_t r = moved(io, real_io(io, (size_t)keep));
+    ssize_t got = moved(io, real_io(io, (size_t)keep));
     int e = errno;
-    if (r > 0 && r < asked(io) && !fi_could_eagain(io->fd, 0, io->dontwait))
+    log_data(io, r, rule, k, callno, got);
+    if (got > 0 && got < asked(io) && !fi_could_eagain(io->fd, 0, io->dontwait))
         stalled(io);
     errno = e;
-    return r;
+    return got;
 }
 
 /* Applies fault R (already decided) to IO; ROOM: a write's sure room, -1
@@ -519,9 +529,7 @@ static ssize_t inject(const struct fi_io *io, const struct fi_rule *r, int rule,
         e = errno;
         break;
     case FI_F_STALL:
-        /* Logged before the wait, which may last until the process ends. */
-        log_data(io, r, rule, k, callno, -1);
-        return begin_stall(io, reading, room);
+        return begin_stall(io, reading, room, r, rule, k, callno);   /* it logs */
     default: /* FI_F_DELAY */
         sleep_ms(r->arg);
         ret = moved(io, real_io(io, SIZE_MAX));

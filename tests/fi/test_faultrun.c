@@ -380,6 +380,44 @@ static void LOG_one_line_per_injection(void **state)
     assert_int_equal(n, 4);
 }
 
+/* A read stall with bytes already queued delivers them first: the log's
+ * ret= says what the program got (the spec: "what the program got back"). */
+static void LOG_a_stall_that_delivers_queued_bytes_logs_them(void **state)
+{
+    (void)state;
+    char log[PATH_MAX], text[4096];
+    fr_path(log, "stall.log");
+    FR_RUN(FAULTRUN, "-l", log, "-e", "read:stall:when=1", "--", PROG, "solo", "10");
+    fr_expect_exit(0);                   /* the 10 bytes written were queued */
+    assert_true(fiu_slurp(log, text, sizeof text) > 0);
+    assert_non_null(strstr(text, " read "));
+    assert_non_null(strstr(text, " stall n=1 rule=1 t="));
+    assert_non_null(strstr(text, " asked=10 ret=10 c=1 proc=0\n"));
+}
+
+/* faultrun -l with a relative path: one file for the whole run, also for
+ * a process that changed directory before it exec'd (sshd re-execs itself
+ * from /). */
+static void LOG_a_relative_path_holds_after_the_program_changes_directory(void **state)
+{
+    (void)state;
+    char log[PATH_MAX], text[4096], here[PATH_MAX], elsewhere[PATH_MAX + 16];
+    fr_path(log, "moved.log");
+    snprintf(elsewhere, sizeof elsewhere, "%s/sub", fr_tmpdir);
+    assert_int_equal(mkdir(elsewhere, 0700) == 0 || errno == EEXIST, 1);
+    assert_non_null(getcwd(here, sizeof here));
+    assert_int_equal(chdir(fr_tmpdir), 0);
+    FR_RUN(FAULTRUN, "-l", "moved.log", "-e", "write:error=ENOBUFS:when=1", "--", "/bin/sh", "-c",
+           "cd sub && exec \"$0\" solo 10", PROG);
+    assert_int_equal(chdir(here), 0);
+    fr_expect_exit(1);                       /* solo does not retry ENOBUFS */
+    assert_true(fiu_slurp(log, text, sizeof text) > 0);
+    assert_non_null(strstr(text, " error=ENOBUFS n=1 rule=1 t="));
+    char stray[PATH_MAX + 32];
+    snprintf(stray, sizeof stray, "%s/moved.log", elsewhere);
+    assert_int_equal(access(stray, F_OK), -1);   /* no second log where it moved */
+}
+
 static void LOG_relative_path_and_error_names(void **state)
 {
     (void)state;
@@ -642,6 +680,8 @@ int main(void)
         cmocka_unit_test(LOUD_bad_environment),
         cmocka_unit_test(LOUD_bad_options_and_numbers),
         cmocka_unit_test(LOG_one_line_per_injection),
+        cmocka_unit_test(LOG_a_stall_that_delivers_queued_bytes_logs_them),
+        cmocka_unit_test(LOG_a_relative_path_holds_after_the_program_changes_directory),
         cmocka_unit_test(LOG_relative_path_and_error_names),
         cmocka_unit_test(PROM_same_seed_same_log),
         cmocka_unit_test(PROM_forked_children_draw_their_own_streams),
