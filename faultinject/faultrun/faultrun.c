@@ -113,6 +113,21 @@ static void add_rule(struct fr_opts *o, const char *rule)
         o->rs.rule[o->rs.n++] = rs.rule[i];
 }
 
+/* PATH made absolute against the directory faultrun starts in: every
+ * process of the run writes the same file, even one that changed
+ * directory before it exec'd (sshd re-execs itself from /). Static
+ * storage; PATH itself when absolute or when the directory is unknown. */
+static const char *absolute(const char *path)
+{
+    static char buf[PATH_MAX * 2];
+    char cwd[PATH_MAX];
+    if (path[0] == '/' || path[0] == '\0' || getcwd(cwd, sizeof cwd) == NULL)
+        return path;
+    if ((size_t)snprintf(buf, sizeof buf, "%s/%s", cwd, path) >= sizeof buf)
+        return path;
+    return buf;
+}
+
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
     enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION };
@@ -143,7 +158,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
                 die("faultrun", err);
             break;
         case 'l':
-            o->log = optarg;
+            o->log = absolute(optarg);
             break;
         case OPT_ONLY:
             if (optarg[0] == '\0')
