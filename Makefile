@@ -7,11 +7,12 @@
 # fragment is written $$(NAME) in a prerequisite list (expanded when make
 # runs the rule, after every fragment was read: .SECONDEXPANSION below).
 #
-# Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+CPPFLAGS ?=
 LDFLAGS ?=
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -30,7 +31,7 @@ COV_FLAGS := $(if $(COVERAGE),--coverage -O0)
 # student's wrap.c (check-wrap WRAP_SRC=) can be built without -Werror.
 STD_FLAGS := -std=c11 -D_GNU_SOURCE -pthread
 WARN      := -Wall -Wextra -Werror
-ALL_CFLAGS  = $(STD_FLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -MMD -MP
+ALL_CFLAGS  = $(STD_FLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(LDFLAGS) $(SAN_FLAGS) $(COV_FLAGS)
 
 # Well-known products, used across fragments.

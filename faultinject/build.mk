@@ -20,7 +20,12 @@ FI_LOGPARSE_OBJS := $(BUILD)/faultinject/logparse.o $(FI_RULES_OBJS)
 
 # Shim objects go into a shared library that exports only the interposed
 # calls and faultinject_*; rules.o and errnames.o are shared with faultrun.
-$(FI_SHIM_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden $(if $(COVERAGE),-DFI_COVERAGE)
+# The shim defines read, poll, __read_chk and the like itself, so a
+# CPPFLAGS=-D_FORTIFY_SOURCE (dpkg-buildflags) must not turn its own calls
+# and definitions into the fortified inlines: it is undefined for the shim
+# only (shim.c also #undefs it). -fstack-protector and the rest still apply.
+$(FI_SHIM_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE \
+    $(if $(COVERAGE),-DFI_COVERAGE)
 $(BUILD)/faultinject/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(PREFIX)/lib"' \
     $(if $(COVERAGE),-DFI_COVERAGE)
 
