@@ -7,7 +7,7 @@
 # fragment is written $$(NAME) in a prerequisite list (expanded when make
 # runs the rule, after every fragment was read: .SECONDEXPANSION below).
 #
-# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, LIBDIR, FI_SHIMDIR, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
 
 CC      ?= cc
@@ -15,6 +15,11 @@ CFLAGS  ?= -O2 -g
 CPPFLAGS ?=
 LDFLAGS ?=
 PREFIX  ?= /usr/local
+# libwrap.a and pkgconfig/wrap.pc go to LIBDIR, libfaultinject.so to
+# FI_SHIMDIR (compiled into faultrun). debian/rules sets a multiarch LIBDIR
+# and a private FI_SHIMDIR (the shim has no SONAME: it is never linked).
+LIBDIR  ?= $(PREFIX)/lib
+FI_SHIMDIR ?= $(LIBDIR)
 DESTDIR ?=
 SANITIZE ?=
 

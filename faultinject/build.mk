@@ -26,13 +26,17 @@ FI_LOGPARSE_OBJS := $(BUILD)/faultinject/logparse.o $(FI_RULES_OBJS)
 # only (shim.c also #undefs it). -fstack-protector and the rest still apply.
 $(FI_SHIM_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE \
     $(if $(COVERAGE),-DFI_COVERAGE)
-$(BUILD)/faultinject/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(PREFIX)/lib"' \
-    $(if $(COVERAGE),-DFI_COVERAGE)
+# FI_SHIMDIR is compiled in, and so is its path relative to PREFIX (when it
+# is under PREFIX), which faultrun tries from its own directory's parent:
+# an installed tree still works after it is moved (dpkg -x into any root).
+FI_SHIM_RELDIR = $(if $(filter $(PREFIX)/%,$(FI_SHIMDIR)),$(patsubst $(PREFIX)/%,%,$(FI_SHIMDIR)),lib)
+$(BUILD)/faultinject/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(FI_SHIMDIR)"' \
+    -DFI_SHIM_RELDIR='"$(FI_SHIM_RELDIR)"' $(if $(COVERAGE),-DFI_COVERAGE)
 
 ALL_BIN += $(FI_SO) $(FAULTRUN)
 
-# faultrun has $(PREFIX)/lib compiled in: rebuild it when PREFIX changes.
-FI_PREFIX_STAMP := $(BUILD)/faultinject/prefix$(subst /,_,$(PREFIX)).stamp
+# faultrun has FI_SHIMDIR compiled in: rebuild it when PREFIX or FI_SHIMDIR changes.
+FI_PREFIX_STAMP := $(BUILD)/faultinject/prefix$(subst /,_,$(PREFIX)+$(FI_SHIMDIR)).stamp
 $(FI_PREFIX_STAMP):
 	@mkdir -p $(dir $@)
 	@rm -f $(BUILD)/faultinject/prefix*.stamp
@@ -52,11 +56,11 @@ INSTALL_RUN   += fi-install
 UNINSTALL_RUN += fi-uninstall
 
 fi-install: $(FI_SO) $(FAULTRUN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(FI_SHIMDIR) $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(FAULTRUN) $(DESTDIR)$(PREFIX)/bin/faultrun
-	install -m 755 $(FI_SO) $(DESTDIR)$(PREFIX)/lib/libfaultinject.so
+	install -m 755 $(FI_SO) $(DESTDIR)$(FI_SHIMDIR)/libfaultinject.so
 	install -m 644 faultinject/faultinject.h $(DESTDIR)$(PREFIX)/include/faultinject.h
 
 fi-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/faultrun $(DESTDIR)$(PREFIX)/lib/libfaultinject.so \
+	rm -f $(DESTDIR)$(PREFIX)/bin/faultrun $(DESTDIR)$(FI_SHIMDIR)/libfaultinject.so \
 	      $(DESTDIR)$(PREFIX)/include/faultinject.h
