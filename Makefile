@@ -1,7 +1,7 @@
 # The one Makefile (GNU make). Each part adds its own rules in a fragment
 # it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk,
-# man/build.mk) and hooks them into the targets below by appending to the
-# *_RUN lists. A missing fragment is an error (include, not -include). The
+# man/build.mk, debian/build.mk) and hooks them into the targets below by
+# appending to the *_RUN lists. A missing fragment is an error (include, not -include). The
 # fragments can be read in any order: the names one fragment builds and
 # others use are set here, before any fragment; any other name of another
 # fragment is written $$(NAME) in a prerequisite list (expanded when make
@@ -73,7 +73,7 @@ UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
         soak fuzz tsan install uninstall clean deps deps-test deps-coverage deps-bench \
-        realworld
+        realworld deb
 .DEFAULT_GOAL := all
 
 .SECONDEXPANSION:
@@ -89,6 +89,7 @@ include tests/mutants.mk
 include man/build.mk
 include tests/evloop.mk
 include tests/realworld.mk
+include debian/build.mk
 
 # README's example of a real bug that faultrun finds.
 DEMO := $(BUILD)/demo/oneread
