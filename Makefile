@@ -1,19 +1,25 @@
 # The one Makefile (GNU make). Each part adds its own rules in a fragment
 # it owns (faultinject/build.mk, wrap/build.mk, servers/build.mk, tests/*.mk,
-# man/build.mk) and hooks them into the targets below by appending to the
-# *_RUN lists. A missing fragment is an error (include, not -include). The
+# man/build.mk, debian/build.mk) and hooks them into the targets below by
+# appending to the *_RUN lists. A missing fragment is an error (include, not -include). The
 # fragments can be read in any order: the names one fragment builds and
 # others use are set here, before any fragment; any other name of another
 # fragment is written $$(NAME) in a prerequisite list (expanded when make
 # runs the rule, after every fragment was read: .SECONDEXPANSION below).
 #
-# Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, SANITIZE (e.g.
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, LIBDIR, FI_SHIMDIR, DESTDIR, SANITIZE (e.g.
 # SANITIZE=address,undefined or SANITIZE=thread) and -j.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+CPPFLAGS ?=
 LDFLAGS ?=
 PREFIX  ?= /usr/local
+# libwrap.a and pkgconfig/wrap.pc go to LIBDIR, libfaultinject.so to
+# FI_SHIMDIR (compiled into faultrun). debian/rules sets a multiarch LIBDIR
+# and a private FI_SHIMDIR (the shim has no SONAME: it is never linked).
+LIBDIR  ?= $(PREFIX)/lib
+FI_SHIMDIR ?= $(LIBDIR)
 DESTDIR ?=
 SANITIZE ?=
 
@@ -30,7 +36,7 @@ COV_FLAGS := $(if $(COVERAGE),--coverage -O0)
 # student's wrap.c (check-wrap WRAP_SRC=) can be built without -Werror.
 STD_FLAGS := -std=c11 -D_GNU_SOURCE -pthread
 WARN      := -Wall -Wextra -Werror
-ALL_CFLAGS  = $(STD_FLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -MMD -MP
+ALL_CFLAGS  = $(STD_FLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(COV_FLAGS) -MMD -MP
 ALL_LDFLAGS = -pthread $(LDFLAGS) $(SAN_FLAGS) $(COV_FLAGS)
 
 # Well-known products, used across fragments.
@@ -67,7 +73,7 @@ UNINSTALL_RUN :=
 
 .PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
         soak fuzz tsan install uninstall clean deps deps-test deps-coverage deps-bench \
-        realworld
+        realworld deb
 .DEFAULT_GOAL := all
 
 .SECONDEXPANSION:
@@ -83,6 +89,7 @@ include tests/mutants.mk
 include man/build.mk
 include tests/evloop.mk
 include tests/realworld.mk
+include debian/build.mk
 
 # README's example of a real bug that faultrun finds.
 DEMO := $(BUILD)/demo/oneread

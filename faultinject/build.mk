@@ -38,12 +38,20 @@ FI_RULES_OBJS := $(BUILD)/$(FI_COMMON)/rules.o $(BUILD)/$(FI_COMMON)/errnames.o 
 FI_LOGPARSE_OBJS := $(BUILD)/$(FI_COMMON)/logparse.o $(FI_RULES_OBJS)
 
 $(FI_COMMON_OBJS): ALL_CFLAGS += -iquote $(FI_COMMON)
+# The shim defines read, poll, __read_chk and the like itself, so a
+# CPPFLAGS=-D_FORTIFY_SOURCE (dpkg-buildflags) must not turn its own calls
+# and definitions into the fortified inlines: it is undefined for the shim
+# only (shim.c also #undefs it). -fstack-protector and the rest still apply.
 $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o): ALL_CFLAGS += -iquote $(FI_SHIMD) -iquote $(FI_COMMON) \
-    -iquote faultinject -fPIC -fvisibility=hidden $(if $(COVERAGE),-DFI_COVERAGE)
+    -iquote faultinject -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE $(if $(COVERAGE),-DFI_COVERAGE)
 $(FI_COMMON_PIC_OBJS): ALL_CFLAGS += -iquote $(FI_COMMON) -fPIC -fvisibility=hidden
 $(FI_RUN_OWN_OBJS): ALL_CFLAGS += -iquote $(FI_RUND) -iquote $(FI_COMMON)
-$(BUILD)/faultinject/cli/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(PREFIX)/lib"' \
-    $(if $(COVERAGE),-DFI_COVERAGE)
+# FI_SHIMDIR is compiled in, and so is its path relative to PREFIX (when it
+# is under PREFIX), which faultrun tries from its own directory's parent:
+# an installed tree still works after it is moved (dpkg -x into any root).
+FI_SHIM_RELDIR = $(if $(filter $(PREFIX)/%,$(FI_SHIMDIR)),$(patsubst $(PREFIX)/%,%,$(FI_SHIMDIR)),lib)
+$(BUILD)/faultinject/cli/faultrun.o: ALL_CFLAGS += -DFI_LIBDIR='"$(FI_SHIMDIR)"' \
+    -DFI_SHIM_RELDIR='"$(FI_SHIM_RELDIR)"' $(if $(COVERAGE),-DFI_COVERAGE)
 
 $(BUILD)/faultinject/common/pic/%.o: faultinject/common/%.c
 	@mkdir -p $(dir $@)
@@ -54,8 +62,8 @@ $(BUILD)/faultinject/cli/%.o: faultinject/faultrun/%.c
 
 ALL_BIN += $(FI_SO) $(FAULTRUN)
 
-# faultrun has $(PREFIX)/lib compiled in: rebuild it when PREFIX changes.
-FI_PREFIX_STAMP := $(BUILD)/faultinject/prefix$(subst /,_,$(PREFIX)).stamp
+# faultrun has FI_SHIMDIR compiled in: rebuild it when PREFIX or FI_SHIMDIR changes.
+FI_PREFIX_STAMP := $(BUILD)/faultinject/prefix$(subst /,_,$(PREFIX)+$(FI_SHIMDIR)).stamp
 $(FI_PREFIX_STAMP):
 	@mkdir -p $(dir $@)
 	@rm -f $(BUILD)/faultinject/prefix*.stamp
@@ -83,11 +91,11 @@ INSTALL_RUN   += fi-install
 UNINSTALL_RUN += fi-uninstall
 
 fi-install: $(FI_SO) $(FAULTRUN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(FI_SHIMDIR) $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(FAULTRUN) $(DESTDIR)$(PREFIX)/bin/faultrun
-	install -m 755 $(FI_SO) $(DESTDIR)$(PREFIX)/lib/libfaultinject.so
+	install -m 755 $(FI_SO) $(DESTDIR)$(FI_SHIMDIR)/libfaultinject.so
 	install -m 644 faultinject/faultinject.h $(DESTDIR)$(PREFIX)/include/faultinject.h
 
 fi-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/faultrun $(DESTDIR)$(PREFIX)/lib/libfaultinject.so \
+	rm -f $(DESTDIR)$(PREFIX)/bin/faultrun $(DESTDIR)$(FI_SHIMDIR)/libfaultinject.so \
 	      $(DESTDIR)$(PREFIX)/include/faultinject.h

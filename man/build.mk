@@ -3,9 +3,11 @@
 #                    as `man -l` renders them: any warning fails)
 #   make install     installs them under $(PREFIX)/share/man: `man faultrun`
 
-MAN_PAGES := man/faultrun.1 man/faultinject.3
-# `man fi_set` and the like find faultinject(3) through a one-line .so page.
+MAN_PAGES := man/faultrun.1 man/faultinject.3 man/faultkit-server-fork.1
+# `man fi_set` and the like find faultinject(3) through a one-line .so page,
+# the other two installed server programs faultkit-server-fork(1).
 MAN_LINKS := fi_set fi_clear fi_fired fi_error fi_active
+MAN1_LINKS := faultkit-server-thread faultkit-echo-client
 MAN_DIR    = $(DESTDIR)$(PREFIX)/share/man
 
 .PHONY: man-lint man-install man-uninstall
@@ -28,10 +30,14 @@ man-install: $(MAN_PAGES)
 	done; \
 	for n in $(MAN_LINKS); do \
 	  echo '.so man3/faultinject.3' > $(MAN_DIR)/man3/$$n.3 || exit 1; \
+	done; \
+	for n in $(MAN1_LINKS); do \
+	  echo '.so man1/faultkit-server-fork.1' > $(MAN_DIR)/man1/$$n.1 || exit 1; \
 	done
 
 man-uninstall:
 	@for p in $(MAN_PAGES); do \
 	  f=$(MAN_DIR)/man$${p##*.}/$${p#man/}; echo "rm -f $$f"; rm -f $$f; \
 	done; \
-	for n in $(MAN_LINKS); do rm -f $(MAN_DIR)/man3/$$n.3; done
+	for n in $(MAN_LINKS); do rm -f $(MAN_DIR)/man3/$$n.3; done; \
+	for n in $(MAN1_LINKS); do rm -f $(MAN_DIR)/man1/$$n.1; done

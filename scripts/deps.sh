@@ -2,10 +2,11 @@
 # Installs what the tests need on a Debian machine, and only that:
 # libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
 # (nginx-light, redis-server, redis-tools, curl, netcat-openbsd, and the
-# clients socat, wget, nodejs), and for `make bench` the
-# tools it measures the shim against (strace, fiu-utils). As root it runs
+# clients socat, wget, nodejs), and for `make bench` the tools it measures
+# the shim against (strace, fiu-utils), and for `make deb` the Debian
+# packaging tools (dpkg-dev, debhelper, fakeroot, lintian). As root it runs
 # apt-get; otherwise it stops and prints the exact command. Arguments: which
-# of cmocka, valgrind, mandoc, lcov, realworld, bench. Nothing is ever
+# of cmocka, valgrind, mandoc, lcov, realworld, bench, deb. Nothing is ever
 # skipped silently.
 set -u
 missing=
@@ -34,6 +35,11 @@ for want in "$@"; do
     bench)
       command -v strace >/dev/null 2>&1 || missing="$missing strace"
       command -v fiu-run >/dev/null 2>&1 || missing="$missing fiu-utils" ;;
+    deb)
+      command -v dpkg-buildpackage >/dev/null 2>&1 || missing="$missing dpkg-dev"
+      command -v dh >/dev/null 2>&1 || missing="$missing debhelper"
+      command -v fakeroot >/dev/null 2>&1 || missing="$missing fakeroot"
+      command -v lintian >/dev/null 2>&1 || missing="$missing lintian" ;;
     *) echo "deps.sh: unknown dependency '$want'" >&2; exit 2 ;;
   esac
 done

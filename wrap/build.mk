@@ -15,12 +15,12 @@ UNINSTALL_RUN += wrap-uninstall
 
 # wrap.h, libwrap.a and a pkg-config file (pkg-config --cflags --libs wrap).
 wrap-install: $(LIBWRAP)
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 wrap/wrap.h $(DESTDIR)$(PREFIX)/include/wrap.h
-	install -m 644 $(LIBWRAP) $(DESTDIR)$(PREFIX)/lib/libwrap.a
-	sed -e 's|@PREFIX@|$(PREFIX)|g' wrap/wrap.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrap.pc
-	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrap.pc
+	install -m 644 $(LIBWRAP) $(DESTDIR)$(LIBDIR)/libwrap.a
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' wrap/wrap.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/wrap.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/wrap.pc
 
 wrap-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/include/wrap.h $(DESTDIR)$(PREFIX)/lib/libwrap.a \
-	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrap.pc
+	rm -f $(DESTDIR)$(PREFIX)/include/wrap.h $(DESTDIR)$(LIBDIR)/libwrap.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/wrap.pc

@@ -25,6 +25,9 @@
 #ifndef FI_LIBDIR
 #define FI_LIBDIR "/usr/local/lib"
 #endif
+#ifndef FI_SHIM_RELDIR
+#define FI_SHIM_RELDIR "lib"        /* FI_LIBDIR relative to PREFIX */
+#endif
 #define SO_NAME "libfaultinject.so"
 #define VERSION "1.0"
 
@@ -231,11 +234,12 @@ static int usable(const char *file, char *out)
     return realpath(file, out) != NULL;
 }
 
-/* libfaultinject.so: $FAULTINJECT_SO, next to faultrun, ../lib, PREFIX/lib.
+/* libfaultinject.so: $FAULTINJECT_SO, next to faultrun, ../FI_SHIM_RELDIR,
+ * FI_LIBDIR (the FI_SHIMDIR it was installed with).
  * 0 with its path in OUT, or -1 with why in WHY. */
 static int find_shim(char *out, char *why, size_t whylen)
 {
-    char exe[PATH_MAX], try[PATH_MAX + 32];
+    char exe[PATH_MAX], try[PATH_MAX + sizeof FI_SHIM_RELDIR + 32];
     const char *env = getenv("FAULTINJECT_SO");
     if (env != NULL) {
         if (usable(env, out))
@@ -254,13 +258,13 @@ static int find_shim(char *out, char *why, size_t whylen)
         snprintf(try, sizeof try, "%s/%s", exe, SO_NAME);
         if (usable(try, out))
             return 0;
-        snprintf(try, sizeof try, "%s/../lib/%s", exe, SO_NAME);
+        snprintf(try, sizeof try, "%s/../" FI_SHIM_RELDIR "/%s", exe, SO_NAME);
         if (usable(try, out))
             return 0;
     }
     if (usable(FI_LIBDIR "/" SO_NAME, out))
         return 0;
-    snprintf(why, whylen, "cannot find " SO_NAME " (next to faultrun, in ../lib, in "
+    snprintf(why, whylen, "cannot find " SO_NAME " (next to faultrun, in ../" FI_SHIM_RELDIR ", in "
              FI_LIBDIR "); set FAULTINJECT_SO");
     return -1;
 }

@@ -149,7 +149,7 @@ static void SWEEP_reproduce_line_per_failing_point(void **state)
         !(WIFEXITED(fr_status) && WEXITSTATUS(fr_status) == 128 + SIGPIPE))
         fail_msg("'%s' ended with 0x%x, not SIGPIPE: %s", line, fr_status, fr_err);
     /* Words the shell would split are quoted. */
-    char odd[PATH_MAX], cmd[PATH_MAX + 64];
+    char odd[PATH_MAX], cmd[PATH_MAX + sizeof PROG + 16];
     fr_path(odd, "it's here");
     snprintf(cmd, sizeof cmd, "cp %s \"%s\"", PROG, odd);
     assert_int_equal(system(cmd), 0);
