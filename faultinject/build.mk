@@ -18,7 +18,7 @@ FI_RUND   := faultinject/faultrun
 FI_INC    := -iquote faultinject -iquote $(FI_COMMON)
 
 FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,rules.c errnames.c logparse.c summary.c \
-                    runblock.c why.c)
+                    runblock.c why.c decide.c)
 FI_SHIM_SRCS   := $(addprefix $(FI_SHIMD)/,shim.c control.c engine.c fdstate.c filog.c \
                     fdlife.c xfer.c waits.c epreg.c blocking.c sockends.c tally.c proc.c \
                     replay.c run.c fdflags.c sandbox.c sigstate.c room.c)
@@ -36,6 +36,8 @@ FI_RUN_OBJS    := $(FI_RUN_OWN_OBJS) $(FI_COMMON_OBJS)
 FI_RULES_OBJS := $(BUILD)/$(FI_COMMON)/rules.o $(BUILD)/$(FI_COMMON)/errnames.o \
                  $(BUILD)/$(FI_COMMON)/why.o
 FI_LOGPARSE_OBJS := $(BUILD)/$(FI_COMMON)/logparse.o $(FI_RULES_OBJS)
+# The decision as a unit, for tests/fi/test_engine.
+FI_DECIDE_OBJS := $(BUILD)/$(FI_COMMON)/decide.o $(BUILD)/$(FI_COMMON)/runblock.o $(FI_RULES_OBJS)
 
 $(FI_COMMON_OBJS): ALL_CFLAGS += -iquote $(FI_COMMON)
 $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o): ALL_CFLAGS += -iquote $(FI_SHIMD) -iquote $(FI_COMMON) \

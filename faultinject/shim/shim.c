@@ -579,7 +579,8 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
                                                                        : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
-                            .callno = callno, .ends = ends, .possible = possible, .arg = &ci };
+                            .socktype = info.socktype, .callno = callno, .ends = ends,
+                            .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, !kernel_says, &r, &k);
     if (kernel_says) {
         if (sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading))
@@ -606,8 +607,9 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
                            .closing = call == FI_C_CLOSE, .info = &info, .to = to, .tolen = tolen };
     uint64_t callno = fi_engine_callno(call);
-    struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind, .callno = callno,
-                            .ends = ends, .possible = possible, .arg = &ci };
+    struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind,
+                            .socktype = info.socktype, .callno = callno, .ends = ends,
+                            .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, 1, r, &k);
     errno = saved;
     if (rule < 0)
