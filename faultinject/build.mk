@@ -18,10 +18,10 @@ FI_RUND   := faultinject/faultrun
 FI_INC    := -iquote faultinject -iquote $(FI_COMMON)
 
 FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,rules.c errnames.c logparse.c summary.c \
-                    runblock.c why.c)
+                    runblock.c why.c decide.c)
 FI_SHIM_SRCS   := $(addprefix $(FI_SHIMD)/,shim.c control.c engine.c fdstate.c filog.c \
-                    fdlife.c xfer.c waits.c epreg.c blocking.c sockends.c tally.c proc.c \
-                    replay.c run.c fdflags.c sandbox.c sigstate.c room.c)
+                    fdlife.c xfer.c waits.c blocking.c sockends.c tally.c proc.c \
+                    replay.c run.c fdflags.c sandbox.c seccomp.c classify.c sigstate.c room.c)
 FI_RUN_SRCS    := $(addprefix $(FI_RUND)/,faultrun.c sweep.c launch.c elfcheck.c)
 
 # Common objects are built twice: position-independent, hidden, for the
@@ -36,6 +36,8 @@ FI_RUN_OBJS    := $(FI_RUN_OWN_OBJS) $(FI_COMMON_OBJS)
 FI_RULES_OBJS := $(BUILD)/$(FI_COMMON)/rules.o $(BUILD)/$(FI_COMMON)/errnames.o \
                  $(BUILD)/$(FI_COMMON)/why.o
 FI_LOGPARSE_OBJS := $(BUILD)/$(FI_COMMON)/logparse.o $(FI_RULES_OBJS)
+# The decision as a unit, for tests/fi/test_engine.
+FI_DECIDE_OBJS := $(BUILD)/$(FI_COMMON)/decide.o $(BUILD)/$(FI_COMMON)/runblock.o $(FI_RULES_OBJS)
 
 $(FI_COMMON_OBJS): ALL_CFLAGS += -iquote $(FI_COMMON)
 # The shim defines read, poll, __read_chk and the like itself, so a
@@ -70,9 +72,11 @@ $(FI_PREFIX_STAMP):
 	@touch $@
 $(BUILD)/faultinject/cli/faultrun.o: $(FI_PREFIX_STAMP)
 
+# -z defs: a symbol no object defines fails the link, not the first
+# program that loads the shim (sanitizer builds get theirs from the program).
 $(FI_SO): $(FI_SHIM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -ldl
+	$(CC) -shared $(ALL_LDFLAGS) $(if $(SANITIZE),,-Wl,-z,defs) -o $@ $^ -ldl
 
 $(FAULTRUN): $(FI_RUN_OBJS)
 	@mkdir -p $(dir $@)

@@ -2,8 +2,9 @@
 # layercheck.sh [DIR]: the layers of faultinject/ (DIR, default faultinject)
 # hold. common/ includes only common/ headers; shim/ and faultrun/ include
 # their own and common/'s, never each other's. Every header has one .c of
-# its name in its folder, but the header-only ones named here. Exit 0, or
-# 1 with every breach named (file:line: what it includes, and why not).
+# its name in its folder, but the header-only ones named here; no two
+# modules include each other's header. Exit 0, or 1 with every breach
+# named (file:line: what it includes, and why not).
 set -u
 dir=${1:-faultinject}
 header_only="faultinject.h real.h"
@@ -81,5 +82,22 @@ for layer in common shim faultrun; do
     fi
   done
 done
-[ "$bad" -eq 0 ] && echo "layercheck: $dir: common, shim, faultrun: every include allowed, every header with its .c"
+# no two modules of a layer include each other's header: the calls go
+# one way (a.c includes b.h and b.c includes a.h is a cycle)
+for layer in common shim faultrun; do
+  for c in "$dir/$layer"/*.c; do
+    [ -f "$c" ] || continue
+    a=$(basename "$c" .c)
+    for b in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"/]*\)\.h".*/\1/p' "$c"); do
+      [ "$b" = "$a" ] && continue
+      [ -f "$dir/$layer/$b.c" ] || continue
+      if grep -q "^[[:space:]]*#[[:space:]]*include[[:space:]]*\"$a\.h\"" "$dir/$layer/$b.c" &&
+         [ "$a" \< "$b" ]; then
+        echo "$dir/$layer: $a.c and $b.c include each other's header: a call cycle"
+        bad=1
+      fi
+    done
+  done
+done
+[ "$bad" -eq 0 ] && echo "layercheck: $dir: common, shim, faultrun: every include allowed, every header with its .c, no include cycle"
 exit "$bad"

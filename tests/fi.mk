@@ -8,6 +8,8 @@
 
 FI_TDIR := $(BUILD)/tests/fi
 FI_TEST_RULES   := $(FI_TDIR)/test_rules
+# The decision as a unit (common/decide.c), no interposer linked.
+FI_TEST_ENGINE  := $(FI_TDIR)/test_engine
 FI_TEST_SHIM    := $(FI_TDIR)/test_shim_faults $(FI_TDIR)/test_shim_options \
                    $(FI_TDIR)/test_shim_promises
 FI_TEST_FORTIFY := $(FI_TDIR)/test_fortify
@@ -34,7 +36,7 @@ FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR)
-FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
+FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
 
@@ -48,6 +50,8 @@ $(FI_TDIR)/test_fortify.o: ALL_CFLAGS += -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE
 ALL_BIN += $(FI_TESTS)
 
 $(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $$(FI_RULES_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(FI_TEST_ENGINE): $(FI_TDIR)/test_engine.o $$(FI_DECIDE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 # The in-process shim tests share shimtest.o (fixtures, call families,
 # descriptors); every suite's helpers are fiutil.o on tests/support.
@@ -89,6 +93,7 @@ FI_GUARD := timeout -k 5 60
 fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 	@fail=; \
 	$(FI_GUARD) $(FI_TEST_RULES) || fail="$$fail test_rules"; \
+	$(FI_GUARD) $(FI_TEST_ENGINE) || fail="$$fail test_engine"; \
 	$(FI_GUARD) $(FI_TEST_NOSHIM) || fail="$$fail test_noshim"; \
 	for t in $(FI_TEST_SHIM); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
@@ -105,6 +110,7 @@ fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 fi-valgrind: $(FI_TESTS) $(FI_SO)
 	@fail=; \
 	$(VALGRIND) $(FI_TEST_RULES) >/dev/null || fail="$$fail test_rules"; \
+	$(VALGRIND) $(FI_TEST_ENGINE) >/dev/null || fail="$$fail test_engine"; \
 	for t in $(FI_TEST_SHIM); do LD_PRELOAD=$(abspath $(FI_SO)) FI_UNDER_VALGRIND=1 \
 	    $(VALGRIND) $$t || fail="$$fail $$(basename $$t)"; done; \
 	LD_PRELOAD=$(abspath $(FI_SO)) $(VALGRIND) $(FI_TEST_FORTIFY) || fail="$$fail test_fortify"; \

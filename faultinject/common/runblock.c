@@ -111,6 +111,15 @@ struct fi_run_proc *fi_run_find(struct fi_run *run, pid_t pid, uint64_t start)
     return NULL;
 }
 
+void fi_counts_blocked(struct fi_run_counts *c, int rule, enum fi_why why)
+{
+    if (c == NULL || rule < 0 || rule >= FI_MAX_RULES)
+        return;
+    if ((unsigned)why < FI_WHY_COUNT)
+        atomic_fetch_add_explicit(&c->why[rule][why], 1, memory_order_relaxed);
+    fi_counts_tally(c, rule, FI_T_BLOCKED);
+}
+
 uint64_t fi_proc_start_time(pid_t pid)
 {
     char path[40], buf[1024];

@@ -88,6 +88,29 @@ struct fi_run_proc *fi_run_register(struct fi_run *run, pid_t pid, uint64_t star
                                     const char *path);
 struct fi_run_proc *fi_run_find(struct fi_run *run, pid_t pid, uint64_t start);
 
+/* The counts C (NULL: none kept): RULE's (0-based) WHAT plus one; a
+ * reason RULE could not fire (counted FI_T_BLOCKED too); the highest
+ * when= count K reached. Lock-free, async-signal-safe. */
+static inline void fi_counts_tally(struct fi_run_counts *c, int rule, enum fi_tally what)
+{
+    if (c == NULL || rule < 0 || rule >= FI_MAX_RULES || (unsigned)what > FI_T_BLOCKED)
+        return;
+    atomic_fetch_add_explicit(&c->rule[rule][what], 1, memory_order_relaxed);
+}
+
+void fi_counts_blocked(struct fi_run_counts *c, int rule, enum fi_why why);
+
+static inline void fi_counts_reached(struct fi_run_counts *c, int rule, uint64_t k)
+{
+    if (c == NULL || rule < 0 || rule >= FI_MAX_RULES)
+        return;
+    _Atomic uint64_t *m = &c->max_k[rule];
+    uint64_t old = atomic_load_explicit(m, memory_order_relaxed);
+    while (old < k && !atomic_compare_exchange_weak_explicit(m, &old, k, memory_order_relaxed,
+                                                             memory_order_relaxed))
+        ;
+}
+
 /* PID's start time (clock ticks since boot), or 0 if unknown.
  * Raw system calls only: safe in a fork child handler. */
 uint64_t fi_proc_start_time(pid_t pid);

@@ -11,6 +11,8 @@
 #include "rules.h"
 #include "run.h"
 #include "sandbox.h"
+#include "seccomp.h"
+#include "xfer.h"
 #include "shim.h"
 #include "fdlife.h"
 
@@ -69,6 +71,8 @@ static void fi_load(void)
     const char *s;
 
     fi_shim_resolve();
+    fi_xfer_resolve();
+    fi_seccomp_resolve();
     /* the only fork handlers of the shim: fork paths, streams, pid cache */
     pthread_atfork(fi_proc_before_fork, fi_proc_parent_after_fork, after_fork);
     if (fi_run_init(err, sizeof err) < 0)     /* run counters, fork path, replay */

@@ -1,12 +1,13 @@
 /* engine.h: the active rules and the one place that decides whether a
  * rule fires on a call (faultinject.md, OPTION and Promises).
  *
+ * Owner: engine.c: this process's one engine (common/decide.h: the
+ * decision as a unit), its host (per=fd counters and after= bytes from
+ * fdstate.c, which owns all per-descriptor state and the gate that says
+ * some descriptor has any; the fork stream from proc.c; the counts from
+ * tally.c; replay.c), and the fast path's gates below.
  * Lock-free for the interposed calls (atomics only, safe in signal
- * handlers and across fork): two rule slots, readers pin the current one,
- * fi_engine_set fills the other and publishes it.
- * Owns the rule slots, their counters and fi_rule_mask; what the rules ask
- * of descriptors (after= bytes, per=fd) it tells fdstate.c, which owns all
- * per-descriptor state and the gate that says some descriptor has any.
+ * handlers and across fork).
  */
 #ifndef FI_ENGINE_H
 #define FI_ENGINE_H
@@ -14,11 +15,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "decide.h"
 #include "rules.h"
 #include "why.h"
-
-/* What the caller knows of the descriptor, for fd=sock|pipe. */
-enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
 /* The fast path's first gate, owned here: the calls any active rule names
  * (1u << FI_C_*; the recorded calls while replaying). Only engine.c
@@ -49,23 +48,6 @@ static inline unsigned fi_engine_any_rule(void)
     return atomic_load_explicit(&fi_rule_mask, memory_order_relaxed) != 0;
 }
 
-/* One call as the engine sees it. A rule is counted when it names CALL
- * and selects FD (fd=; waits match whatever they watch) and, when it has
- * peer=/local=, ENDS says yes. POSSIBLE is asked only for a rule that is
- * due to fire (when=, p=, after= passed): FI_WHY_OK when the kernel could
- * give that fault here; any other reason (why.h) is tallied for the rule
- * ("could not fire") and the next rule may fire. Both callbacks may make
- * system calls. */
-struct fi_callctx {
-    enum fi_call call;
-    int fd;                     /* -1 for a wait */
-    enum fi_fdkind kind;
-    uint64_t callno;            /* fi_engine_callno(call), for the log and replay */
-    int (*ends)(void *arg, const struct fi_rule *r);
-    enum fi_why (*possible)(void *arg, const struct fi_rule *r);
-    void *arg;
-};
-
 /* The log's c= and replay's point: one more CALL made by this process
  * image, of every call going through the slow path by that name (both
  * splice families count as "splice"); returns its number, from 1. Never
@@ -80,10 +62,7 @@ void fi_engine_seed(uint64_t seed);
  * Not for signal handlers (it waits for calls deciding on the old slot). */
 void fi_engine_set(const struct fi_ruleset *rs);
 
-/* Counts the call for every rule that matches it and returns the index of
- * the first that fires (copying it to *R and its call number to *K), or
- * -1. MAY_FIRE 0: count only (a descriptor in a sticky state). While
- * replaying, the recorded fault at this point (if possible) instead. */
+/* fi_decide_call on this process's engine (decide.h). */
 int fi_engine_decide(const struct fi_callctx *c, int may_fire, struct fi_rule *r, uint64_t *k);
 
 /* Faults injected since the last fi_engine_set. */

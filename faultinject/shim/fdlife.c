@@ -13,7 +13,7 @@
 #include "sandbox.h"
 #include "sockends.h"
 #include "real.h"
-#include "shim.h"
+#include "classify.h"
 #include "replay.h"
 #include "tally.h"
 

@@ -79,10 +79,6 @@ void fi_fd_set_info(int fd, const struct fi_fdinfo *info);
 void fi_fd_forget(int fd);
 void fi_fd_forget_range(unsigned first, unsigned last);
 
-/* Something about FD is recorded elsewhere (epreg.h): have
- * fi_fd_forget reach it. */
-void fi_fd_touch(int fd);
-
 /* FD's sticky/stalled state is for file IDENT; forgets it if not. */
 void fi_fd_identify(int fd, uint64_t ident);
 
@@ -139,5 +135,34 @@ enum { FI_END_PEER, FI_END_LOCAL };
 /* FD's cached end WHICH; 0 if not cached. */
 int fi_fd_end(int fd, int which, struct fi_end *out);
 void fi_fd_set_end(int fd, int which, const struct fi_end *e);
+
+/* The program's epoll registrations, as the shim saw them pass through
+ * epoll_ctl (faultinject.md, Readiness agrees): one record per descriptor
+ * (the last epoll instance it was added to): the epoll descriptor, the
+ * events and data the program asked for, and the fd state epoch last
+ * reported for it by a made-up event. A sequence word per record;
+ * forgotten with the rest of the descriptor's state. */
+struct fi_epreg {
+    int epfd;
+    uint32_t events;          /* the program's view (EPOLLIN, EPOLLET, ...) */
+    uint64_t data;
+    unsigned told;            /* the state epoch last reported (0: none) */
+};
+
+/* After a successful epoll_ctl(EPFD, OP, FD, {EVENTS, DATA}). */
+void fi_ep_record(int epfd, int op, int fd, uint32_t events, uint64_t data);
+
+/* FD's record; 0 if it has none. */
+int fi_ep_lookup(int fd, struct fi_epreg *out);
+
+/* The descriptor registered in EPFD with DATA (the last one recorded);
+ * -1 if none. */
+int fi_ep_find(int epfd, uint64_t data);
+
+/* A made-up event for state epoch EPOCH was reported for FD. */
+void fi_ep_told(int fd, unsigned epoch);
+
+/* FD was closed (the kernel drops it from every epoll set). */
+void fi_ep_forget(int fd);
 
 #endif

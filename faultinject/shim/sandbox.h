@@ -7,9 +7,8 @@
  * by one write(2) on a descriptor opened before the filter. Where the
  * state is not known, the rule does not fire (FI_WHY_SANDBOXED).
  *
- * Owner: sandbox.c. The filter is seen where it is installed: prctl
- * (PR_SET_SECCOMP) and syscall(SYS_seccomp, ...) are interposed (pure
- * pass-through otherwise); a process exec'd inside one sees
+ * Owner: sandbox.c (the state and the cached ids). The filter is seen
+ * where it is installed (seccomp.h); a process exec'd inside one sees
  * "Seccomp:" in /proc/self/status at load. Async-signal-safe.
  */
 #ifndef FI_SANDBOX_H
@@ -26,10 +25,14 @@ static inline int fi_sandboxed(void)
     return atomic_load_explicit(&fi_sandbox_on, memory_order_relaxed);
 }
 
-/* At load, first (run.c): resolves the interposed calls, caches the pid,
+/* At load, first (run.c): caches the pid,
  * and notes a filter inherited across exec (the constructor then holds
  * the log open and marks the process, as when one is installed). */
 void fi_sandbox_init(void);
+
+/* A filter goes in now (seccomp.c, once every cache is filled): the ids
+ * are cached and fi_sandboxed() says yes from then on. */
+void fi_sandbox_enter(void);
 
 /* In a forked child (fork handler): its own pid. */
 void fi_sandbox_after_fork(void);

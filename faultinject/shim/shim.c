@@ -12,13 +12,13 @@
  */
 #undef _FORTIFY_SOURCE
 #include "shim.h"
+#include "classify.h"
 #include "fdlife.h"
 
 #include "blocking.h"
 #include "engine.h"
 #include "fdstate.h"
 #include "filog.h"
-#include "xfer.h"
 #include "real.h"
 #include "room.h"
 #include "sandbox.h"
@@ -66,7 +66,6 @@ void fi_shim_resolve(void)
     get_accept(); get_accept4(); get_connect(); get_close();
     get___read_chk(); get___recv_chk(); get___recvfrom_chk();
     fi_fdlife_resolve();
-    fi_xfer_resolve();
     fi_waits_resolve();
     fi_room_resolve();
 }
@@ -118,7 +117,7 @@ static long long asked(const struct fi_io *io)
     case FI_C_WRITE: case FI_C_SEND: case FI_C_SENDTO:
         return (long long)io->len;
     default:
-        return fi_xfer_asked(io);
+        return io->asked != NULL ? io->asked(io) : 0;
     }
 }
 
@@ -172,7 +171,10 @@ static ssize_t real_io(const struct fi_io *io, size_t limit)
         m.msg_iovlen = (size_t)cut_iov(io->cmsg->msg_iov, (int)io->cmsg->msg_iovlen, limit, cut);
         return get_sendmsg()(io->fd, &m, io->flags);
     default:
-        return fi_xfer_real(io, limit);
+        if (io->real != NULL)
+            return io->real(io, limit);
+        errno = ENOSYS;                 /* a family with no real call: a bug here */
+        return -1;
     }
 }
 
@@ -229,64 +231,6 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* Asks the kernel what FD is; -1 if it is not open. In a seccomp sandbox
- * the kernel is not asked (sandbox.h): a descriptor whose kind was not
- * recorded is treated as not open (the call goes to libc untouched). */
-static int fill_info(int fd, struct fi_fdinfo *info)
-{
-    struct stat st;
-    if (fi_sandboxed())
-        return -1;
-    if (fstat(fd, &st) < 0)
-        return -1;
-    info->kind = S_ISSOCK(st.st_mode) ? FI_K_SOCK : S_ISFIFO(st.st_mode) ? FI_K_PIPE
-                                                                         : FI_K_OTHER;
-    info->socktype = 0;
-    if (info->kind == FI_K_SOCK) {
-        socklen_t len = sizeof info->socktype;
-        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &info->socktype, &len) < 0)
-            info->socktype = SOCK_STREAM;
-    }
-    /* 0 means "unknown" */
-    info->ident = (((uint64_t)st.st_ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)st.st_dev) | 1;
-    return 0;
-}
-
-/* What the descriptor is (see io.h): only classifies. */
-int fi_look_at(int fd, struct fi_fdinfo *info)
-{
-    if (fi_fd_info(fd, info))
-        return 0;
-    int saved = errno;
-    int r = fill_info(fd, info);
-    if (r == 0)
-        fi_fd_set_info(fd, info);
-    errno = saved;
-    return r;
-}
-
-/* FD's state is for file INFO->ident: if the number now names another
- * file, forgets the state and makes INFO the new file's. -1 if FD is no
- * longer open. Keeps errno. */
-static int check_file(int fd, struct fi_fdinfo *info)
-{
-    int saved = errno;
-    struct fi_fdinfo now;
-    if (fi_sandboxed())
-        return 0;               /* no fstat in a sandbox: trust the close paths */
-    int r = fill_info(fd, &now);
-    if (r == 0 && info->ident == 0) {
-        info->ident = now.ident;                /* recorded at creation: adopt */
-        fi_fd_set_info(fd, info);
-    } else if (r == 0 && now.ident != info->ident) {
-        fi_fd_identify(fd, now.ident);          /* another file: forget */
-        *info = now;
-        fi_fd_set_info(fd, info);
-    }
-    errno = saved;
-    return r;
-}
-
 /* Before a call consults FD's state: a descriptor in a sticky or stalled
  * state must still be the file it was (fdstate.h), so that its state never
  * outlives a close the shim did not see (a raw syscall, then the number
@@ -295,7 +239,7 @@ static inline int drop_stale_state(int fd, struct fi_fdinfo *info)
 {
     if (fi_fd_sticky(fd) == FI_ST_NONE && fi_fd_stall(fd) == 0)
         return 0;
-    return check_file(fd, info);
+    return fi_recheck(fd, info);
 }
 
 /* A datagram, seqpacket or raw socket: no stream to cut, end or stall. */
@@ -579,7 +523,8 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
                                                                        : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
-                            .callno = callno, .ends = ends, .possible = possible, .arg = &ci };
+                            .socktype = info.socktype, .callno = callno, .ends = ends,
+                            .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, !kernel_says, &r, &k);
     if (kernel_says) {
         if (sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading))
@@ -606,8 +551,9 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
                            .closing = call == FI_C_CLOSE, .info = &info, .to = to, .tolen = tolen };
     uint64_t callno = fi_engine_callno(call);
-    struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind, .callno = callno,
-                            .ends = ends, .possible = possible, .arg = &ci };
+    struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind,
+                            .socktype = info.socktype, .callno = callno, .ends = ends,
+                            .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, 1, r, &k);
     errno = saved;
     if (rule < 0)

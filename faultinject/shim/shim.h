@@ -1,8 +1,9 @@
 /* shim.h: one data call, whatever its family, as the shim's slow path sees
  * it (owner: shim.c: it decides and applies the fault, and interposes the
- * data calls, accept, connect and close; xfer.c makes the calls of more
- * than one buffer; waits.c the readiness waits; fdlife.c the descriptor
- * life calls). Internal to libfaultinject.so.
+ * data calls, accept, connect and close). Interposers elsewhere (xfer.c)
+ * fill a struct fi_io with their own real call and pass it to fi_io_slow:
+ * the data path goes one way, interposer -> slow path -> real call.
+ * Internal to libfaultinject.so.
  */
 #ifndef FI_SHIM_H
 #define FI_SHIM_H
@@ -42,6 +43,12 @@ struct fi_io {
     struct mmsghdr *mm;
     unsigned vlen;
     struct timespec *tmo;
+    /* The interposer's own real call moving at most LIMIT bytes (SIZE_MAX:
+     * no limit) and the bytes it asks to move, for the families shim.c
+     * does not make itself (xfer.c); NULL for shim.c's own. The slow path
+     * calls them; it never calls back into the interposer's file. */
+    ssize_t (*real)(const struct fi_io *io, size_t limit);
+    long long (*asked)(const struct fi_io *io);
 };
 
 /* Fast path: nonzero when CALL must go through the slow path. Two
@@ -50,14 +57,6 @@ static inline unsigned fi_hot(enum fi_call call)
 {
     return fi_engine_names(call) | fi_fd_gate();
 }
-
-/* What FD is (fd=sock|pipe, message sockets): from fdstate's cache, or
- * the first time from the kernel (then cached). Only classifies: whether
- * FD's sticky/stalled state still belongs to its file is checked by the
- * slow path itself (shim.c, drop_stale_state). -1 if FD is not open.
- * Keeps errno. */
-struct fi_fdinfo;
-int fi_look_at(int fd, struct fi_fdinfo *info);
 
 /* The slow path: decide, inject, make the real call (shim.c). */
 ssize_t fi_io_slow(const struct fi_io *io);

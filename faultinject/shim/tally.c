@@ -28,29 +28,17 @@ struct fi_run_counts *fi_run_counts(void)
 
 void fi_tally(int rule, enum fi_tally what)
 {
-    if (rule < 0 || rule >= FI_MAX_RULES || (unsigned)what > FI_T_BLOCKED)
-        return;
-    atomic_fetch_add_explicit(&fi_run_counts()->rule[rule][what], 1, memory_order_relaxed);
+    fi_counts_tally(fi_run_counts(), rule, what);
 }
 
 void fi_tally_blocked(int rule, enum fi_why why)
 {
-    if (rule < 0 || rule >= FI_MAX_RULES)
-        return;
-    if ((unsigned)why < FI_WHY_COUNT)
-        atomic_fetch_add_explicit(&fi_run_counts()->why[rule][why], 1, memory_order_relaxed);
-    fi_tally(rule, FI_T_BLOCKED);
+    fi_counts_blocked(fi_run_counts(), rule, why);
 }
 
 void fi_tally_reached(int rule, uint64_t k)
 {
-    if (rule < 0 || rule >= FI_MAX_RULES)
-        return;
-    _Atomic uint64_t *m = &fi_run_counts()->max_k[rule];
-    uint64_t old = atomic_load_explicit(m, memory_order_relaxed);
-    while (old < k && !atomic_compare_exchange_weak_explicit(m, &old, k, memory_order_relaxed,
-                                                             memory_order_relaxed))
-        ;
+    fi_counts_reached(fi_run_counts(), rule, k);
 }
 
 void fi_tally_stdio_socket(void)

@@ -18,7 +18,6 @@
 #include "waits.h"
 
 #include "engine.h"
-#include "epreg.h"
 #include "fdstate.h"
 #include "filog.h"
 #include "real.h"

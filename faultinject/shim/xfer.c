@@ -13,6 +13,9 @@
  */
 #include "fdstate.h"
 #include "xfer.h"
+
+#include "classify.h"
+#include "shim.h"
 #include "real.h"
 
 #include <errno.h>
@@ -42,7 +45,7 @@ static long long msg_bytes(const struct msghdr *m)
     return n;
 }
 
-long long fi_xfer_asked(const struct fi_io *io)
+static long long xfer_asked(const struct fi_io *io)
 {
     long long n = 0;
     if (io->call != FI_C_RECVMMSG && io->call != FI_C_SENDMMSG)
@@ -102,7 +105,7 @@ static int mmsg(const struct fi_io *io, size_t limit)
     return count_messages(io, r);
 }
 
-ssize_t fi_xfer_real(const struct fi_io *io, size_t limit)
+static ssize_t xfer_real(const struct fi_io *io, size_t limit)
 {
     size_t len = io->len < limit ? io->len : limit;
     switch (io->call) {
@@ -119,20 +122,28 @@ ssize_t fi_xfer_real(const struct fi_io *io, size_t limit)
     }
 }
 
+/* The slow path, with this file's real call (shim.h: one direction). */
+static ssize_t slow(struct fi_io io)
+{
+    io.real = xfer_real;
+    io.asked = xfer_asked;
+    return fi_io_slow(&io);
+}
+
 EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
 {
     if (!fi_hot(FI_C_SENDFILE))
         return get_sendfile()(out, in, off, n);
-    return fi_io_slow(&(struct fi_io){ .call = FI_C_SENDFILE, .fd = out, .fd_in = in,
-                                       .off = off, .len = n });
+    return slow((struct fi_io){ .call = FI_C_SENDFILE, .fd = out, .fd_in = in,
+                                .off = off, .len = n });
 }
 
 EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
 {
     if (!fi_hot(FI_C_SENDFILE))
         return get_sendfile64()(out, in, off, n);
-    return fi_io_slow(&(struct fi_io){ .call = FI_C_SENDFILE, .fd = out, .fd_in = in,
-                                       .off = (off_t *)off, .wide = 1, .len = n });
+    return slow((struct fi_io){ .call = FI_C_SENDFILE, .fd = out, .fd_in = in,
+                                .off = (off_t *)off, .wide = 1, .len = n });
 }
 
 EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t n,
@@ -143,11 +154,11 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t n
     struct fi_fdinfo info;
     /* One end is a pipe: the rules look at the other one. */
     int from_pipe = fi_look_at(in, &info) == 0 && info.kind == FI_K_PIPE;
-    return fi_io_slow(&(struct fi_io){ .call = from_pipe ? FI_C_SPLICE_OUT : FI_C_SPLICE_IN,
-                                       .fd = from_pipe ? out : in, .fd_in = in,
-                                       .off_in = off_in, .fd_out = out, .off_out = off_out,
-                                       .len = n, .flags = (int)flags,
-                                       .dontwait = (flags & SPLICE_F_NONBLOCK) != 0 });
+    return slow((struct fi_io){ .call = from_pipe ? FI_C_SPLICE_OUT : FI_C_SPLICE_IN,
+                                .fd = from_pipe ? out : in, .fd_in = in,
+                                .off_in = off_in, .fd_out = out, .off_out = off_out,
+                                .len = n, .flags = (int)flags,
+                                .dontwait = (flags & SPLICE_F_NONBLOCK) != 0 });
 }
 
 EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
@@ -155,18 +166,18 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 {
     if (!fi_hot(FI_C_RECVMMSG))
         return get_recvmmsg()(fd, vec, vlen, flags, tmo);
-    return (int)fi_io_slow(&(struct fi_io){ .call = FI_C_RECVMMSG, .fd = fd, .mm = vec,
-                                            .vlen = vlen, .flags = flags, .tmo = tmo,
-                                            .dontwait = flags & MSG_DONTWAIT,
-                                            .len = SIZE_MAX });
+    return (int)slow((struct fi_io){ .call = FI_C_RECVMMSG, .fd = fd, .mm = vec,
+                                     .vlen = vlen, .flags = flags, .tmo = tmo,
+                                     .dontwait = flags & MSG_DONTWAIT,
+                                     .len = SIZE_MAX });
 }
 
 EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 {
     if (!fi_hot(FI_C_SENDMMSG))
         return get_sendmmsg()(fd, vec, vlen, flags);
-    return (int)fi_io_slow(&(struct fi_io){ .call = FI_C_SENDMMSG, .fd = fd, .mm = vec,
-                                            .vlen = vlen, .flags = flags,
-                                            .dontwait = flags & MSG_DONTWAIT,
-                                            .len = SIZE_MAX });
+    return (int)slow((struct fi_io){ .call = FI_C_SENDMMSG, .fd = fd, .mm = vec,
+                                     .vlen = vlen, .flags = flags,
+                                     .dontwait = flags & MSG_DONTWAIT,
+                                     .len = SIZE_MAX });
 }
