@@ -4,7 +4,7 @@
 # $(TEST_SUPPORT_LIB) and compile with $(TEST_SUPPORT_CFLAGS); both names are
 # set in the root Makefile, so fragments can use them in any order.
 
-TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o capture.o procstat.o netio.o echoload.o report.o)
+TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,proc_spawn.o capture.o procstat.o netio.o echoload.o report.o)
 
 $(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
 	@mkdir -p $(dir $@)

@@ -2,7 +2,7 @@
 #include "fiutil.h"
 
 #include "capture.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -33,7 +33,7 @@ int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
             char *err, size_t errlen, int timeout_s);
 
 /* The wait status of child PID; fails the test, the child killed, if it
- * has not ended within 10 s (proc_wait of tests/support/spawn.h). */
+ * has not ended within 10 s (proc_wait of tests/support/proc_spawn.h). */
 int fiu_wait(pid_t pid);
 
 /* Reads the whole file PATH into BUF; its length, or -1. */

@@ -26,7 +26,7 @@
 
 #include "clock.h"
 #include "netio.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 static const char *server, *client, *shim;
 static pid_t srv = -1;
