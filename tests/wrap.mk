@@ -14,7 +14,7 @@
 WRAP_TESTS     := startup read readn readline split conn signal thread mem
 WRAP_TEST_DIR  := $(BUILD)/tests/wrap
 WRAP_TEST_SRCS := $(patsubst %,tests/wrap/test_wrap_%.c,$(WRAP_TESTS)) \
-                  tests/wrap/harness.c tests/wrap/wtest.c
+                  tests/wrap/wrapjudge.c tests/wrap/wtest.c
 WRAP_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
 $(WRAP_TEST_OBJS): ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
@@ -37,7 +37,7 @@ else
 WRAP_TIMEOUT ?= 10
 WRAP_PACE     =
 endif
-# Forked test children leave by _exit after __gcov_dump (tests/wrap/harness.c),
+# Forked test children leave by _exit after __gcov_dump (tests/wrap/wrapjudge.c),
 # which a --coverage link must then pull in.
 WRAP_LINK_FLAGS  = $(ALL_LDFLAGS) $(if $(COVERAGE),-Wl$(comma)-u$(comma)__gcov_dump)
 

@@ -4,7 +4,7 @@
 #ifndef WRAP_WTEST_H
 #define WRAP_WTEST_H
 
-#include "harness.h"
+#include "wrapjudge.h"
 #include "../../wrap/wrap.h"
 #include "../../faultinject/faultinject.h"
 
@@ -68,7 +68,7 @@ int fi_t_slow_mode(void);
 /* 1 when running under Valgrind. */
 int fi_t_under_valgrind(void);
 
-/* ---- what a failing test reports (read by harness.c) ----
+/* ---- what a failing test reports (read by wrapjudge.c) ----
  * fi_t_note writes one "@@TAG text" line to stderr; the harness shows the
  * last "fed" and "faults" lines, and "expected" and "got", under a failing
  * row. fi_t_write_all and fi_t_faults note what they feed by themselves. */

@@ -1,5 +1,5 @@
-/* harness.c: starting, watching and stopping the server under test. */
-#include "harness.h"
+/* serverctl.c: starting, watching and stopping the server under test. */
+#include "serverctl.h"
 #include "clock.h"
 #include "netio.h"
 #include "procstat.h"
