@@ -7,7 +7,8 @@
 # Called by tests/wrap.mk (make check-wrap [WRAP_SRC=file.c], make wrap-test)
 # with these variables in the environment:
 #   CC, CAND_CFLAGS (how to compile a candidate: no -Werror), LINK_FLAGS,
-#   OBJDIR (the suite's objects), OUTDIR (binaries and results go here),
+#   OBJDIR (the suite's objects), SUPPORT_OBJS (those it links from
+#   tests/support: fi_ names only), OUTDIR (binaries and results go here),
 #   WRAP_TESTS (the test files, "startup read ...": tests/wrap.mk's list),
 #   WRAP_HDR (the contract's wrap.h), STUBS_SRC (tests/wrap/stubs.c),
 #   CAND_OBJ (an already built candidate object) or WRAP_SRC (a C file),
@@ -129,7 +130,7 @@ for t in $WRAP_TESTS; do
   [ "$t" = mem ] && extra=$MEM_WRAP
   # shellcheck disable=SC2086
   if ! $CC -o "$OUTDIR/test_wrap_$t" "$OBJDIR/test_wrap_$t.o" "$OBJDIR/wrapjudge.o" \
-       "$OBJDIR/wtest.o" "$cand" $stubobj $LINK_FLAGS $extra -lcmocka -ldl \
+       "$OBJDIR/wtest.o" ${SUPPORT_OBJS:-} "$cand" $stubobj $LINK_FLAGS $extra -lcmocka -ldl \
        2>"$OUTDIR/link.log"; then
     cat "$OUTDIR/link.log" >&2
     echo "check-wrap: the suite does not link with $name (errors above;" \

@@ -1,6 +1,7 @@
-/* fiutil.h: helpers the fault injector's tests share: descriptors, the
- * test pattern, files; running a command is tests/support's capture_run
- * (fiu_run is its cmocka form). */
+/* fiutil.h: helpers the fault injector's tests share: the test pattern,
+ * files, and the cmocka forms (they fail the test) of tests/support's
+ * calls: sockets are netsock.h's, running a command is capture_run
+ * (fiu_run), waiting for a child proc_wait (fiu_wait). */
 #ifndef FIUTIL_H
 #define FIUTIL_H
 
@@ -8,19 +9,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* A connected AF_UNIX stream pair; fails the test otherwise. */
+/* net_pair: a connected AF_UNIX stream pair; fails the test otherwise. */
 void fiu_pair(int sv[2]);
 
-/* Bytes waiting in FD's receive queue (FIONREAD). */
+/* net_pending: bytes waiting in FD's receive queue (FIONREAD). */
 int fiu_pending(int fd);
 
 /* Byte I of the test pattern for stream SEED. */
 unsigned char fiu_byte(unsigned seed, size_t i);
 
-/* A TCP listener on 127.0.0.1, port chosen by the kernel; *ADDR filled. */
+/* net_listen: a TCP listener on 127.0.0.1 (backlog 16), port chosen by
+ * the kernel; *ADDR filled. */
 int fiu_listen(struct sockaddr_in *addr);
 
-/* A blocking TCP socket connected to ADDR (connect retried until it works). */
+/* net_dial: a blocking TCP socket connected to ADDR (EINTR retried). */
 int fiu_connect(const struct sockaddr_in *addr);
 
 /* capture_run (tests/support/capture.h) of ARGV with the extra

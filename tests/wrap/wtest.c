@@ -1,7 +1,7 @@
 /* wtest.c: see wtest.h. */
 #include "wtest.h"
+#include "netsock.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,7 +19,7 @@
 
 void fi_t_pair_unix(int fds[2])
 {
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+    if (net_pair(fds) < 0)
         fail_msg("socketpair: %s", strerror(errno));
 }
 
@@ -33,49 +32,44 @@ void fi_t_pair_pipe(int fds[2])
     fds[1] = p[1];
 }
 
+/* *SA and *LEN from the IPv4 address A, as the tests pass them on. */
+static void to_storage(const struct sockaddr_in *a, struct sockaddr_storage *sa,
+                       socklen_t *len)
+{
+    memset(sa, 0, sizeof *sa);
+    memcpy(sa, a, sizeof *a);
+    *len = sizeof *a;
+}
+
 int fi_t_tcp_listener(struct sockaddr_storage *sa, socklen_t *len)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    int fd = net_listen(&a, 16);
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        listen(fd, 16) < 0)
+    if (fd < 0)
         fail_msg("listener: %s", strerror(errno));
-    *len = sizeof *sa;
-    if (getsockname(fd, (struct sockaddr *)sa, len) < 0)
-        fail_msg("getsockname: %s", strerror(errno));
+    to_storage(&a, sa, len);
     return fd;
 }
 
 void fi_t_refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+    *holder = net_bound(&a);    /* keeps the port ours, never listening: RST on SYN */
+    if (*holder < 0)
         fail_msg("bind: %s", strerror(errno));
-    *len = sizeof *sa;
-    getsockname(fd, (struct sockaddr *)sa, len);
-    *holder = fd;       /* keeps the port ours, never listening: RST on SYN */
+    to_storage(&a, sa, len);
 }
 
 void fi_t_pair_tcp(int fds[2])
 {
-    struct sockaddr_storage sa;
-    socklen_t len;
-    int l = fi_t_tcp_listener(&sa, &len), one = 1;
+    int one = 1;
 
-    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-    if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sa, len) < 0)
-        fail_msg("connect: %s", strerror(errno));
-    fds[1] = accept(l, NULL, NULL);
-    if (fds[1] < 0)
-        fail_msg("accept: %s", strerror(errno));
+    if (net_tcp_pair(fds) < 0)
+        fail_msg("loopback TCP pair: %s", strerror(errno));
     setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    close(l);
 }
 
 void fi_t_pair_tcp_reset(int fds[2])
@@ -142,8 +136,8 @@ void fi_t_read_all(int fd, void *buf, size_t n)
 
 int fi_t_pending(int fd)
 {
-    int n = -1;
-    if (ioctl(fd, FIONREAD, &n) < 0)
+    int n = net_pending(fd);
+    if (n < 0)
         fail_msg("FIONREAD: %s", strerror(errno));
     return n;
 }
