@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,4 +79,14 @@ ssize_t fiu_slurp(const char *path, char *buf, size_t len)
     buf[have] = '\0';
     close(fd);
     return (ssize_t)have;
+}
+
+void fiu_say_not_run(const char *test, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "NOT RUN: %s: ", test);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }

@@ -38,6 +38,16 @@ int fiu_run(char *const argv[], char *const env[], char *out, size_t outlen,
  * has not ended within 10 s (proc_wait of tests/support/proc_spawn.h). */
 int fiu_wait(pid_t pid);
 
+/* A test that cannot run here ends as skipped and says so, never quietly:
+ * "NOT RUN: TEST: REASON" on stderr (fiu_say_not_run), then cmocka's skip(). */
+void fiu_say_not_run(const char *test, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define fiu_not_run(...)                                                       \
+    do {                                                                       \
+        fiu_say_not_run(__func__, __VA_ARGS__);                                \
+        skip();                                                                \
+    } while (0)
+
 /* Reads the whole file PATH into BUF; its length, or -1. */
 ssize_t fiu_slurp(const char *path, char *buf, size_t len);
 
