@@ -47,6 +47,8 @@ SERVER_FORK   := $(BUILD)/servers/server_fork
 SERVER_THREAD := $(BUILD)/servers/server_thread
 CLIENT        := $(BUILD)/servers/client
 TEST_SUPPORT_LIB    := $(BUILD)/tests/support/libtestsupport.a
+# -iquote: tests/support serves #include "..." only, and every fragment
+# uses this one flag, so none of its headers can stand for a system one.
 TEST_SUPPORT_CFLAGS := -iquote tests/support
 MUTANT_TOOL   := $(BUILD)/tests/mutants/mutant
 

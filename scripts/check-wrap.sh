@@ -7,12 +7,13 @@
 # Called by tests/wrap.mk (make check-wrap [WRAP_SRC=file.c], make wrap-test)
 # with these variables in the environment:
 #   CC, CAND_CFLAGS (how to compile a candidate: no -Werror), LINK_FLAGS,
-#   OBJDIR (the suite's objects), OUTDIR (binaries and results go here),
+#   OBJDIR (the suite's objects), SUPPORT_OBJS (those it links from
+#   tests/support: fi_ names only), OUTDIR (binaries and results go here),
 #   WRAP_TESTS (the test files, "startup read ...": tests/wrap.mk's list),
 #   WRAP_HDR (the contract's wrap.h), STUBS_SRC (tests/wrap/stubs.c),
 #   CAND_OBJ (an already built candidate object) or WRAP_SRC (a C file),
 #   SHIM (libfaultinject.so), RUNNER (e.g. valgrind ...), WRAP_QUIET=1,
-#   WRAP_ONLY (tests to run, see tests/wrap/harness.h), WRAP_SERIAL=1 (one
+#   WRAP_ONLY (tests to run, see tests/wrap/wrapjudge.h), WRAP_SERIAL=1 (one
 #   test file at a time), REPORT=junit:FILE or tap:FILE (written by
 #   REPORT_TOOL, tests/support/report_tool: the writer check-server uses).
 # A row is PASS when all its tests passed, FAIL when one failed, NOT JUDGED
@@ -128,8 +129,8 @@ for t in $WRAP_TESTS; do
   extra=
   [ "$t" = mem ] && extra=$MEM_WRAP
   # shellcheck disable=SC2086
-  if ! $CC -o "$OUTDIR/test_wrap_$t" "$OBJDIR/test_wrap_$t.o" "$OBJDIR/harness.o" \
-       "$OBJDIR/wtest.o" "$cand" $stubobj $LINK_FLAGS $extra -lcmocka -ldl \
+  if ! $CC -o "$OUTDIR/test_wrap_$t" "$OBJDIR/test_wrap_$t.o" "$OBJDIR/wrapjudge.o" \
+       "$OBJDIR/wtest.o" ${SUPPORT_OBJS:-} "$cand" $stubobj $LINK_FLAGS $extra -lcmocka -ldl \
        2>"$OUTDIR/link.log"; then
     cat "$OUTDIR/link.log" >&2
     echo "check-wrap: the suite does not link with $name (errors above;" \

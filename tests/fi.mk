@@ -40,8 +40,7 @@ FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
 
-# tests/support for #include "..." only: its spawn.h must not hide <spawn.h>.
-$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common -iquote tests/support \
+$(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
 # A hardened build calls __read_chk and friends: keep -O2 even under
 # coverage's -O0, so that _FORTIFY_SOURCE takes effect.

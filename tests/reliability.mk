@@ -16,7 +16,7 @@ LOADGEN     := $(BUILD)/tests/soak/loadgen
 SOAK_BIN    := $(BUILD)/tests/soak/soak
 SOAK_WORK   := $(BUILD)/tests/soak/work
 
-$(BUILD)/tests/soak/%.o: ALL_CFLAGS += -Itests/support
+$(BUILD)/tests/soak/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 $(LOADGEN): $(BUILD)/tests/soak/loadgen.o
 	@mkdir -p $(dir $@)
@@ -173,7 +173,7 @@ TEST_RUN += fuzz-replay
 
 # ---------------------------------------------------- resource exhaustion
 EXHAUST_TEST := $(BUILD)/tests/exhaust/test_exhaust
-$(BUILD)/tests/exhaust/%.o: ALL_CFLAGS += -Itests/support
+$(BUILD)/tests/exhaust/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 $(EXHAUST_TEST): $(BUILD)/tests/exhaust/test_exhaust.o $(TEST_SUPPORT_LIB)
 	@mkdir -p $(dir $@)

@@ -12,7 +12,7 @@ ALT_SERVER   := $(BUILD)/tests/server/alt_poll_server
 
 $(BUILD)/tests/server/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS) -Iservers -Iwrap -Ifaultinject -Ifaultinject/common
 
-SERVER_SUITE_OBJS := $(addprefix $(BUILD)/tests/server/,test_servers.o suite.o harness.o verdict.o \
+SERVER_SUITE_OBJS := $(addprefix $(BUILD)/tests/server/,test_servers.o suite.o serverctl.o verdict.o \
                        clauses_basic.o clauses_faults.o clauses_end.o)
 $(SERVER_SUITE): $(SERVER_SUITE_OBJS) $(TEST_SUPPORT_LIB)
 	@mkdir -p $(dir $@)

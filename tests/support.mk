@@ -1,10 +1,11 @@
 # tests/support.mk: the one test-support library (tests/support/: spawn a
-# process and capture its output under a deadline, clocks, sockets, a
-# process's fds and memory, an echo load, the judges' one JUnit/TAP writer). Every suite may link
+# process and capture its output under a deadline, clocks, sockets (made:
+# netsock; used under deadlines: netio), a process's fds and memory, an
+# echo load, the judges' one JUnit/TAP writer). Every suite may link
 # $(TEST_SUPPORT_LIB) and compile with $(TEST_SUPPORT_CFLAGS); both names are
 # set in the root Makefile, so fragments can use them in any order.
 
-TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,spawn.o capture.o procstat.o netio.o echoload.o report.o)
+TEST_SUPPORT_OBJS := $(addprefix $(BUILD)/tests/support/,proc_spawn.o capture.o procstat.o netio.o netsock.o echoload.o report.o)
 
 $(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
 	@mkdir -p $(dir $@)

@@ -14,9 +14,13 @@
 WRAP_TESTS     := startup read readn readline split conn signal thread mem
 WRAP_TEST_DIR  := $(BUILD)/tests/wrap
 WRAP_TEST_SRCS := $(patsubst %,tests/wrap/test_wrap_%.c,$(WRAP_TESTS)) \
-                  tests/wrap/harness.c tests/wrap/wtest.c
-WRAP_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
-$(WRAP_TEST_OBJS): ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
+                  tests/wrap/wrapjudge.c tests/wrap/wtest.c
+# From tests/support the suite links only netsock.o, whose external names
+# all start with fi_ (a candidate may define any other name).
+WRAP_SUPPORT_OBJS := $(BUILD)/tests/support/netsock.o
+WRAP_OWN_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(WRAP_TEST_SRCS))
+WRAP_TEST_OBJS := $(WRAP_OWN_OBJS) $(WRAP_SUPPORT_OBJS)
+$(WRAP_OWN_OBJS): ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS)
 
 # A candidate is compiled like our code but without -Werror (and without
 # coverage: only our own wrap.o is measured).
@@ -37,7 +41,7 @@ else
 WRAP_TIMEOUT ?= 10
 WRAP_PACE     =
 endif
-# Forked test children leave by _exit after __gcov_dump (tests/wrap/harness.c),
+# Forked test children leave by _exit after __gcov_dump (tests/wrap/wrapjudge.c),
 # which a --coverage link must then pull in.
 WRAP_LINK_FLAGS  = $(ALL_LDFLAGS) $(if $(COVERAGE),-Wl$(comma)-u$(comma)__gcov_dump)
 
@@ -45,7 +49,8 @@ WRAP_LINK_FLAGS  = $(ALL_LDFLAGS) $(if $(COVERAGE),-Wl$(comma)-u$(comma)__gcov_d
 wrap_cand_dir = $(BUILD)/check-wrap/$(subst /,_,$(subst .,_,$(patsubst /%,%,$(abspath $(1)))))
 
 WRAP_CHECK_ENV = CC='$(CC)' CAND_CFLAGS='$(WRAP_CAND_CFLAGS)' \
-  LINK_FLAGS='$(WRAP_LINK_FLAGS)' OBJDIR='$(WRAP_TEST_DIR)' SHIM='$(abspath $(FI_SO))' \
+  LINK_FLAGS='$(WRAP_LINK_FLAGS)' OBJDIR='$(WRAP_TEST_DIR)' SUPPORT_OBJS='$(WRAP_SUPPORT_OBJS)' \
+  SHIM='$(abspath $(FI_SO))' \
   WRAP_TESTS='$(WRAP_TESTS)' WRAP_HDR=wrap/wrap.h STUBS_SRC=tests/wrap/stubs.c \
   WRAP_ONLY='$(WRAP_ONLY)' REPORT='$(REPORT)' REPORT_TOOL='$(abspath $(REPORT_TOOL))' \
   WRAP_TIMEOUT='$(WRAP_TIMEOUT)' $(WRAP_PACE)

@@ -25,7 +25,7 @@
 
 #include "clock.h"
 #include "netio.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 enum { CHUNK = 64 * 1024, STREAM_MS = 600, ROUNDS = 5, CONN_MS = 1200 };
 

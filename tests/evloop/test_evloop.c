@@ -35,7 +35,7 @@
 #include "clock.h"
 #include "evclient.h"
 #include "procstat.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 enum {
     CONNS = 48,              /* at once */

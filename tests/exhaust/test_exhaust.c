@@ -36,7 +36,7 @@
 #include "clock.h"
 #include "netio.h"
 #include "procstat.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 #define NOFILE_LOW   24     /* the server's descriptor limit in the EMFILE tests */
 #define N_IDLE       500    /* slowloris connections */

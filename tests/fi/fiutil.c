@@ -2,30 +2,29 @@
 #include "fiutil.h"
 
 #include "capture.h"
-#include "spawn.h"
+#include "netsock.h"
+#include "proc_spawn.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 void fiu_pair(int sv[2])
 {
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(net_pair(sv), 0);
 }
 
 int fiu_pending(int fd)
 {
-    int n = -1;
-    assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+    int n = net_pending(fd);
+    assert_true(n >= 0);
     return n;
 }
 
@@ -36,27 +35,15 @@ unsigned char fiu_byte(unsigned seed, size_t i)
 
 int fiu_listen(struct sockaddr_in *addr)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = net_listen(addr, 16);
     assert_true(fd >= 0);
-    memset(addr, 0, sizeof *addr);
-    addr->sin_family = AF_INET;
-    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof *addr;
-    assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof *addr), 0);
-    assert_int_equal(listen(fd, 16), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
     return fd;
 }
 
 int fiu_connect(const struct sockaddr_in *addr)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = net_dial(addr);
     assert_true(fd >= 0);
-    int r;
-    while ((r = connect(fd, (const struct sockaddr *)addr, sizeof *addr)) < 0 &&
-           errno == EINTR)
-        ;
-    assert_int_equal(r, 0);
     return fd;
 }
 
@@ -92,4 +79,14 @@ ssize_t fiu_slurp(const char *path, char *buf, size_t len)
     buf[have] = '\0';
     close(fd);
     return (ssize_t)have;
+}
+
+void fiu_say_not_run(const char *test, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "NOT RUN: %s: ", test);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }

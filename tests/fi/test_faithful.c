@@ -21,26 +21,10 @@
 
 #include "faultinject.h"
 #include "fiutil.h"
+#include "netsock.h"
 #include "shimtest.h"
 
 static char big[100000], back[100000];
-
-/* A connected TCP pair on loopback: SV[0] the client, SV[1] the server's. */
-static void tcp_pair(int sv[2])
-{
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(l >= 0);
-    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(l, 1), 0);
-    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
-    sv[0] = socket(AF_INET, SOCK_STREAM, 0);
-    assert_int_equal(connect(sv[0], (struct sockaddr *)&a, sizeof a), 0);
-    sv[1] = accept(l, NULL, NULL);
-    assert_true(sv[1] >= 0);
-    close(l);
-}
 
 /* nginx's 25-byte "100 Continue" on a fresh connection: the kernel always
  * takes it whole, so neither eagain nor short may refuse or cut it. */
@@ -50,7 +34,7 @@ static void ROOM_a_small_first_write_on_a_fresh_connection_goes_whole(void **sta
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
     char got[64];
     int sv[2];
-    tcp_pair(sv);
+    assert_int_equal(net_tcp_pair(sv), 0);   /* sv[0] the client */
     nonblocking(sv[1]);
     set_rules("wr:eagain");
     assert_int_equal(send(sv[1], cont, 25, 0), 25);
@@ -180,7 +164,7 @@ static void FIN_no_eagain_once_the_peers_fin_is_queued(void **state)
     (void)state;
     int sv[2];
     char b[16];
-    tcp_pair(sv);
+    assert_int_equal(net_tcp_pair(sv), 0);   /* sv[0] the client */
     nonblocking(sv[0]);
     assert_int_equal(write(sv[1], "0123456789", 10), 10);
     close(sv[1]);

@@ -390,9 +390,9 @@ int main(void)
      * not wrap (the stall's FUTEX_WAIT) only when the call returns, and an
      * SA_RESTART wait never returns: that test proves nothing under TSan.
      * It runs in the plain, ASan and Valgrind runs. */
-    fprintf(stderr, "test_possible: under TSan, not run: "
-                    "STALL_blocking_read_without_timeout_ends_on_a_signal (TSan defers its "
-                    "SA_RESTART handler until the raw wait returns, which it never does)\n");
+    fiu_say_not_run("STALL_blocking_read_without_timeout_ends_on_a_signal",
+                    "under TSan (TSan defers its SA_RESTART handler until the raw wait "
+                    "returns, which it never does)");
     cmocka_set_skip_filter("STALL_blocking_read_without_timeout_ends_on_a_signal");
 #endif
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
 #include "clock.h"
 #include "netio.h"
 #include "procstat.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 #include <errno.h>
 #include <poll.h>

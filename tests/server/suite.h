@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "echoload.h"
-#include "harness.h"
+#include "serverctl.h"
 #include "verdict.h"
 
 enum {

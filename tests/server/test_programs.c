@@ -26,7 +26,8 @@
 
 #include "clock.h"
 #include "netio.h"
-#include "spawn.h"
+#include "netsock.h"
+#include "proc_spawn.h"
 
 static const char *server, *client, *shim;
 static pid_t srv = -1;
@@ -441,13 +442,9 @@ static void client_reset_by_server(void **state)
     memset(data, 'r', sizeof data);
     assert_int_equal(write(fd, data, sizeof data), (ssize_t)sizeof data);
     close(fd);
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    socklen_t len = sizeof a;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(lfd, 1), 0);
-    getsockname(lfd, (struct sockaddr *)&a, &len);
+    struct sockaddr_in a;
+    int lfd = net_listen(&a, 1);
+    assert_true(lfd >= 0);
     snprintf(ps, sizeof ps, "%d", ntohs(a.sin_port));
     char *argv[] = { (char *)client, ps, NULL };
     snprintf(outfile, sizeof outfile, "/tmp/test-programs-XXXXXX");

@@ -1,6 +1,6 @@
 /* verdict.c: clause rows, the table, and its JUnit/TAP report (report.h). */
 #include "verdict.h"
-#include "harness.h"
+#include "serverctl.h"
 #include "report.h"
 
 #include <stdio.h>

@@ -38,7 +38,7 @@
 #include "clock.h"
 #include "netio.h"
 #include "procstat.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 /* A low-probability mix of every fault of S4 and S5, for the server only,
  * and EINTR from its readiness waits (poll, select, epoll_wait: the event

@@ -1,7 +1,7 @@
 /* capture.c: run a command under a deadline, capturing its output (see capture.h). */
 #include "capture.h"
 #include "clock.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
 /* netio.c: loopback client helpers with deadlines, and /proc/net/tcp. */
 #include "netio.h"
 #include "clock.h"
+#include "netsock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,17 +28,12 @@ static struct sockaddr_in loopback(int port)
 
 int net_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a;
+    int fd = net_bound(&a);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a = loopback(0);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
     close(fd);
-    return port;
+    return ntohs(a.sin_port);
 }
 
 int net_connect(int port, int timeout_ms)

@@ -6,24 +6,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static int fds[2];
-
-static int setup_unix(void **state)
-{
-    (void)state;
-    fi_t_pair_unix(fds);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_t_clear();
-    close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-    return 0;
-}
+/* The pair fixture (wtest.h): Read and Write keep no state, so fds[0] is
+ * closed with close(). */
+#define setup    fi_t_setup_pair
+#define teardown fi_t_teardown_pair
 
 static void R1_short_count_returned_not_looped(void **state)
 {
@@ -240,21 +226,21 @@ static void W3_econnreset_and_injected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(R1_short_count_returned_not_looped, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R1_short_read_from_kernel_split, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R1_end_of_stream_is_zero, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R1_pipe_and_tcp, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R2_eintr_retried, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R2_eintr_retried_on_pipe, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R3_eagain_returns_minus_one, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R3_econnreset_from_real_rst, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(R3_injected_errors_and_ebadf, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(W1_short_count_returned, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(W1_kernel_short_write_nonblocking, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(W2_eintr_retried, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(W3_epipe_after_peer_closed, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(W3_eagain_full_buffer, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(W3_econnreset_and_injected, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(R1_short_count_returned_not_looped, setup, teardown),
+        cmocka_unit_test_setup_teardown(R1_short_read_from_kernel_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(R1_end_of_stream_is_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(R1_pipe_and_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(R2_eintr_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(R2_eintr_retried_on_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(R3_eagain_returns_minus_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(R3_econnreset_from_real_rst, setup, teardown),
+        cmocka_unit_test_setup_teardown(R3_injected_errors_and_ebadf, setup, teardown),
+        cmocka_unit_test_setup_teardown(W1_short_count_returned, setup, teardown),
+        cmocka_unit_test_setup_teardown(W1_kernel_short_write_nonblocking, setup, teardown),
+        cmocka_unit_test_setup_teardown(W2_eintr_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(W3_epipe_after_peer_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(W3_eagain_full_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(W3_econnreset_and_injected, setup, teardown),
     };
     return WRAP_RUN(tests);
 }

@@ -10,25 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fds[2];
-
-static int setup_unix(void **state)
-{
-    (void)state;
-    fi_t_pair_unix(fds);
-    fi_t_rcv_timeout(fds[0], 3000);      /* a Readline waiting for too much fails */
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_t_clear();
-    Close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-    return 0;
-}
+/* The pair fixture (wtest.h): a Readline waiting for too much fails after
+ * 3 s; fds[0] is closed with Close. */
+#define setup    fi_t_setup_pair_timed
+#define teardown fi_t_teardown_pair_Close
 
 /* Readline(fd, buf, MAXLEN) must return EXP (length from strlen unless
  * EXPLEN >= 0) followed by '\0'. */
@@ -632,29 +617,29 @@ static void L13_nul_bytes_stored_and_counted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(L1_line_with_newline_and_nul, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L1_pipe_and_tcp, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L2_long_line_split_nothing_lost, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L2_very_long_line, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L3_end_of_stream_stores_nul, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L4_partial_line_at_eof, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L2_partial_line_split_before_its_end, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L4_injected_eof_after_partial, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L5_eintr_at_every_point, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L5_eintr_random_on_pipe, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L6_eagain_mid_line_keeps_bytes, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L6_injected_error_mid_line, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L6_error_at_once_and_ebadf, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L8_two_descriptors_in_turn, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(T1_readline_two_threads_two_descriptors, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L8_high_descriptor_numbers, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L9_close_discards_buffered_bytes, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L10_readn_after_readline_continues, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L11_maxlen_below_two_is_einval, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L12_never_writes_past_maxlen, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L12_canary_after_maxlen, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L12_maxlen_0_and_1, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(L13_nul_bytes_stored_and_counted, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(L1_line_with_newline_and_nul, setup, teardown),
+        cmocka_unit_test_setup_teardown(L1_pipe_and_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(L2_long_line_split_nothing_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(L2_very_long_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(L3_end_of_stream_stores_nul, setup, teardown),
+        cmocka_unit_test_setup_teardown(L4_partial_line_at_eof, setup, teardown),
+        cmocka_unit_test_setup_teardown(L2_partial_line_split_before_its_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(L4_injected_eof_after_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(L5_eintr_at_every_point, setup, teardown),
+        cmocka_unit_test_setup_teardown(L5_eintr_random_on_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(L6_eagain_mid_line_keeps_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(L6_injected_error_mid_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(L6_error_at_once_and_ebadf, setup, teardown),
+        cmocka_unit_test_setup_teardown(L8_two_descriptors_in_turn, setup, teardown),
+        cmocka_unit_test_setup_teardown(T1_readline_two_threads_two_descriptors, setup, teardown),
+        cmocka_unit_test_setup_teardown(L8_high_descriptor_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(L9_close_discards_buffered_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(L10_readn_after_readline_continues, setup, teardown),
+        cmocka_unit_test_setup_teardown(L11_maxlen_below_two_is_einval, setup, teardown),
+        cmocka_unit_test_setup_teardown(L12_never_writes_past_maxlen, setup, teardown),
+        cmocka_unit_test_setup_teardown(L12_canary_after_maxlen, setup, teardown),
+        cmocka_unit_test_setup_teardown(L12_maxlen_0_and_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(L13_nul_bytes_stored_and_counted, setup, teardown),
     };
     return WRAP_RUN(tests);
 }

@@ -10,38 +10,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fds[2];
-
-static int setup_unix(void **state)
-{
-    (void)state;
-    fi_t_pair_unix(fds);
-    fi_t_rcv_timeout(fds[0], 3000);      /* a Readn that waits for too much fails */
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fi_t_clear();
-    Close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-    return 0;
-}
-
-static void fill_pattern(char *b, size_t n, unsigned seed)
-{
-    for (size_t i = 0; i < n; i++)
-        b[i] = (char)((i * 131 + seed * 7 + (i >> 8)) & 0xff);
-}
+/* The pair fixture (wtest.h): a Readn that waits for too much fails after
+ * 3 s; fds[0] is closed with Close. */
+#define setup    fi_t_setup_pair_timed
+#define teardown fi_t_teardown_pair_Close
 
 static void N1_one_byte_reads(void **state)
 {
     (void)state;
     char in[300], out[300];
 
-    fill_pattern(in, sizeof in, 1);
+    fi_t_fill_pattern(in, sizeof in, 1);
     fi_t_write_all(fds[1], in, sizeof in);
     fi_t_faults("rd:short=1:fd=%d", fds[0]);
     expect_ret(Readn(fds[0], out, sizeof out), sizeof out);
@@ -72,7 +51,7 @@ static void N1_large_across_many_reads(void **state)
     struct feeder f = { fds[1], in, n, 7777 };
     pthread_t th;
 
-    fill_pattern(in, n, 2);
+    fi_t_fill_pattern(in, n, 2);
     pthread_create(&th, NULL, feed, &f);
     expect_ret(Readn(fds[0], out, n), n);
     pthread_join(th, NULL);
@@ -87,7 +66,7 @@ static void N1_pipe_and_tcp(void **state)
     int p[2], t[2];
     char in[5000], out[5000];
 
-    fill_pattern(in, sizeof in, 3);
+    fi_t_fill_pattern(in, sizeof in, 3);
     fi_t_pair_pipe(p);
     fi_t_write_all(p[1], in, sizeof in);
     fi_t_faults("rd:short=333:fd=pipe");
@@ -156,7 +135,7 @@ static void N3_eintr_at_every_point(void **state)
     fi_t_need_readn();
     char in[12], out[12];
 
-    fill_pattern(in, sizeof in, 4);
+    fi_t_fill_pattern(in, sizeof in, 4);
     for (int at = 1; at <= 13; at++) {
         int p[2];
         fi_t_pair_unix(p);
@@ -195,7 +174,7 @@ static void N4_eagain_keeps_many_bytes(void **state)
     size_t n = 100000;
     char *in = malloc(n), *out = malloc(n);
 
-    fill_pattern(in, n, 9);
+    fi_t_fill_pattern(in, n, 9);
     fi_t_set_nonblock(fds[0]);
     fi_t_set_nonblock(fds[1]);
     size_t first = (size_t)write(fds[1], in, n / 2);
@@ -318,7 +297,7 @@ static void WN1_all_bytes_across_short_writes(void **state)
     struct drain d = { fds[0], out, sizeof out, 0, 0 };
     pthread_t th;
 
-    fill_pattern(in, sizeof in, 5);
+    fi_t_fill_pattern(in, sizeof in, 5);
     pthread_create(&th, NULL, drain, &d);
     fi_t_faults("wr:short=7:fd=%d", fds[1]);
     expect_ret(Writen(fds[1], in, sizeof in), sizeof in);
@@ -336,7 +315,7 @@ static void WN1_large_blocking_with_reader(void **state)
     struct drain d = { fds[0], out, n, 0, 0 };
     pthread_t th;
 
-    fill_pattern(in, n, 6);
+    fi_t_fill_pattern(in, n, 6);
     pthread_create(&th, NULL, drain, &d);
     fi_t_faults("wr:short=50000:fd=%d", fds[1]);
     expect_ret(Writen(fds[1], in, n), n);
@@ -355,7 +334,7 @@ static void WN2_eintr_at_every_point(void **state)
      * 11; a reader takes the bytes */
     static char in[65536], out[65536];
 
-    fill_pattern(in, sizeof in, 7);
+    fi_t_fill_pattern(in, sizeof in, 7);
     for (int at = 1; at <= 11; at++) {
         int p[2];
         pthread_t th;
@@ -414,24 +393,24 @@ static void WN3_econnreset(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(N1_one_byte_reads, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N1_large_across_many_reads, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N1_pipe_and_tcp, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N2_early_end_returns_count, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N2_end_at_once_returns_zero, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N2_injected_eof, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N3_eintr_at_every_point, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N4_eagain_keeps_bytes_taken, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N4_eagain_keeps_many_bytes, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N4_error_then_next_readn_gets_bytes, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N5_never_reads_ahead, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(N6_zero_returns_at_once, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(WN1_all_bytes_across_short_writes, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(WN1_large_blocking_with_reader, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(WN2_eintr_at_every_point, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(WN3_epipe, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(WN3_eagain_after_partial, setup_unix, teardown),
-        cmocka_unit_test_setup_teardown(WN3_econnreset, setup_unix, teardown),
+        cmocka_unit_test_setup_teardown(N1_one_byte_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(N1_large_across_many_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(N1_pipe_and_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(N2_early_end_returns_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(N2_end_at_once_returns_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(N2_injected_eof, setup, teardown),
+        cmocka_unit_test_setup_teardown(N3_eintr_at_every_point, setup, teardown),
+        cmocka_unit_test_setup_teardown(N4_eagain_keeps_bytes_taken, setup, teardown),
+        cmocka_unit_test_setup_teardown(N4_eagain_keeps_many_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(N4_error_then_next_readn_gets_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(N5_never_reads_ahead, setup, teardown),
+        cmocka_unit_test_setup_teardown(N6_zero_returns_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(WN1_all_bytes_across_short_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(WN1_large_blocking_with_reader, setup, teardown),
+        cmocka_unit_test_setup_teardown(WN2_eintr_at_every_point, setup, teardown),
+        cmocka_unit_test_setup_teardown(WN3_epipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(WN3_eagain_after_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(WN3_econnreset, setup, teardown),
     };
     return WRAP_RUN(tests);
 }

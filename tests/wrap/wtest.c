@@ -1,7 +1,7 @@
 /* wtest.c: see wtest.h. */
 #include "wtest.h"
+#include "netsock.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,87 +11,123 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-void fi_t_pair_unix(int fds[2])
+void fi_t_pair_unix(int pair[2])
 {
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+    if (net_pair(pair) < 0)
         fail_msg("socketpair: %s", strerror(errno));
 }
 
-void fi_t_pair_pipe(int fds[2])
+void fi_t_pair_pipe(int pair[2])
 {
     int p[2];
     if (pipe(p) < 0)
         fail_msg("pipe: %s", strerror(errno));
-    fds[0] = p[0];      /* read end first, as for the pairs: fds[0] reads */
-    fds[1] = p[1];
+    pair[0] = p[0];      /* read end first, as for the pairs: pair[0] reads */
+    pair[1] = p[1];
+}
+
+/* *SA and *LEN from the IPv4 address A, as the tests pass them on. */
+static void to_storage(const struct sockaddr_in *a, struct sockaddr_storage *sa,
+                       socklen_t *len)
+{
+    memset(sa, 0, sizeof *sa);
+    memcpy(sa, a, sizeof *a);
+    *len = sizeof *a;
 }
 
 int fi_t_tcp_listener(struct sockaddr_storage *sa, socklen_t *len)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    int fd = net_listen(&a, 16);
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        listen(fd, 16) < 0)
+    if (fd < 0)
         fail_msg("listener: %s", strerror(errno));
-    *len = sizeof *sa;
-    if (getsockname(fd, (struct sockaddr *)sa, len) < 0)
-        fail_msg("getsockname: %s", strerror(errno));
+    to_storage(&a, sa, len);
     return fd;
 }
 
 void fi_t_refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+    *holder = net_bound(&a);    /* keeps the port ours, never listening: RST on SYN */
+    if (*holder < 0)
         fail_msg("bind: %s", strerror(errno));
-    *len = sizeof *sa;
-    getsockname(fd, (struct sockaddr *)sa, len);
-    *holder = fd;       /* keeps the port ours, never listening: RST on SYN */
+    to_storage(&a, sa, len);
 }
 
-void fi_t_pair_tcp(int fds[2])
+void fi_t_pair_tcp(int pair[2])
 {
-    struct sockaddr_storage sa;
-    socklen_t len;
-    int l = fi_t_tcp_listener(&sa, &len), one = 1;
+    int one = 1;
 
-    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-    if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sa, len) < 0)
-        fail_msg("connect: %s", strerror(errno));
-    fds[1] = accept(l, NULL, NULL);
-    if (fds[1] < 0)
-        fail_msg("accept: %s", strerror(errno));
-    setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    close(l);
+    if (net_tcp_pair(pair) < 0)
+        fail_msg("loopback TCP pair: %s", strerror(errno));
+    setsockopt(pair[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(pair[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-void fi_t_pair_tcp_reset(int fds[2])
+void fi_t_pair_tcp_reset(int pair[2])
 {
     struct linger lg = { .l_onoff = 1, .l_linger = 0 };
     struct pollfd p;
 
-    fi_t_pair_tcp(fds);
+    fi_t_pair_tcp(pair);
     /* SO_LINGER 0: close() sends RST instead of FIN */
-    setsockopt(fds[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(fds[1]);
-    fds[1] = -1;
-    p.fd = fds[0];
+    setsockopt(pair[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(pair[1]);
+    pair[1] = -1;
+    p.fd = pair[0];
     p.events = POLLIN;
     if (poll(&p, 1, 5000) != 1 || !(p.revents & (POLLERR | POLLHUP | POLLIN)))
         fail_msg("the RST did not arrive");
+}
+
+int fi_t_fds[2] = { -1, -1 };
+
+int fi_t_setup_pair(void **state)
+{
+    (void)state;
+    fi_t_pair_unix(fds);
+    return 0;
+}
+
+int fi_t_setup_pair_timed(void **state)
+{
+    fi_t_setup_pair(state);
+    fi_t_rcv_timeout(fds[0], 3000);
+    return 0;
+}
+
+int fi_t_teardown_pair(void **state)
+{
+    (void)state;
+    fi_t_clear();
+    close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    return 0;
+}
+
+int fi_t_teardown_pair_Close(void **state)
+{
+    (void)state;
+    fi_t_clear();
+    Close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    return 0;
+}
+
+void fi_t_fill_pattern(char *b, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        b[i] = (char)((i * 131 + seed * 7 + (i >> 8)) & 0xff);
 }
 
 /* Notes what the test feeds, for the first few writes of a test (a writer
@@ -142,8 +178,8 @@ void fi_t_read_all(int fd, void *buf, size_t n)
 
 int fi_t_pending(int fd)
 {
-    int n = -1;
-    if (ioctl(fd, FIONREAD, &n) < 0)
+    int n = net_pending(fd);
+    if (n < 0)
         fail_msg("FIONREAD: %s", strerror(errno));
     return n;
 }

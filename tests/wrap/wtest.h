@@ -4,7 +4,7 @@
 #ifndef WRAP_WTEST_H
 #define WRAP_WTEST_H
 
-#include "harness.h"
+#include "wrapjudge.h"
 #include "../../wrap/wrap.h"
 #include "../../faultinject/faultinject.h"
 
@@ -29,14 +29,32 @@ ssize_t fi_t_readline(int fd, void *buf, size_t maxlen);
 #include <sys/types.h>
 
 /* A connected AF_UNIX stream socketpair; a pipe; a loopback TCP pair
- * (fds[0] client side, fds[1] accepted side). */
-void fi_t_pair_unix(int fds[2]);
-void fi_t_pair_pipe(int fds[2]);
-void fi_t_pair_tcp(int fds[2]);
+ * (pair[0] client side, pair[1] accepted side). */
+void fi_t_pair_unix(int pair[2]);
+void fi_t_pair_pipe(int pair[2]);
+void fi_t_pair_tcp(int pair[2]);
 /* A loopback listener on port 0; its address in *sa. */
 int fi_t_tcp_listener(struct sockaddr_storage *sa, socklen_t *len);
 /* A loopback address nobody listens on (bound, never listened). */
 void fi_t_refused_addr(struct sockaddr_storage *sa, socklen_t *len, int *holder);
+
+/* The fixture of the Read/Write, Readn/Writen and Readline tests: FDS, a
+ * connected AF_UNIX stream pair made by the setup; fds[0] is the side the
+ * library reads, fds[1] the test's (a test that closes it sets it to -1).
+ * fds is fi_t_fds: the suite's external names start with fi_. */
+extern int fi_t_fds[2];
+#define fds fi_t_fds
+/* The pair; the pair with a 3 s receive timeout on fds[0] (fi_t_rcv_timeout),
+ * so that a Readn or Readline that waits for too much fails, not hangs. */
+int fi_t_setup_pair(void **state);
+int fi_t_setup_pair_timed(void **state);
+/* fi_t_clear, then fds[0] closed by close() (fi_t_teardown_pair) or by the
+ * library's Close (fi_t_teardown_pair_Close: what Readline buffered for it
+ * goes too), and fds[1] by close() unless it is -1. */
+int fi_t_teardown_pair(void **state);
+int fi_t_teardown_pair_Close(void **state);
+/* N bytes of the test pattern SEED into B (no two seeds alike). */
+void fi_t_fill_pattern(char *b, size_t n, unsigned seed);
 
 /* Writes/reads all N bytes with raw write()/read(), retrying EINTR and
  * short counts; fails the test on error, or on EOF for read_all. */
@@ -50,8 +68,8 @@ void fi_t_set_nonblock(int fd);
 void fi_t_rcv_timeout(int fd, int ms);
 /* Fills the send buffer of a non-blocking socket until EAGAIN. */
 size_t fi_t_fill_socket(int fd);
-/* A TCP pair in which fds[0] has received a real RST from its peer. */
-void fi_t_pair_tcp_reset(int fds[2]);
+/* A TCP pair in which pair[0] has received a real RST from its peer. */
+void fi_t_pair_tcp_reset(int pair[2]);
 
 /* fi_set with printf formatting; fails the test if the shim is absent or
  * refuses the rules. Rules with eintr first install a SIGUSR2 handler
@@ -68,7 +86,7 @@ int fi_t_slow_mode(void);
 /* 1 when running under Valgrind. */
 int fi_t_under_valgrind(void);
 
-/* ---- what a failing test reports (read by harness.c) ----
+/* ---- what a failing test reports (read by wrapjudge.c) ----
  * fi_t_note writes one "@@TAG text" line to stderr; the harness shows the
  * last "fed" and "faults" lines, and "expected" and "got", under a failing
  * row. fi_t_write_all and fi_t_faults note what they feed by themselves. */

@@ -1,9 +1,9 @@
-/* harness.c: starting, watching and stopping the server under test. */
-#include "harness.h"
+/* serverctl.c: starting, watching and stopping the server under test. */
+#include "serverctl.h"
 #include "clock.h"
 #include "netio.h"
 #include "procstat.h"
-#include "spawn.h"
+#include "proc_spawn.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* harness.h: runs each cmocka test of a wrap conformance file in its own
+/* wrapjudge.h: runs each cmocka test of a wrap conformance file in its own
  * forked child, all of them at once, each under its own deadline, so that a
  * crash or a hang in one test (a broken candidate wrap.c) fails that test
  * with a reason and every other test is still judged, and a candidate that
@@ -34,8 +34,8 @@
  *   WRAP_VERBOSE=1     print the whole output of failing tests
  *   WRAP_SLOW=1        (Valgrind, coverage) smaller iteration counts
  */
-#ifndef WRAP_HARNESS_H
-#define WRAP_HARNESS_H
+#ifndef WRAP_WRAPJUDGE_H
+#define WRAP_WRAPJUDGE_H
 
 /* The suite's external names start with fi_: a candidate may use any other. */
 #define wrap_run_tests fi_t_wrap_run_tests

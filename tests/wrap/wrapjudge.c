@@ -1,10 +1,10 @@
-/* harness.c: see harness.h. One forked child per test, all started at once
+/* wrapjudge.c: see wrapjudge.h. One forked child per test, all started at once
  * (WRAP_JOBS at most), each in its own process group with its stdout and
  * stderr captured through one pipe; the parent kills a child's whole group
  * at its deadline or as soon as the child is gone (writers it forked go
  * too), then turns what it captured into one record. */
 #include "clock.h"
-#include "harness.h"
+#include "wrapjudge.h"
 
 #include <ctype.h>
 #include <errno.h>

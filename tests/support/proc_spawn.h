@@ -1,9 +1,9 @@
-/* spawn.h: start a program (optionally under the fault shim or a wrapper
+/* proc_spawn.h: start a program (optionally under the fault shim or a wrapper
  * such as valgrind), wait for it with a timeout, stop it.
  * Every wait here is bounded: a hung program is killed, never waited on forever.
  */
-#ifndef SUPPORT_SPAWN_H
-#define SUPPORT_SPAWN_H
+#ifndef SUPPORT_PROC_SPAWN_H
+#define SUPPORT_PROC_SPAWN_H
 
 #include <sys/types.h>
 

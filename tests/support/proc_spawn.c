@@ -1,7 +1,7 @@
-/* spawn.c: fork/exec with the shim's environment; bounded waits.
+/* proc_spawn.c: fork/exec with the shim's environment; bounded waits.
  * Waiting uses a pidfd (Linux >= 5.3) polled with the timeout, else a
  * WNOHANG loop with short polls. */
-#include "spawn.h"
+#include "proc_spawn.h"
 #include "clock.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* harness.h: the server under test, seen only from outside: started in a
+/* serverctl.h: the server under test, seen only from outside: started in a
  * network namespace of its own under the fault shim, its output sent to a
  * log, its port found from /proc, watched through /proc, stopped with a
  * signal. (The clause table is verdict.h.)
@@ -11,8 +11,8 @@
  * suite's client sockets (made afterwards in this thread) reach it on
  * 127.0.0.1. Without either, servers share the host's loopback (said once).
  */
-#ifndef SERVER_HARNESS_H
-#define SERVER_HARNESS_H
+#ifndef SERVER_SERVERCTL_H
+#define SERVER_SERVERCTL_H
 
 #include <stddef.h>
 #include <sys/types.h>
