@@ -8,10 +8,16 @@
 #include "sandbox.h"
 #include "summary.h"
 
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* FAULTINJECT_SUMMARY=1 without faultrun: stderr as it was at load (a
+ * program may close its stderr at exit before this handler runs, as
+ * coreutils' close_stdout does), or -1. */
+static int summary_fd = -1;
 
 /* FAULTINJECT_SUMMARY=1 without faultrun: this process's own counts. */
 static void summary_at_exit(void)
@@ -21,10 +27,16 @@ static void summary_at_exit(void)
     if (fi_rules_parse(getenv("FAULTINJECT_RULES"), &rs, err, sizeof err) < 0)
         rs.n = 0;
     fflush(stdout);
-    fi_summary_print(stderr, &(struct fi_summary){
+    /* the copy taken at load, if it is still ours (not closed by a
+     * closefrom, say), else whatever fd 2 is now */
+    FILE *out = summary_fd >= 0 && fcntl(summary_fd, F_GETFD) >= 0 ? fdopen(summary_fd, "w")
+                                                                    : NULL;
+    fi_summary_print(out != NULL ? out : stderr, &(struct fi_summary){
         .prefix = "faultinject", .rs = &rs, .c = fi_run_counts(),
         .only = getenv("FAULTINJECT_ONLY"), .replay = fi_replay_active(),
         .replay_total = fi_replay_count() });
+    if (out != NULL)
+        fclose(out);
 }
 
 int fi_run_init(char *err, size_t errlen)
@@ -37,8 +49,10 @@ int fi_run_init(char *err, size_t errlen)
                        errlen) < 0)
         return -1;
     const char *s = getenv("FAULTINJECT_SUMMARY");
-    if (run == NULL && s != NULL && strcmp(s, "1") == 0)
+    if (run == NULL && s != NULL && strcmp(s, "1") == 0) {
+        summary_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);    /* high: the program's numbers stay */
         atexit(summary_at_exit);
+    }
     return 0;
 }
 

@@ -8,6 +8,8 @@
  *                      read()s (EINTR counted, not retried); exit 0
  *   fr_prog spawn N    the same, but N children started one after another
  *                      with posix_spawn (no fork handlers run in them)
+ *   fr_prog closeerr   a socketpair round trip of 10 bytes, then closes its
+ *                      stderr before it exits (as coreutils' close_stdout)
  *   fr_prog reuse N [exec]  N rounds on the same descriptor numbers: a
  *                      socketpair, 8 bytes, 8 one-byte read()s (EINTR
  *                      counted, not retried), both closed; prints one line
@@ -25,6 +27,22 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int closeerr(void)
+{
+    int sv[2];
+    char b[10];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || write(sv[1], "0123456789", 10) != 10)
+        return 2;
+    for (size_t got = 0; got < sizeof b;) {
+        ssize_t r = read(sv[0], b + got, sizeof b - got);
+        if (r <= 0)
+            return 3;
+        got += (size_t)r;
+    }
+    close(2);
+    return 0;
+}
 
 static int raw(void)
 {
@@ -157,6 +175,8 @@ int main(int argc, char **argv)
         return reuse(argv, atoi(argv[2]), argc == 4 && strcmp(argv[3], "exec") == 0);
     if (argc == 2 && strcmp(argv[1], "raw") == 0)
         return raw();
+    if (argc == 2 && strcmp(argv[1], "closeerr") == 0)
+        return closeerr();
     if (argc == 2 && strcmp(argv[1], "stdio") == 0)
         return stdio();
     if (argc == 3 && strcmp(argv[1], "forks") == 0)
@@ -165,6 +185,6 @@ int main(int argc, char **argv)
         return spawns(argv[0], atoi(argv[2]));
     if (argc == 2 && strcmp(argv[1], "child") == 0)
         return child();
-    fprintf(stderr, "usage: fr_prog raw | stdio | forks N | spawn N | child | reuse N [exec]\n");
+    fprintf(stderr, "usage: fr_prog raw | closeerr | stdio | forks N | spawn N | child | reuse N [exec]\n");
     return 2;
 }

@@ -204,6 +204,19 @@ static void NEVER_bare_preload_silent_unless_asked(void **state)
     fr_expect_err("faultinject: warning: rule 2 'accept:eintr' matched no call");
 }
 
+/* A program that closes its stderr before it exits (coreutils' close_stdout
+ * does) still gets the summary it asked for: on stderr as it was at load. */
+static void NEVER_bare_preload_summary_survives_a_closed_stderr(void **state)
+{
+    (void)state;
+    char *asked[] = { "LD_PRELOAD=" FR_SHIM, "FAULTINJECT_RULES=read:short=9:when=1",
+                      "FAULTINJECT_SUMMARY=1", NULL };
+    FR_RUN_ENV(asked, FR_PROG2, "closeerr");
+    fr_expect_exit(0);
+    fr_expect_err("faultinject: rule 1 'read:short=9:when=1': ");
+    fr_expect_err(" 1 faults injected");
+}
+
 static void NEVER_refuses_a_static_program(void **state)
 {
     (void)state;
@@ -265,6 +278,7 @@ int main(void)
         cmocka_unit_test(NEVER_only_naming_no_process_warned),
         cmocka_unit_test(NEVER_exit_status_and_signal_passed_on),
         cmocka_unit_test(NEVER_bare_preload_silent_unless_asked),
+        cmocka_unit_test(NEVER_bare_preload_summary_survives_a_closed_stderr),
         cmocka_unit_test(NEVER_refuses_a_static_program),
         cmocka_unit_test(NEVER_refuses_a_set_id_program),
     };
