@@ -12,7 +12,7 @@ _Static_assert(FI_C_COUNT <= 32, "a rule's calls are a 32-bit mask");
 FI_FAULTS(FAULT_IN_RANGE_)
 
 #define FAULT_CASE_(e, v, word, val, reach, help) case v:
-static inline void fault_values_differ(int f)
+__attribute__((unused)) static void fault_values_differ(int f)
 {
     switch (f) {
     FI_FAULTS(FAULT_CASE_)
