@@ -5,7 +5,8 @@
  * rule and what is wrong, e.g.
  *   rule 'read:shrt': unknown fault 'shrt' (want short[=N], eintr, ...)
  *
- * Grammar (spaces and tabs allowed only around ';' and at both ends):
+ * Grammar (spaces and tabs allowed only around ';' and at both ends; the
+ * call names, group words and faults are names.h's tables):
  *   RULES  := RULE (';' RULE)*            (an empty RULES means no rule)
  *   RULE   := CALLS ':' FAULT (':' OPTION)*
  *   CALLS  := NAME (',' NAME)*            NAME: read readv recv recvfrom

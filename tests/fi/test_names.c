@@ -48,13 +48,12 @@ static void NAMES_every_call_has_a_name_and_a_family(void **state)
     assert_int_equal(rd, FI_RD_MASK);
     assert_int_equal(wr, FI_WR_MASK);
     assert_int_equal(wait, FI_WAIT_MASK);
-    /* the enum is the same as it always was: its values are in logs and blocks */
+    /* the values stay what they were (a new call goes last) */
     assert_int_equal(FI_C_READ, 0);
     assert_int_equal(FI_C_SPLICE_IN, 6);
     assert_int_equal(FI_C_SPLICE_OUT, 14);
     assert_int_equal(FI_C_CLOSE, 18);
     assert_int_equal(FI_C_EPOLL_WAIT, 21);
-    assert_int_equal(FI_C_COUNT, 22);
 }
 
 static void NAMES_every_fault_has_a_word_once(void **state)
@@ -82,7 +81,6 @@ static void NAMES_every_fault_has_a_word_once(void **state)
     assert_int_equal(FI_F_ERROR, 5);
     assert_int_equal(FI_F_DELAY, 6);
     assert_int_equal(FI_F_STALL, 7);
-    assert_int_equal(FI_F_COUNT, 8);
 }
 
 /* Every fault on every call: parsed where it fits (refused elsewhere),
