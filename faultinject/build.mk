@@ -17,7 +17,7 @@ FI_RUND   := faultinject/faultrun
 # The public header (faultinject.h: inline, dlsym-based) stays at the top.
 FI_INC    := -iquote faultinject -iquote $(FI_COMMON)
 
-FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,rules.c errnames.c logparse.c summary.c \
+FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,names.c rules.c errnames.c logparse.c summary.c \
                     runblock.c why.c decide.c)
 FI_SHIM_SRCS   := $(addprefix $(FI_SHIMD)/,shim.c control.c engine.c fdstate.c filog.c \
                     fdlife.c xfer.c waits.c blocking.c sockends.c tally.c proc.c \
@@ -33,8 +33,8 @@ FI_SHIM_OBJS   := $(FI_SHIM_SRCS:%.c=$(BUILD)/%.o) $(FI_COMMON_PIC_OBJS)
 FI_RUN_OWN_OBJS := $(FI_RUN_SRCS:faultinject/faultrun/%.c=$(BUILD)/faultinject/cli/%.o)
 FI_RUN_OBJS    := $(FI_RUN_OWN_OBJS) $(FI_COMMON_OBJS)
 # The parser alone (rules.h), for tests and fuzzers; the log parser with it.
-FI_RULES_OBJS := $(BUILD)/$(FI_COMMON)/rules.o $(BUILD)/$(FI_COMMON)/errnames.o \
-                 $(BUILD)/$(FI_COMMON)/why.o
+FI_RULES_OBJS := $(BUILD)/$(FI_COMMON)/names.o $(BUILD)/$(FI_COMMON)/rules.o \
+                 $(BUILD)/$(FI_COMMON)/errnames.o $(BUILD)/$(FI_COMMON)/why.o
 FI_LOGPARSE_OBJS := $(BUILD)/$(FI_COMMON)/logparse.o $(FI_RULES_OBJS)
 # The decision as a unit, for tests/fi/test_engine.
 FI_DECIDE_OBJS := $(BUILD)/$(FI_COMMON)/decide.o $(BUILD)/$(FI_COMMON)/runblock.o $(FI_RULES_OBJS)

@@ -1,6 +1,8 @@
 # man/: the manual pages, in mdoc. Included by the root Makefile.
 #   make test        lints them (mandoc -T lint -W warning, and man --warnings
-#                    as `man -l` renders them: any warning fails)
+#                    as `man -l` renders them: any warning fails) and checks
+#                    that faultrun.1 lists the calls and faults of names.h
+#                    (scripts/man_names.sh)
 #   make install     installs them under $(PREFIX)/share/man: `man faultrun`
 
 MAN_PAGES := man/faultrun.1 man/faultinject.3 man/faultkit-server-fork.1
@@ -15,7 +17,8 @@ TEST_RUN      += man-lint
 INSTALL_RUN   += man-install
 UNINSTALL_RUN += man-uninstall
 
-man-lint: $(MAN_PAGES)
+man-lint: $(MAN_PAGES) $$(FI_NAMES_LIST)
+	sh scripts/man_names.sh $(FI_NAMES_LIST) man/faultrun.1
 	mandoc -T lint -W warning $(MAN_PAGES)
 	@for p in $(MAN_PAGES); do \
 	  out=$$(MANWIDTH=80 man --warnings -l $$p 2>&1 >/dev/null) || { echo "man -l $$p failed"; exit 1; }; \

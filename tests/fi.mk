@@ -1,5 +1,5 @@
 # tests/fi.mk: the fault injector's tests (cmocka), valgrind run and bench.
-# fi-test: test_rules and test_logparse (parsers alone), test_noshim (no
+# fi-test: test_rules, test_names and test_logparse (parsers alone), test_noshim (no
 # shim: ENOSYS), test_shim_faults/_options/_promises (one per part of the
 # spec; their helpers in shimtest.c), test_fortify, test_readiness (waits),
 # test_xfer (sendfile, splice, mmsg, datagrams) and test_possible (eagain
@@ -10,6 +10,10 @@ FI_TDIR := $(BUILD)/tests/fi
 FI_TEST_RULES   := $(FI_TDIR)/test_rules
 # The decision as a unit (common/decide.c), no interposer linked.
 FI_TEST_ENGINE  := $(FI_TDIR)/test_engine
+# names.h's tables whole and read back (test_names); fi_names prints them
+# for man-lint (man/build.mk) to check man faultrun's lists against.
+FI_TEST_NAMES   := $(FI_TDIR)/test_names
+FI_NAMES_LIST   := $(FI_TDIR)/fi_names
 FI_TEST_SHIM    := $(FI_TDIR)/test_shim_faults $(FI_TDIR)/test_shim_options \
                    $(FI_TDIR)/test_shim_promises
 FI_TEST_FORTIFY := $(FI_TDIR)/test_fortify
@@ -36,7 +40,8 @@ FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR)
-FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
+FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
+            $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
 
@@ -52,6 +57,10 @@ $(FI_TEST_RULES): $(FI_TDIR)/test_rules.o $$(FI_RULES_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FI_TEST_ENGINE): $(FI_TDIR)/test_engine.o $$(FI_DECIDE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(FI_TEST_NAMES): $(FI_TDIR)/test_names.o $$(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(FI_NAMES_LIST): $(FI_TDIR)/fi_names.o $(BUILD)/faultinject/common/names.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 # The in-process shim tests share shimtest.o (fixtures, call families,
 # descriptors); every suite's helpers are fiutil.o on tests/support.
 $(FI_TEST_SHIM) $(FI_TEST_FORTIFY) $(FI_SHIM_MORE): %: %.o $(FI_TDIR)/shimtest.o \
@@ -93,6 +102,7 @@ fi-test: $(FI_TESTS) $(FI_SO) $(FAULTRUN)
 	@fail=; \
 	$(FI_GUARD) $(FI_TEST_RULES) || fail="$$fail test_rules"; \
 	$(FI_GUARD) $(FI_TEST_ENGINE) || fail="$$fail test_engine"; \
+	$(FI_GUARD) $(FI_TEST_NAMES) || fail="$$fail test_names"; \
 	$(FI_GUARD) $(FI_TEST_NOSHIM) || fail="$$fail test_noshim"; \
 	for t in $(FI_TEST_SHIM); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \

@@ -108,20 +108,23 @@ $(FUZZ_DIR)/fuzz_wrap: tests/fuzz/fuzz_wrap.c tests/fuzz/wrap_check.c tests/fuzz
 
 $(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
                         tests/fuzz/rules_check.h faultinject/common/rules.c faultinject/common/rules.h \
-                        faultinject/common/errnames.c faultinject/common/errnames.h | fuzz-check-rt
+                        faultinject/common/errnames.c faultinject/common/errnames.h \
+                        faultinject/common/names.c faultinject/common/names.h | fuzz-check-rt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Ifaultinject/common -Itests/fuzz -o $@ \
 	  tests/fuzz/fuzz_rules.c tests/fuzz/rules_check.c tests/fuzz/input_name.c \
-	  faultinject/common/rules.c faultinject/common/errnames.c
+	  faultinject/common/rules.c faultinject/common/errnames.c faultinject/common/names.c
 
 $(FUZZ_DIR)/fuzz_logparse: tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c \
                            tests/fuzz/input_name.c tests/fuzz/logparse_check.h \
                            faultinject/common/logparse.c faultinject/common/logparse.h faultinject/common/rules.c \
-                           faultinject/common/rules.h faultinject/common/errnames.c | fuzz-check-rt
+                           faultinject/common/rules.h faultinject/common/errnames.c \
+                           faultinject/common/names.c faultinject/common/names.h | fuzz-check-rt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ifaultinject -Ifaultinject/common -Itests/fuzz -o $@ \
 	  tests/fuzz/fuzz_logparse.c tests/fuzz/logparse_check.c tests/fuzz/input_name.c \
-	  faultinject/common/logparse.c faultinject/common/rules.c faultinject/common/errnames.c
+	  faultinject/common/logparse.c faultinject/common/rules.c faultinject/common/errnames.c \
+	  faultinject/common/names.c
 
 # New inputs go to $(FUZZ_DIR)/corpus/T (first folder); the committed seeds
 # are read only. A crash leaves $(FUZZ_DIR)/T-crash-*: copy it into
@@ -162,7 +165,8 @@ $(BUILD)/tests/fuzz/wrap_redef.o: $(BUILD)/wrap/wrap.o tests/reliability.mk
 # The replay's objects but wrap (also linked with each wrap mutant below).
 FUZZ_REPLAY_OBJS := $(addprefix $(BUILD)/tests/fuzz/,fuzz_replay.o wrap_check.o rules_check.o \
                       logparse_check.o input_name.o) $(BUILD)/faultinject/common/logparse.o \
-                    $(BUILD)/faultinject/common/rules.o $(BUILD)/faultinject/common/errnames.o
+                    $(BUILD)/faultinject/common/rules.o $(BUILD)/faultinject/common/errnames.o \
+                    $(BUILD)/faultinject/common/names.o
 $(FUZZ_REPLAY): $(FUZZ_REPLAY_OBJS) $(BUILD)/tests/fuzz/wrap_redef.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 

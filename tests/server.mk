@@ -14,7 +14,7 @@ $(BUILD)/tests/server/%.o: ALL_CFLAGS += $(TEST_SUPPORT_CFLAGS) -Iservers -Iwrap
 
 SERVER_SUITE_OBJS := $(addprefix $(BUILD)/tests/server/,test_servers.o suite.o serverctl.o verdict.o \
                        clauses_basic.o clauses_faults.o clauses_end.o)
-$(SERVER_SUITE): $(SERVER_SUITE_OBJS) $(TEST_SUPPORT_LIB)
+$(SERVER_SUITE): $(SERVER_SUITE_OBJS) $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 

@@ -1,6 +1,8 @@
 /* logparse.c: the injection log, read back (see logparse.h). */
 #include "logparse.h"
 
+#include "errnames.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +80,7 @@ static int bad(char *err, size_t errlen, const char *what, struct tok t, const c
     return -1;
 }
 
+/* The first call of that name in names.h (splice: FI_C_SPLICE_IN). */
 static int call_of(struct tok t, enum fi_call *out)
 {
     for (int c = 0; c < FI_C_COUNT; c++)
@@ -86,6 +89,43 @@ static int call_of(struct tok t, enum fi_call *out)
             return 0;
         }
     return -1;
+}
+
+/* Appends S to BUF at *LEN, short of CAP. */
+static void put(char *buf, size_t *len, size_t cap, const char *s)
+{
+    while (*s && *len + 1 < cap)
+        buf[(*len)++] = *s++;
+    buf[*len] = '\0';
+}
+
+size_t fi_fault_text(const struct fi_rule *r, char *buf)
+{
+    size_t len = 0, cap = FI_LOG_FAULT_MAX;
+    char digits[24];
+    int i = (int)sizeof digits - 1;
+    uint64_t v = (uint64_t)r->arg;
+    buf[0] = '\0';
+    put(buf, &len, cap, fi_fault_word(r->fault));
+    switch (fi_fault_value(r->fault)) {
+    case FI_V_NONE:
+        break;
+    case FI_V_ERRNO:
+        put(buf, &len, cap, "=");
+        put(buf, &len, cap, fi_errno_name((int)r->arg));
+        break;
+    case FI_V_BYTES:
+    case FI_V_MS:
+        put(buf, &len, cap, "=");
+        digits[i] = '\0';
+        do {
+            digits[--i] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v > 0);
+        put(buf, &len, cap, digits + i);
+        break;
+    }
+    return len;
 }
 
 /* The fault as the rule language spells it, checked against the call by

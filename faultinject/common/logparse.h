@@ -42,6 +42,13 @@ struct fi_logline {
     unsigned image;             /* x=, 0 when absent */
 };
 
+/* Formats R's fault as the log writes it ("short=3", "error=EPIPE",
+ * "eintr": names.h's word, then '=' and the value if it takes one) into
+ * BUF (at least FI_LOG_FAULT_MAX bytes); returns its length.
+ * Async-signal-safe (the shim's log writer calls it): no stdio. */
+#define FI_LOG_FAULT_MAX 48
+size_t fi_fault_text(const struct fi_rule *r, char *buf);
+
 /* Parses one line TEXT[0..LEN) (no newline). 1: a fault in *OUT; 0: a
  * blank or '#' line; -1: not a log line, with what is wrong in ERR. */
 int fi_logline_parse(const char *text, size_t len, struct fi_logline *out, char *err,

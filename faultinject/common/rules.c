@@ -10,18 +10,67 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static const char *const call_names[FI_C_COUNT] = {
-    "read", "readv", "recv", "recvfrom", "recvmsg", "recvmmsg", "splice",
-    "write", "writev", "send", "sendto", "sendmsg", "sendmmsg", "sendfile", "splice",
-    "accept", "accept4", "connect", "close",
-    "poll", "select", "epoll_wait",
+#define OPTIONS_WANT "when=, p=, after=, fd=, per=fd, peer=, local="
+
+/* A bounded appender: counts what it would need (as snprintf). */
+struct out {
+    char *buf;
+    size_t cap, len;
 };
 
-#define CALLS_WANT "read readv recv recvfrom recvmsg recvmmsg write writev send " \
-                   "sendto sendmsg sendmmsg sendfile splice accept accept4 connect " \
-                   "close poll select epoll_wait rd wr wait"
-#define FAULTS_WANT "short[=N], eintr, eagain, reset, eof, stall, error=NAME, delay=MS"
-#define OPTIONS_WANT "when=, p=, after=, fd=, per=fd, peer=, local="
+__attribute__((format(printf, 2, 3)))
+static void emit(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL,
+                      o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+/* The lists of names.h's words that messages and the help show. */
+
+/* Every call name (each once) then the group words: "read readv ... wait". */
+static const char *calls_want(char *buf, size_t len)
+{
+    struct out o = { buf, len, 0 };
+    const char *word;
+    buf[0] = '\0';
+    for (int c = 0; c < FI_C_COUNT; c++)
+        if (fi_call_listed((enum fi_call)c))
+            emit(&o, "%s%s", o.len ? " " : "", fi_call_name((enum fi_call)c));
+    for (int g = 0; (word = fi_group_word(g, NULL, NULL)) != NULL; g++)
+        emit(&o, " %s", word);
+    return buf;
+}
+
+/* The faults whose calls include all of MASK, spelled as rules write them
+ * ("short[=N]", "error=NAME"), separated by SEP and the last by LAST. */
+static void emit_faults(struct out *o, unsigned mask, const char *sep, const char *last)
+{
+    int n = 0, shown = 0;
+    for (int i = 0; i < FI_F_COUNT; i++)
+        n += (fi_fault_calls(fi_fault_at(i)) & mask) == mask;
+    for (int i = 0; i < FI_F_COUNT; i++) {
+        enum fi_fault f = fi_fault_at(i);
+        if ((fi_fault_calls(f) & mask) != mask)
+            continue;
+        emit(o, "%s%s%s", shown == 0 ? "" : shown == n - 1 ? last : sep, fi_fault_word(f),
+             fi_value_spelling(fi_fault_value(f)));
+        shown++;
+    }
+}
+
+/* "short[=N], eintr, ...": every fault. */
+static const char *faults_want(char *buf, size_t len)
+{
+    struct out o = { buf, len, 0 };
+    buf[0] = '\0';
+    emit_faults(&o, 0, ", ", ", ");
+    return buf;
+}
 
 /* A piece of the input: [s, s+len). */
 struct span {
@@ -117,21 +166,13 @@ static int parse_calls(const struct ctx *c, struct span sp, unsigned *mask)
     for (;;) {
         struct span rest;
         struct span name = split(sp, ',', &rest);
-        unsigned bit = 0;
-        if (span_is(name, "rd"))
-            bit = FI_RD_MASK;
-        else if (span_is(name, "wr"))
-            bit = FI_WR_MASK;
-        else if (span_is(name, "wait"))
-            bit = FI_WAIT_MASK;
-        for (int i = 0; i < FI_C_COUNT; i++)      /* "splice" names two families */
-            if (span_is(name, call_names[i]))
-                bit |= 1u << i;
+        unsigned bit = fi_calls_named(name.s, name.len); /* splice: two families */
         if (bit == 0) {
+            char want[512];
             if (name.len == 0)
-                return fail(c, "empty call name (want %s)", CALLS_WANT);
+                return fail(c, "empty call name (want %s)", calls_want(want, sizeof want));
             return fail(c, "unknown call '%.*s' (want %s)", (int)name.len, name.s,
-                        CALLS_WANT);
+                        calls_want(want, sizeof want));
         }
         *mask |= bit;
         if (rest.s == NULL)
@@ -145,54 +186,50 @@ static int parse_fault(const struct ctx *c, struct span sp, struct fi_rule *r)
     struct span val;
     struct span word = split(sp, '=', &val);
     uint64_t n;
-    static const struct { const char *w; enum fi_fault f; } plain[] = {
-        { "eintr", FI_F_EINTR }, { "eagain", FI_F_EAGAIN },
-        { "reset", FI_F_RESET }, { "eof", FI_F_EOF }, { "stall", FI_F_STALL },
-    };
+    int f = fi_fault_from_word(word.s, word.len);
     r->arg = 0;
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
-        if (span_is(word, plain[i].w)) {
-            if (val.s != NULL)
-                return fail(c, "fault '%s' takes no value", plain[i].w);
-            r->fault = plain[i].f;
-            return 0;
-        }
+    if (f < 0) {
+        char want[256];
+        if (word.len == 0)
+            return fail(c, "missing fault (want %s)", faults_want(want, sizeof want));
+        return fail(c, "unknown fault '%.*s' (want %s)", (int)word.len, word.s,
+                    faults_want(want, sizeof want));
     }
-    if (span_is(word, "short")) {
-        r->fault = FI_F_SHORT;
+    const char *w = fi_fault_word((enum fi_fault)f);
+    r->fault = (enum fi_fault)f;
+    switch (fi_fault_value(r->fault)) {
+    case FI_V_NONE:
+        if (val.s != NULL)
+            return fail(c, "fault '%s' takes no value", w);
+        return 0;
+    case FI_V_BYTES:
         r->arg = 1;
         if (val.s == NULL)
             return 0;
         if (parse_u64(val, 0x7fffffff, &n) < 0 || n == 0)
-            return fail(c, "short=%.*s: want a byte count from 1 to 2147483647",
+            return fail(c, "%s=%.*s: want a byte count from 1 to 2147483647", w,
                         (int)val.len, val.s);
         r->arg = (long)n;
         return 0;
-    }
-    if (span_is(word, "error")) {
-        r->fault = FI_F_ERROR;
+    case FI_V_ERRNO:
         if (val.s == NULL || val.len == 0)
-            return fail(c, "error needs a name, e.g. error=ECONNABORTED");
+            return fail(c, "%s needs a name, e.g. %s=ECONNABORTED", w, w);
         int e = fi_errno_from_name(val.s, val.len);
         if (e < 0)
-            return fail(c, "error=%.*s: not an errno.h name (e.g. ECONNRESET)",
+            return fail(c, "%s=%.*s: not an errno.h name (e.g. ECONNRESET)", w,
                         (int)val.len, val.s);
         r->arg = e;
         return 0;
-    }
-    if (span_is(word, "delay")) {
-        r->fault = FI_F_DELAY;
+    case FI_V_MS:
         if (val.s == NULL)
-            return fail(c, "delay needs milliseconds, e.g. delay=10");
+            return fail(c, "%s needs milliseconds, e.g. %s=10", w, w);
         if (parse_u64(val, 3600000, &n) < 0)
-            return fail(c, "delay=%.*s: want milliseconds from 0 to 3600000",
+            return fail(c, "%s=%.*s: want milliseconds from 0 to 3600000", w,
                         (int)val.len, val.s);
         r->arg = (long)n;
         return 0;
     }
-    if (word.len == 0)
-        return fail(c, "missing fault (want %s)", FAULTS_WANT);
-    return fail(c, "unknown fault '%.*s' (want %s)", (int)word.len, word.s, FAULTS_WANT);
+    return -1;
 }
 
 #define WHEN_MAX ((uint64_t)1 << 62)
@@ -395,25 +432,23 @@ static int parse_option(const struct ctx *c, struct span sp, struct fi_rule *r,
 /* The fault and options must make sense for every call the rule names. */
 static int check_fault_fits(const struct ctx *c, const struct fi_rule *r)
 {
-    static const char *const fault_names[] = {
-        [FI_F_SHORT] = "short", [FI_F_EINTR] = "eintr", [FI_F_EAGAIN] = "eagain",
-        [FI_F_RESET] = "reset", [FI_F_EOF] = "eof", [FI_F_ERROR] = "error",
-        [FI_F_DELAY] = "delay", [FI_F_STALL] = "stall",
-    };
-    unsigned data = FI_RD_MASK | FI_WR_MASK;
-    int stream_only = r->fault == FI_F_SHORT || r->fault == FI_F_RESET ||
-                      r->fault == FI_F_EOF || r->fault == FI_F_STALL;
-    unsigned bad = stream_only ? r->calls & ~data : 0;
-    if (bad != 0)
+    unsigned fits = fi_fault_calls(r->fault);
+    unsigned bad = r->calls & ~fits;
+    const char *fname = fi_fault_word(r->fault);
+    if (bad != 0 && (fits & ~(FI_RD_MASK | FI_WR_MASK)) == 0)
         return fail(c, "fault '%s' does not apply to %s (only to read-like and "
-                    "write-like calls)", fault_names[r->fault], call_names[__builtin_ctz(bad)]);
+                    "write-like calls)", fname, fi_call_name(__builtin_ctz(bad)));
+    if (bad != 0) {
+        char takes[128];
+        struct out o = { takes, sizeof takes, 0 };
+        emit_faults(&o, FI_WAIT_MASK, ", ", " or ");
+        return fail(c, "fault '%s' does not apply to %s (a readiness wait takes %s)",
+                    fname, fi_call_name(__builtin_ctz(bad)), takes);
+    }
     unsigned waits = r->calls & FI_WAIT_MASK;
     if (waits == 0)
         return 0;
-    const char *wname = call_names[__builtin_ctz(waits)];
-    if (r->fault == FI_F_EAGAIN)
-        return fail(c, "fault 'eagain' does not apply to %s (a readiness wait takes "
-                    "eintr, error=NAME or delay=MS)", wname);
+    const char *wname = fi_call_name(__builtin_ctz(waits));
     const char *opt = r->fdsel != FI_FD_SOCK ? "fd=" : r->peer.on ? "peer="
                     : r->local.on ? "local=" : r->has_after ? "after="
                     : r->per_fd ? "per=" : NULL;
@@ -513,11 +548,6 @@ int fi_when_matches(const struct fi_rule *r, uint64_t k)
            (k - r->when_first) % r->when_step == 0;
 }
 
-const char *fi_call_name(enum fi_call c)
-{
-    return call_names[c];
-}
-
 int fi_addrsel_matches(const struct fi_addrsel *sel, int family, const unsigned char *addr,
                        int port)
 {
@@ -537,36 +567,104 @@ int fi_addrsel_matches(const struct fi_addrsel *sel, int family, const unsigned 
            memcmp(addr, v4mapped, 12) == 0 && memcmp(addr + 12, sel->addr, 4) == 0;
 }
 
-const char fi_rules_help[] =
-"RULE is CALLS:FAULT[:OPTION]...; several rules are separated by ';' (spaces\n"
-"around ';' allowed) or given as several -e. The first rule that fires wins.\n"
-"CALLS (comma-separated):\n"
-"  read readv recv recvfrom recvmsg recvmmsg   read-like   e.g. read,recv:short=1\n"
-"  write writev send sendto sendmsg sendmmsg sendfile\n"
-"                                              write-like  e.g. send:eagain\n"
-"  splice      read-like on a socket it reads, write-like on one it writes\n"
-"  accept accept4 connect close                e.g. accept:error=ECONNABORTED\n"
-"  poll select epoll_wait   readiness waits (ppoll, pselect, epoll_pwait[2] too)\n"
-"                                              e.g. epoll_wait:eintr:p=0.3\n"
-"  rd  every read-like call   e.g. rd:eintr\n"
-"  wr  every write-like call  e.g. wr:short=7\n"
-"  wait  every readiness wait e.g. wait:eintr:p=0.3\n"
-"  (__read_chk, __recv_chk, __recvfrom_chk, __poll_chk count as the plain call)\n"
-"FAULT:\n"
-"  short[=N]     the call moves at most N bytes (default 1)  e.g. read:short=3\n"
-"  eintr         fail with EINTR, no call made               e.g. rd:eintr\n"
-"                (connect: the attempt goes on; close: the fd is closed)\n"
-"  eagain        fail with EAGAIN, no call made, only where the kernel could:\n"
-"                non-blocking fd, MSG_DONTWAIT, or SO_RCVTIMEO/SO_SNDTIMEO set\n"
-"                                                            e.g. recv:eagain\n"
-"  reset         ECONNRESET, then reads give 0, writes EPIPE e.g. wr:reset\n"
-"  eof           reads give 0 from then on                   e.g. read:eof:when=2\n"
-"  stall         the peer goes silent on that fd: reads (or writes) wait or\n"
-"                say EAGAIN, waits never report it ready     e.g. recv:stall:when=3\n"
-"  error=NAME    fail with any errno.h name                  e.g. connect:error=ECONNREFUSED\n"
-"  delay=MS      sleep MS milliseconds, then make the call   e.g. rd:delay=100\n"
-"  (short, reset, eof, stall never fire on datagram, seqpacket or raw sockets;\n"
-"   a readiness wait takes only eintr, error=NAME, delay=MS)\n"
+/* ---- the help text ----------------------------------------------------- */
+
+/* The CALLS lines: every call name goes on the first line whose families
+ * hold all of that name's (splice, read-like and write-like, on its own);
+ * the names, then TEXT from column COL (on a line of its own when the
+ * names reach it). */
+static const struct {
+    unsigned families;              /* 1u << FI_FAM_* */
+    int col;
+    const char *text;
+} call_lines[] = {
+    { 1u << FI_FAM_READ, 46, "read-like   e.g. read,recv:short=1" },
+    { 1u << FI_FAM_WRITE, 46, "write-like  e.g. send:eagain" },
+    { 1u << FI_FAM_READ | 1u << FI_FAM_WRITE, 14,
+      "read-like on a socket it reads, write-like on one it writes" },
+    { 1u << FI_FAM_ACCEPT | 1u << FI_FAM_CONNECT | 1u << FI_FAM_CLOSE, 46,
+      "e.g. accept:error=ECONNABORTED" },
+    { 1u << FI_FAM_WAIT, 27, "readiness waits (ppoll, pselect, epoll_pwait[2] too)\n"
+      "                                              e.g. epoll_wait:eintr:p=0.3" },
+};
+
+/* The families of every call spelled like C. */
+static unsigned name_families(enum fi_call c)
+{
+    const char *name = fi_call_name(c);
+    unsigned calls = fi_calls_named(name, strlen(name)), fams = 0;
+    for (int i = 0; i < FI_C_COUNT; i++)
+        if (calls & FI_BIT(i))
+            fams |= 1u << fi_call_family((enum fi_call)i);
+    return fams;
+}
+
+static int call_line_of(enum fi_call c)
+{
+    unsigned fams = name_families(c);
+    for (size_t l = 0; l < sizeof call_lines / sizeof call_lines[0]; l++)
+        if ((fams & ~call_lines[l].families) == 0)
+            return (int)l;
+    return -1;
+}
+
+static void emit_call_lines(struct out *o)
+{
+    for (size_t l = 0; l < sizeof call_lines / sizeof call_lines[0]; l++) {
+        size_t start = o->len;
+        for (int c = 0; c < FI_C_COUNT; c++)
+            if (fi_call_listed((enum fi_call)c) && call_line_of((enum fi_call)c) == (int)l)
+                emit(o, "%s%s", o->len == start ? "  " : " ", fi_call_name((enum fi_call)c));
+        if (o->len == start)
+            continue;
+        int width = (int)(o->len - start);
+        if (width >= call_lines[l].col) {
+            emit(o, "\n");
+            width = 0;
+        }
+        emit(o, "%*s%s\n", call_lines[l].col - width, "", call_lines[l].text);
+    }
+}
+
+/* A fault's help: its spelling, then its text, each further line of it
+ * under the first. */
+static void emit_fault_help(struct out *o, enum fi_fault f)
+{
+    char spelled[32];
+    snprintf(spelled, sizeof spelled, "%s%s", fi_fault_word(f),
+             fi_value_spelling(fi_fault_value(f)));
+    emit(o, "  %-13s ", spelled);
+    for (const char *t = fi_fault_help(f); *t != '\0';) {
+        const char *nl = strchr(t, '\n');
+        int n = nl ? (int)(nl - t) : (int)strlen(t);
+        emit(o, "%.*s\n", n, t);
+        if (nl == NULL)
+            break;
+        emit(o, "%16s", "");
+        t = nl + 1;
+    }
+}
+
+size_t fi_rules_help_text(char *buf, size_t len)
+{
+    struct out o = { buf, len, 0 };
+    const char *word, *help;
+    if (len > 0)
+        buf[0] = '\0';
+    emit(&o, "RULE is CALLS:FAULT[:OPTION]...; several rules are separated by ';' (spaces\n"
+             "around ';' allowed) or given as several -e. The first rule that fires wins.\n"
+             "CALLS (comma-separated):\n");
+    emit_call_lines(&o);
+    for (int g = 0; (word = fi_group_word(g, NULL, &help)) != NULL; g++)
+        emit(&o, "  %s%s\n", word, help);
+    emit(&o, "  (__read_chk, __recv_chk, __recvfrom_chk, __poll_chk count as the plain call)\n"
+             "FAULT:\n");
+    for (int i = 0; i < FI_F_COUNT; i++)
+        emit_fault_help(&o, fi_fault_at(i));
+    emit(&o, "  (short, reset, eof, stall never fire on datagram, seqpacket or raw sockets;\n"
+             "   a readiness wait takes only ");
+    emit_faults(&o, FI_WAIT_MASK, ", ", ", ");
+    emit(&o, ")\n"
 "OPTION:\n"
 "  when=FIRST[..LAST][+STEP]  matching calls to fire on, from 1 (as strace)\n"
 "                e.g. when=3 (only 3), when=3+ (3 and later), when=2..6+2 (2, 4, 6)\n"
@@ -577,47 +675,28 @@ const char fi_rules_help[] =
 "  local=[ADDR][:PORT] only sockets whose local end is that   e.g. wr:short:local=:8080\n"
 "                (IPv6 in brackets: peer=[::1]:8080)\n"
 "  per=fd        count when= per descriptor                   e.g. read:eintr:when=1:per=fd\n"
-"No when= and no p=: fire on every matching call.\n";
+"No when= and no p=: fire on every matching call.\n");
+    return o.len;
+}
 
 /* ---- writing a parsed rule back ---------------------------------------- */
 
-/* A bounded appender for fi_rule_format: counts what it would need. */
-struct out {
-    char *buf;
-    size_t cap, len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void emit(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->len < o->cap ? o->buf + o->len : NULL,
-                      o->len < o->cap ? o->cap - o->len : 0, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
 static void emit_calls(struct out *o, unsigned calls)
 {
-    static const struct { const char *name; unsigned mask; } groups[] = {
-        { "rd", FI_RD_MASK }, { "wr", FI_WR_MASK }, { "wait", FI_WAIT_MASK },
-    };
-    const char *sep = "";
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
-        if ((calls & groups[g].mask) == groups[g].mask) {
-            emit(o, "%s%s", sep, groups[g].name);
-            calls &= ~groups[g].mask;
+    const char *sep = "", *word;
+    unsigned mask;
+    for (int g = 0; (word = fi_group_word(g, &mask, NULL)) != NULL; g++)
+        if ((calls & mask) == mask) {
+            emit(o, "%s%s", sep, word);
+            calls &= ~mask;
             sep = ",";
         }
-    unsigned splice = FI_BIT(FI_C_SPLICE_IN) | FI_BIT(FI_C_SPLICE_OUT);
     for (int i = 0; i < FI_C_COUNT; i++) {
         if (!(calls & FI_BIT(i)))
             continue;
-        emit(o, "%s%s", sep, call_names[i]);
-        if (FI_BIT(i) & splice)
-            calls &= ~splice;           /* one name for both families */
+        const char *name = fi_call_name((enum fi_call)i);
+        emit(o, "%s%s", sep, name);
+        calls &= ~fi_calls_named(name, strlen(name));  /* splice: one name, two families */
         sep = ",";
     }
 }
@@ -658,22 +737,22 @@ static void emit_addrsel(struct out *o, const char *key, const struct fi_addrsel
 
 size_t fi_rule_format(const struct fi_rule *r, char *buf, size_t len)
 {
-    static const char *const plain[] = {
-        [FI_F_EINTR] = "eintr", [FI_F_EAGAIN] = "eagain", [FI_F_RESET] = "reset",
-        [FI_F_EOF] = "eof", [FI_F_STALL] = "stall",
-    };
     struct out o = { buf, len, 0 };
     if (len > 0)
         buf[0] = '\0';
     emit_calls(&o, r->calls);
-    if (r->fault == FI_F_SHORT)
-        emit(&o, ":short=%ld", r->arg);
-    else if (r->fault == FI_F_ERROR)
-        emit(&o, ":error=%s", fi_errno_name((int)r->arg));
-    else if (r->fault == FI_F_DELAY)
-        emit(&o, ":delay=%ld", r->arg);
-    else
-        emit(&o, ":%s", plain[r->fault]);
+    emit(&o, ":%s", fi_fault_word(r->fault));
+    switch (fi_fault_value(r->fault)) {
+    case FI_V_NONE:
+        break;
+    case FI_V_ERRNO:
+        emit(&o, "=%s", fi_errno_name((int)r->arg));
+        break;
+    case FI_V_BYTES:
+    case FI_V_MS:
+        emit(&o, "=%ld", r->arg);
+        break;
+    }
     if (r->has_when) {
         emit(&o, ":when=%llu", (unsigned long long)r->when_first);
         if (r->when_last == UINT64_MAX)

@@ -5,7 +5,8 @@
  * rule and what is wrong, e.g.
  *   rule 'read:shrt': unknown fault 'shrt' (want short[=N], eintr, ...)
  *
- * Grammar (spaces and tabs allowed only around ';' and at both ends):
+ * Grammar (spaces and tabs allowed only around ';' and at both ends; the
+ * call names, group words and faults are names.h's tables):
  *   RULES  := RULE (';' RULE)*            (an empty RULES means no rule)
  *   RULE   := CALLS ':' FAULT (':' OPTION)*
  *   CALLS  := NAME (',' NAME)*            NAME: read readv recv recvfrom
@@ -33,35 +34,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names.h"
+
 #define FI_MAX_RULES 16
 
-/* Call families; a rule's `calls` is a bitmask of 1u << FI_C_*. */
-/* splice is one name with two families: FI_C_SPLICE_IN when it reads
- * from a socket (read-like), FI_C_SPLICE_OUT when it writes to one
- * (write-like); both are spelled "splice". poll covers ppoll, select
- * covers pselect, epoll_wait covers epoll_pwait and epoll_pwait2. */
-enum fi_call {
-    FI_C_READ, FI_C_READV, FI_C_RECV, FI_C_RECVFROM, FI_C_RECVMSG, FI_C_RECVMMSG,
-    FI_C_SPLICE_IN,
-    FI_C_WRITE, FI_C_WRITEV, FI_C_SEND, FI_C_SENDTO, FI_C_SENDMSG, FI_C_SENDMMSG,
-    FI_C_SENDFILE, FI_C_SPLICE_OUT,
-    FI_C_ACCEPT, FI_C_ACCEPT4, FI_C_CONNECT, FI_C_CLOSE,
-    FI_C_POLL, FI_C_SELECT, FI_C_EPOLL_WAIT,
-    FI_C_COUNT
-};
-#define FI_BIT(c) (1u << (c))
-#define FI_RD_MASK (FI_BIT(FI_C_READ) | FI_BIT(FI_C_READV) | FI_BIT(FI_C_RECV) | \
-                    FI_BIT(FI_C_RECVFROM) | FI_BIT(FI_C_RECVMSG) |                \
-                    FI_BIT(FI_C_RECVMMSG) | FI_BIT(FI_C_SPLICE_IN))
-#define FI_WR_MASK (FI_BIT(FI_C_WRITE) | FI_BIT(FI_C_WRITEV) | FI_BIT(FI_C_SEND) | \
-                    FI_BIT(FI_C_SENDTO) | FI_BIT(FI_C_SENDMSG) |                   \
-                    FI_BIT(FI_C_SENDMMSG) | FI_BIT(FI_C_SENDFILE) |                \
-                    FI_BIT(FI_C_SPLICE_OUT))
-#define FI_WAIT_MASK (FI_BIT(FI_C_POLL) | FI_BIT(FI_C_SELECT) | FI_BIT(FI_C_EPOLL_WAIT))
-
-enum fi_fault { FI_F_SHORT, FI_F_EINTR, FI_F_EAGAIN, FI_F_RESET, FI_F_EOF,
-                FI_F_ERROR, FI_F_DELAY, FI_F_STALL };
-
+/* The calls (enum fi_call, 1u << FI_C_* in a rule's `calls`, FI_RD_MASK,
+ * FI_WR_MASK, FI_WAIT_MASK) and the faults (enum fi_fault) are the tables
+ * of names.h. */
 enum fi_fdsel { FI_FD_SOCK, FI_FD_PIPE, FI_FD_ANY, FI_FD_NUM };
 
 /* peer= / local=: which end of a socket a rule is aimed at. */
@@ -112,10 +91,6 @@ int fi_number_parse(const char *what, const char *text, uint64_t min, uint64_t m
 /* Whether a rule with `when` fires on its call number K (K >= 1). */
 int fi_when_matches(const struct fi_rule *r, uint64_t k);
 
-/* The call's name as rules and the log spell it: "read", "accept4", ...
- * (both splice families: "splice"). */
-const char *fi_call_name(enum fi_call c);
-
 /* Whether address FAMILY/ADDR (4 or 16 bytes, network order) with PORT
  * (host order) is what SEL names; an IPv4 selector also matches the
  * IPv4-mapped IPv6 form (::ffff:a.b.c.d) of a dual-stack socket. */
@@ -128,7 +103,9 @@ int fi_addrsel_matches(const struct fi_addrsel *sel, int family, const unsigned 
  * snprintf: BUF is truncated and NUL-terminated when it is too small). */
 size_t fi_rule_format(const struct fi_rule *r, char *buf, size_t len);
 
-/* The help text's rule reference (every word with an example), for faultrun. */
-extern const char fi_rules_help[];
+/* Writes the help text's rule reference (every word with an example, the
+ * lists from names.h's tables), for faultrun, into BUF. Returns the length
+ * it needed (as snprintf: truncated and NUL-terminated when too small). */
+size_t fi_rules_help_text(char *buf, size_t len);
 
 #endif

@@ -183,9 +183,12 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         case 'q':
             o->quiet = 1;
             break;
-        case 'h':
-            printf("%s\n%s", usage_text, fi_rules_help);
+        case 'h': {
+            char help[8192];
+            fi_rules_help_text(help, sizeof help);
+            printf("%s\n%s", usage_text, help);
             exit(0);
+        }
         case OPT_VERSION:
             print_version();
             exit(0);

@@ -1,7 +1,7 @@
 /* filog.c: appends injection lines to FAULTINJECT_LOG (see filog.h). */
 #include "filog.h"
 
-#include "errnames.h"
+#include "logparse.h"
 #include "proc.h"
 #include "sandbox.h"
 
@@ -35,23 +35,6 @@ static void put_u64(char *buf, size_t *len, size_t cap, uint64_t v)
         v /= 10;
     } while (v > 0);
     put(buf, len, cap, tmp + i);
-}
-
-size_t fi_fault_text(const struct fi_rule *r, char *buf)
-{
-    static const char *const words[] = {
-        [FI_F_SHORT] = "short=", [FI_F_EINTR] = "eintr", [FI_F_EAGAIN] = "eagain",
-        [FI_F_RESET] = "reset", [FI_F_EOF] = "eof", [FI_F_ERROR] = "error=",
-        [FI_F_DELAY] = "delay=", [FI_F_STALL] = "stall",
-    };
-    size_t len = 0, cap = 48;
-    buf[0] = '\0';
-    put(buf, &len, cap, words[r->fault]);
-    if (r->fault == FI_F_SHORT || r->fault == FI_F_DELAY)
-        put_u64(buf, &len, cap, (uint64_t)r->arg);
-    else if (r->fault == FI_F_ERROR)
-        put(buf, &len, cap, fi_errno_name((int)r->arg));
-    return len;
 }
 
 int fi_log_init(const char *path, char *err, size_t errlen)
@@ -133,7 +116,7 @@ void fi_log_injection(const struct fi_logrec *rec)
     if (log_path[0] == '\0')
         return;
     int saved = errno;
-    char line[320], fault[48];
+    char line[320], fault[FI_LOG_FAULT_MAX];
     size_t len = 0, cap = sizeof line;
     put_u64(line, &len, cap, (uint64_t)fi_self_pid());
     put(line, &len, cap, " ");

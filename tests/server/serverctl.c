@@ -1,6 +1,7 @@
 /* serverctl.c: starting, watching and stopping the server under test. */
 #include "serverctl.h"
 #include "clock.h"
+#include "logparse.h"
 #include "netio.h"
 #include "procstat.h"
 #include "proc_spawn.h"
@@ -583,27 +584,21 @@ void server_fault_log(const struct server *s, struct fault_log *fl)
         return;
     char line[512];
     while (fgets(line, sizeof line, f)) {
-        int pid, tid, fd, rule = 0;
-        char call[24], fault[40];
-        /* pid tid call fd fault n=K rule=I t=... [asked=N ret=R] ... */
-        if (sscanf(line, "%d %d %23s %d %39s", &pid, &tid, call, &fd, fault) != 5)
+        /* the log line as logparse.h reads it (a data call's line has
+         * asked= and ret=); anything else is skipped */
+        struct fi_logline l;
+        char why[200];
+        if (fi_logline_parse(line, strcspn(line, "\n"), &l, why, sizeof why) <= 0)
             continue;
-        const char *r = strstr(line, " rule=");
-        if (r)
-            rule = atoi(r + 6) - 1;
-        /* a data call: the log says asked= (newer shims), or the call
-         * is one that moves bytes */
-        static const char *const movers[] = { "read", "readv", "recv", "recvfrom", "recvmsg",
-                                              "recvmmsg", "write", "writev", "send", "sendto",
-                                              "sendmsg", "sendmmsg", "sendfile", "splice" };
-        int data = strstr(line, " asked=") != NULL;
-        for (size_t m = 0; m < sizeof movers / sizeof movers[0]; m++)
-            data |= strcmp(call, movers[m]) == 0;
+        int pid = (int)l.pid, rule = l.rule, data = l.data;
+        const char *call = fi_call_name(l.call);
+        char fault[FI_LOG_FAULT_MAX];
+        fi_fault_text(&l.fault, fault);
         fl->total++;
         if (rule >= 0 && rule < FL_RULES) {
             fl->by_rule[rule]++;
             fl->data_by_rule[rule] += data;
-            fl->first_by_rule[rule] += strstr(line, " n=1 ") != NULL;
+            fl->first_by_rule[rule] += l.n == 1;
         }
         int k;
         for (k = 0; k < fl->npids && fl->pids[k] != pid; k++)
@@ -613,12 +608,14 @@ void server_fault_log(const struct server *s, struct fault_log *fl)
         if (k < FL_PIDS)
             fl->data_by_pid[k] += data;
         snprintf(fl->last_call, sizeof fl->last_call, "%s", call);
-        snprintf(fl->last_fault, sizeof fl->last_fault, "%s", fault);
+        snprintf(fl->last_fault, sizeof fl->last_fault, "%.*s",
+                 (int)sizeof fl->last_fault - 1, fault);
         fl->last_pid = pid;
         if (pid == s->pid) {
             fl->main_total++;
             snprintf(fl->main_call, sizeof fl->main_call, "%s", call);
-            snprintf(fl->main_fault, sizeof fl->main_fault, "%s", fault);
+            snprintf(fl->main_fault, sizeof fl->main_fault, "%.*s",
+                     (int)sizeof fl->main_fault - 1, fault);
         }
     }
     fclose(f);

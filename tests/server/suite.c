@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "netio.h"
 #include "procstat.h"
+#include "rules.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -564,4 +565,28 @@ void suite_conns(struct echo_conn *c, int n, size_t minlen, size_t maxlen, unsig
         c[i].data = suite_slice((unsigned)i + seed, c[i].len);
         c[i].mode = EM_NORMAL;
     }
+}
+
+/* WORDS (one rule's CALLS) names only calls of FAMILY, one at least. */
+static int words_of_family(const char *words, enum fi_family family, char *err, size_t len)
+{
+    char rule[128];
+    struct fi_ruleset rs;
+    snprintf(rule, sizeof rule, "%s:eintr", words);
+    if (fi_rules_parse(rule, &rs, err, len) < 0)
+        return -1;
+    for (int c = 0; c < FI_C_COUNT; c++)
+        if ((rs.rule[0].calls & FI_BIT(c)) && fi_call_family((enum fi_call)c) != family) {
+            snprintf(err, len, "'%s' names %s, not of its family", words,
+                     fi_call_name((enum fi_call)c));
+            return -1;
+        }
+    return 0;
+}
+
+int suite_call_words(char *err, size_t len)
+{
+    return words_of_family(RD, FI_FAM_READ, err, len) < 0 ||
+           words_of_family(WR, FI_FAM_WRITE, err, len) < 0 ||
+           words_of_family(ACC, FI_FAM_ACCEPT, err, len) < 0 ? -1 : 0;
 }

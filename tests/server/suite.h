@@ -31,9 +31,17 @@ enum {
 extern unsigned char *pool;
 extern struct server srv;
 
+/* The calls a plain server makes, by family. Names of names.h's table
+ * (the rule language), a subset of rd, wr and the accept calls:
+ * suite_call_words() checks them against it. */
 #define RD "read,readv,recv,recvfrom,recvmsg"
 #define WR "write,writev,send,sendto,sendmsg"
 #define ACC "accept,accept4"
+
+/* 0 if RD, WR and ACC each name only calls of their family (read-like,
+ * write-like, accept) as the rule parser reads them; else -1 with what is
+ * wrong in ERR. */
+int suite_call_words(char *err, size_t len);
 
 /* Starts TEST: its row is shown; skipped (NOT JUDGED) when the server
  * cannot start (S0 failed) or, with NEEDS_ECHO, when the plain echo or its

@@ -83,6 +83,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    char err[300];
+    if (suite_call_words(err, sizeof err) < 0) {
+        fprintf(stderr, "%s: suite.h: %s\n", argv[0], err);
+        return 2;
+    }
     if (cfg.server == NULL || access(cfg.server, X_OK) != 0) {
         fprintf(stderr, "%s: no server to test (give a path or SERVER=path): %s\n", argv[0],
                 cfg.server ? cfg.server : "none given");
