@@ -46,6 +46,15 @@ static const char usage_text[] =
 "      --sweep          run COMMAND once per injection point (one -e RULE without when=);\n"
 "                       exit 0 all passed, 1 some run failed, 3 RULE never fired\n"
 "      --sweep-max N    stop a sweep after N runs (default 1000)\n"
+"  -j, --jobs N         sweep N points at a time (1 to 64; default 1), each in its own process\n"
+"                       group; what each prints and logs (-l) is kept apart and written out\n"
+"                       in point order, so the lines and exit status are those of -j 1\n"
+"                       (with N > 1, COMMAND's stdin is /dev/null), e.g.\n"
+"                         faultrun --sweep -j 4 -e rd:eintr -- ./client\n"
+"      --shard K/N      sweep only the points P with P modulo N = K (points count from 1,\n"
+"                       K from 0 to N-1): N machines, one per K, split a sweep and the union\n"
+"                       of their lines is the whole sweep's, e.g. shard 1/3 runs 1, 4, 7 ...\n"
+"                         faultrun --sweep --shard \"$CI_INDEX/3\" -e wr:reset -- ./server-test\n"
 "      --replay LOG     inject exactly the faults recorded in LOG (a -l log of an earlier\n"
 "                       run; delete lines to shrink a failing run), no -e\n"
 "  -q, --quiet          no summary at the end\n"
@@ -133,7 +142,7 @@ static const char *absolute(const char *path)
 
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
-    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION };
+    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION, OPT_SHARD };
     static const struct option longs[] = {
         { "inject", required_argument, NULL, 'e' },
         { "seed", required_argument, NULL, 's' },
@@ -141,6 +150,8 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         { "only", required_argument, NULL, OPT_ONLY },
         { "sweep", no_argument, NULL, OPT_SWEEP },
         { "sweep-max", required_argument, NULL, OPT_SWEEP_MAX },
+        { "jobs", required_argument, NULL, 'j' },
+        { "shard", required_argument, NULL, OPT_SHARD },
         { "replay", required_argument, NULL, OPT_REPLAY },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -150,8 +161,9 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
     char err[512];
     int c;
     int sweep_max_given = 0;
+    const char *jobs = NULL;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:e:s:l:qh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:e:s:l:j:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'e':
             add_rule(o, optarg);
@@ -176,6 +188,17 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
                                 sizeof err) < 0)
                 die("faultrun", err);
             sweep_max_given = 1;
+            break;
+        case 'j': {
+            uint64_t n;
+            if (fi_number_parse("-j/--jobs", optarg, 1, FR_JOBS_MAX, &n, err, sizeof err) < 0)
+                die("faultrun", err);
+            o->jobs = (unsigned)n;
+            jobs = optarg;
+            break;
+        }
+        case OPT_SHARD:
+            o->shard = optarg;      /* parsed by fr_sweep_check */
             break;
         case OPT_REPLAY:
             o->replay = optarg;
@@ -203,6 +226,11 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         usage_error("no COMMAND given%s", "");
     if (sweep_max_given && !o->sweep)
         die("faultrun", "--sweep-max is only meaningful with --sweep");
+    /* -j runs several at a time: sweep points (and, later, shrink candidates). */
+    if (jobs != NULL && !o->sweep)
+        usage_error("-j/--jobs '%s' is only meaningful with --sweep", jobs);
+    if (o->shard != NULL && !o->sweep)
+        usage_error("--shard '%s' is only meaningful with --sweep", o->shard);
     if (o->replay != NULL && o->rs.n > 0)
         die("faultrun", "--replay injects exactly the faults in LOG: drop the -e rules");
     if (o->replay != NULL && o->sweep)

@@ -9,6 +9,8 @@
 #include "rules.h"
 #include "runblock.h"
 
+#define FR_JOBS_MAX 64       /* -j: each run holds a few descriptors until written out */
+
 struct fr_opts {
     char rules[8192];        /* every -e as given, joined with ';' (for the shim) */
     struct fi_ruleset rs;    /* the same rules, parsed */
@@ -20,6 +22,9 @@ struct fr_opts {
     int sweep;
     int quiet;
     uint64_t sweep_max;
+    unsigned jobs;           /* -j N: runs at a time (1..FR_JOBS_MAX; default 1) */
+    const char *shard;       /* --shard K/N as given (sweep.c reads it), or NULL */
+    uint64_t shard_k, shard_n;  /* the points P with P % N == K; 0/1 when not given */
     const char *self;        /* how faultrun was invoked, for reproduce lines */
     char **argv;             /* COMMAND [ARG...] */
     struct fi_run *run;      /* the run's shared counters */

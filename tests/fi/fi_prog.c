@@ -8,6 +8,16 @@
  *   fi_prog touch FILE creates FILE (proof that the program started).
  *   fi_prog exit N     exits with N.
  *   fi_prog env        prints the FAULTINJECT_* and LD_PRELOAD variables.
+ *   fi_prog picky N K  N one-byte writes to a socketpair, a line on stderr
+ *                      per failed one; exit 1 if write K failed. With
+ *                      FI_PROG_ORDER_FIFO=PATH (a FIFO), the sweep's point 2
+ *                      ends before point 1 does (point 1 waits for it), so a
+ *                      sweep -j 2 sees its points end out of order.
+ *   fi_prog hangpast N FIFO HOLD   N one-byte writes; at sweep point N+1 (the
+ *                      rule no longer fires) waits until point N+2 started
+ *                      (FIFO); points past N+1 hang with a child, both
+ *                      holding HOLD (a FIFO the test reads) open, until
+ *                      killed (or 30 s).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static unsigned char byte_at(size_t i)
@@ -99,6 +111,77 @@ static int writes(long k)
     return 0;
 }
 
+/* The sweep point this run is (when=K in FAULTINJECT_RULES), or 0. */
+static long sweep_point(void)
+{
+    const char *rules = getenv("FAULTINJECT_RULES");
+    const char *w = rules != NULL ? strstr(rules, "when=") : NULL;
+    return w != NULL ? strtol(w + 5, NULL, 10) : 0;
+}
+
+/* Point 1 returns only once point 2 has ended: point 2 sends its pid
+ * through FIFO, point 1 waits on a pidfd for its end. */
+static void order(const char *fifo)
+{
+    long point = sweep_point();
+    if (point == 2) {
+        int fd = open(fifo, O_WRONLY);
+        dprintf(fd, "%d\n", (int)getpid());
+        close(fd);
+    } else if (point == 1) {
+        char buf[32] = "";
+        int fd = open(fifo, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        close(fd);
+        int pidfd = n > 0 ? (int)syscall(SYS_pidfd_open, atoi(buf), 0) : -1;
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        while (pidfd >= 0 && poll(&p, 1, -1) < 0 && errno == EINTR)
+            ;
+        if (pidfd >= 0)
+            close(pidfd);       /* the descriptors numbered as without it */
+    }
+}
+
+static int picky(long n, long k)
+{
+    const char *fifo = getenv("FI_PROG_ORDER_FIFO");
+    if (fifo != NULL)
+        order(fifo);
+    int sv[2], bad = 0, failed = 0;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    for (long i = 1; i <= n; i++)
+        if (write(sv[0], "x", 1) < 0) {
+            fprintf(stderr, "fi_prog: write %ld: %s\n", i, strerror(errno));
+            failed++;
+            bad |= i == k;
+        }
+    printf("picky: %d of %ld writes failed\n", failed, n);
+    return bad;
+}
+
+static int hangpast(long n, const char *fifo, const char *hold)
+{
+    if (writes(n) != 0)
+        return 2;
+    long point = sweep_point();
+    if (point == n + 1) {
+        close(open(fifo, O_RDONLY));        /* until point n + 2 opened it */
+        return 0;
+    }
+    if (point <= n)
+        return 0;
+    alarm(30);
+    int h = open(hold, O_WRONLY);
+    int f = open(fifo, O_WRONLY);
+    if (h < 0 || f < 0)
+        return 2;
+    if (fork() == 0)
+        alarm(30);
+    for (;;)
+        pause();
+}
+
 static void show(const char *name)
 {
     const char *v = getenv(name);
@@ -135,6 +218,10 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && strcmp(argv[1], "exit") == 0)
         return (int)strtol(argv[2], NULL, 10);
+    if (argc == 4 && strcmp(argv[1], "picky") == 0)
+        return picky(strtol(argv[2], NULL, 10), strtol(argv[3], NULL, 10));
+    if (argc == 5 && strcmp(argv[1], "hangpast") == 0)
+        return hangpast(strtol(argv[2], NULL, 10), argv[3], argv[4]);
     if (argc == 2 && strcmp(argv[1], "env") == 0) {
         show("FAULTINJECT_RULES");
         show("FAULTINJECT_SEED");
@@ -143,6 +230,7 @@ int main(int argc, char **argv)
         show("LD_PRELOAD");
         return 0;
     }
-    fprintf(stderr, "usage: fi_prog solo N | oneread | writes K | touch FILE | exit N | env\n");
+    fprintf(stderr, "usage: fi_prog solo N | oneread | writes K | touch FILE | exit N | env |\n"
+            "       picky N K | hangpast N FIFO HOLD\n");
     return 2;
 }

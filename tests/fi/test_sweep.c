@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +182,189 @@ static void SWEEP_rule_composed_from_its_parsed_form(void **state)
     assert_true(fr_count(fr_err, "faultrun: sweep point ") >= 3);
 }
 
+/* ---- -j N and --shard K/N ------------------------------------------------------ */
+
+/* LOG's lines without what differs between runs (pid, tid, t=), into OUT. */
+static void log_points(const char *log, char *out, size_t len)
+{
+    char text[65536];
+    size_t n = 0;
+    assert_true(fiu_slurp(log, text, sizeof text) > 0);
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char *rest = strchr(line, ' ');
+        rest = rest != NULL ? strchr(rest + 1, ' ') : NULL;     /* past pid and tid */
+        assert_non_null(rest);
+        char *t = strstr(rest, " t=");
+        int keep = t != NULL ? (int)(t - rest) : (int)strlen(rest);
+        const char *after = t != NULL ? t + strcspn(t + 1, " ") + 1 : "";
+        n += (size_t)snprintf(out + n, len - n, "%.*s%s\n", keep, rest, after);
+        assert_true(n < len);
+    }
+}
+
+static void SWEEP_jobs_print_what_one_at_a_time_prints(void **state)
+{
+    (void)state;
+    char fifo[PATH_MAX], env[PATH_MAX + 32], log1[PATH_MAX], log2[PATH_MAX];
+    static char out1[65536], err1[65536], pts1[65536], pts2[65536];
+    fr_path(fifo, "order");
+    fr_path(log1, "j1.log");
+    fr_path(log2, "j2.log");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* picky 6 1: six points, point 1 fails (with a reproduce line). */
+    FR_RUN(FAULTRUN, "--sweep", "-l", log1, "-e", "wr:error=EIO", "--", PROG, "picky", "6",
+           "1");
+    fr_expect_exit(1);
+    int status1 = fr_status;
+    memcpy(out1, fr_out, sizeof out1);
+    memcpy(err1, fr_err, sizeof err1);
+    assert_int_equal(fr_count(err1, "faultrun: sweep point "), 7);
+    assert_int_equal(fr_count(err1, "faultrun: reproduce point 1: "), 1);
+    /* -j 2, with point 2 made to end before point 1: the same lines, in
+     * the same order, the same status, the same log. */
+    snprintf(env, sizeof env, "FI_PROG_ORDER_FIFO=%s", fifo);
+    char *const order[] = { env, NULL };
+    FR_RUN_ENV(order, FAULTRUN, "--sweep", "-j", "2", "-l", log2, "-e", "wr:error=EIO", "--",
+               PROG, "picky", "6", "1");
+    assert_int_equal(fr_status, status1);
+    assert_string_equal(fr_err, err1);
+    assert_string_equal(fr_out, out1);
+    log_points(log1, pts1, sizeof pts1);
+    log_points(log2, pts2, sizeof pts2);
+    assert_string_equal(pts2, pts1);
+    assert_int_equal(fr_count(pts2, "\n"), 6);
+    /* More jobs than points, and --jobs spelled out. */
+    FR_RUN(FAULTRUN, "--sweep", "--jobs", "8", "-e", "wr:error=EIO", "--", PROG, "picky", "6",
+           "1");
+    assert_int_equal(fr_status, status1);
+    assert_string_equal(fr_err, err1);
+    /* Not a terminal: no live line. */
+    assert_null(strchr(fr_err, '\r'));
+}
+
+static void SWEEP_jobs_kill_a_hanging_run_past_the_end(void **state)
+{
+    (void)state;
+    char fifo[PATH_MAX], hold[PATH_MAX];
+    fr_path(fifo, "meet");
+    fr_path(hold, "hold");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkfifo(hold, 0600), 0);
+    int h = open(hold, O_RDONLY | O_NONBLOCK);
+    assert_true(h >= 0);
+    /* Point 3 is the end (2 writes); it ends only once point 4, started
+     * beside it, hangs with a child; the sweep must kill both and print
+     * what -j 1 prints. */
+    FR_RUN(FAULTRUN, "--sweep", "-j", "2", "-e", "wr:error=EIO", "--", PROG, "hangpast", "2",
+           fifo, hold);
+    fr_expect_exit(0);
+    fr_expect_err("faultrun: sweep point 3: exit 0 (rule did not fire: every point covered)\n"
+                  "faultrun: sweep: 3 runs, 0 failed\n");
+    fr_expect_no_err("sweep point 4");
+    /* Point 4's whole group is gone: HOLD's last writer closed. */
+    struct pollfd p = { .fd = h, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 10000), 1);
+    assert_true(p.revents & POLLHUP);
+    close(h);
+}
+
+/* The lines of fr_err that a shard adds to the whole sweep's: the point
+ * and reproduce lines, and what COMMAND printed on stderr. */
+static int shard_lines(char lines[][256], int max)
+{
+    int n = 0;
+    char copy[65536];
+    snprintf(copy, sizeof copy, "%s", fr_err);
+    for (char *l = strtok(copy, "\n"); l != NULL; l = strtok(NULL, "\n"))
+        if (strncmp(l, "faultrun: sweep point ", 22) == 0 ||
+            strncmp(l, "faultrun: reproduce point ", 26) == 0 || strncmp(l, "fi_prog: ", 9) == 0) {
+            assert_true(n < max);
+            snprintf(lines[n++], 256, "%s", l);
+        }
+    return n;
+}
+
+static void SWEEP_shards_split_the_whole_sweep(void **state)
+{
+    (void)state;
+    static char whole[64][256], part[64][256];
+    /* picky 6 3: points 1..6 fire (3 fails), point 7 ends the sweep. */
+    FR_RUN(FAULTRUN, "--sweep", "-e", "wr:error=EIO", "--", PROG, "picky", "6", "3");
+    fr_expect_exit(1);
+    int nwhole = shard_lines(whole, 64);
+    assert_int_equal(nwhole, 7 + 6 + 1);      /* 7 points, 6 fi_prog lines, 1 reproduce */
+    int seen[64] = { 0 }, total = 0;
+    static const char *const shards[] = { "0/3", "1/3", "2/3" };
+    static const int want_exit[] = { 1, 0, 0 };     /* point 3 is shard 0's */
+    for (int s = 0; s < 3; s++) {
+        FR_RUN(FAULTRUN, "--sweep", "--shard", shards[s], "-j", s == 1 ? "2" : "1", "-e",
+               "wr:error=EIO", "--", PROG, "picky", "6", "3");
+        fr_expect_exit(want_exit[s]);
+        int n = shard_lines(part, 64);
+        total += n;
+        for (int i = 0; i < n; i++) {
+            int found = 0;
+            for (int k = 0; k < nwhole; k++)
+                if (strcmp(part[i], whole[k]) == 0) {
+                    seen[k]++;
+                    found = 1;
+                }
+            if (!found)
+                fail_msg("shard %s: line '%s' is not the whole sweep's", shards[s], part[i]);
+        }
+    }
+    assert_int_equal(total, nwhole);
+    for (int k = 0; k < nwhole; k++)
+        if (seen[k] != 1)
+            fail_msg("'%s' in %d shards", whole[k], seen[k]);
+    /* Shard 1/3 runs 1, 4, 7 and reports 7, the end. */
+    FR_RUN(FAULTRUN, "--sweep", "--shard", "1/3", "-e", "wr:error=EIO", "--", PROG, "picky",
+           "6", "3");
+    fr_expect_err("faultrun: sweep point 1: exit 0\n");
+    fr_expect_err("faultrun: sweep point 4: exit 0\n");
+    fr_expect_err("faultrun: sweep point 7: exit 0 (rule did not fire");
+    fr_expect_err("faultrun: sweep shard 1/3: 3 runs, 0 failed\n");
+    /* Every point of shard 0/10 is past the end: nothing to report. */
+    FR_RUN(FAULTRUN, "--sweep", "--shard", "0/10", "-e", "wr:error=EIO", "--", PROG, "picky",
+           "6", "3");
+    fr_expect_exit(0);
+    fr_expect_no_err("sweep point");
+    fr_expect_err("shard 0/10: 0 runs");
+    /* A rule that never fires: every shard says so. */
+    FR_RUN(FAULTRUN, "--sweep", "--shard", "2/3", "-e", "read:eintr:fd=any", "--", FR_PROG2,
+           "raw");
+    fr_expect_exit(3);
+    fr_expect_err("never fired: the sweep tested nothing");
+    fr_expect_no_err("sweep point");
+}
+
+static void SWEEP_bad_jobs_and_shard_exit_2_naming_the_value(void **state)
+{
+    (void)state;
+    char mark[PATH_MAX];
+    fr_path(mark, "started");
+    static const char *const bad[][3] = {
+        { "--shard", "3/3", "'3/3'" }, { "--shard", "1/0", "'1/0'" },
+        { "--shard", "x", "'x'" },     { "--shard", "1/", "'1/'" },
+        { "--shard", "-1/3", "'-1/3'" }, { "-j", "0", "'0'" },
+        { "-j", "abc", "'abc'" },      { "--jobs", "65", "'65'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FR_RUN(FAULTRUN, "--sweep", bad[i][0], bad[i][1], "-e", "rd:eintr", "--", PROG, "touch",
+               mark);
+        fr_expect_exit(2);
+        fr_expect_err(bad[i][2]);
+    }
+    /* Without --sweep (-j will serve --shrink too: not yet). */
+    FR_RUN(FAULTRUN, "-j", "2", "-e", "rd:eintr", "--", PROG, "touch", mark);
+    fr_expect_exit(2);
+    fr_expect_err("-j/--jobs '2' is only meaningful with --sweep");
+    FR_RUN(FAULTRUN, "--shard", "1/2", "-e", "rd:eintr", "--", PROG, "touch", mark);
+    fr_expect_exit(2);
+    fr_expect_err("--shard '1/2' is only meaningful with --sweep");
+    assert_false(fr_exists(mark));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +375,10 @@ int main(void)
         cmocka_unit_test(SWEEP_exit_3_when_the_rule_never_fired),
         cmocka_unit_test(SWEEP_reproduce_line_per_failing_point),
         cmocka_unit_test(SWEEP_rule_composed_from_its_parsed_form),
+        cmocka_unit_test(SWEEP_jobs_print_what_one_at_a_time_prints),
+        cmocka_unit_test(SWEEP_jobs_kill_a_hanging_run_past_the_end),
+        cmocka_unit_test(SWEEP_shards_split_the_whole_sweep),
+        cmocka_unit_test(SWEEP_bad_jobs_and_shard_exit_2_naming_the_value),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
