@@ -17,7 +17,7 @@ FI_RUND   := faultinject/faultrun
 # The public header (faultinject.h: inline, dlsym-based) stays at the top.
 FI_INC    := -iquote faultinject -iquote $(FI_COMMON)
 
-FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,rules.c errnames.c logparse.c summary.c \
+FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,rules.c errnames.c logparse.c summary.c logfmt.c forkpath.c \
                     runblock.c why.c decide.c)
 FI_SHIM_SRCS   := $(addprefix $(FI_SHIMD)/,shim.c control.c engine.c fdstate.c filog.c \
                     fdlife.c xfer.c waits.c blocking.c sockends.c tally.c proc.c \

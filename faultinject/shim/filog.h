@@ -38,8 +38,4 @@ void fi_log_hold(void);
 /* Appends the line for REC if a log was set up. */
 void fi_log_injection(const struct fi_logrec *rec);
 
-/* Formats R's fault as the log writes it ("short=3", "error=EPIPE", ...)
- * into BUF (at least 48 bytes); returns its length. */
-size_t fi_fault_text(const struct fi_rule *r, char *buf);
-
 #endif
