@@ -19,6 +19,7 @@ struct fr_opts {
     unsigned long replay_faults;  /* faults LOG records */
     int sweep;
     int quiet;
+    const char *backend;     /* --backend: "auto" (default), "preload" or "trace" */
     uint64_t sweep_max;
     const char *self;        /* how faultrun was invoked, for reproduce lines */
     char **argv;             /* COMMAND [ARG...] */
