@@ -35,14 +35,18 @@ FI_TEST_LOGPARSE := $(FI_TDIR)/test_logparse
 FI_TEST_LIFE     := $(FI_TDIR)/test_life
 # eintr only where a signal could interrupt: its own COMMAND ("child CASE").
 FI_TEST_EINTR    := $(FI_TDIR)/test_eintr
+# The trace backend on a static COMMAND (fr_tstatic), log read back with
+# the common parser.
+FI_TEST_TRACE    := $(FI_TDIR)/test_trace
+FR_TSTATIC       := $(FI_TDIR)/fr_tstatic
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
-                 $(FI_TEST_LIFE) $(FI_TEST_EINTR)
+                 $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
-            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_LIFE) \
+            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_LIFE) \
             $(FI_SHIM_MORE)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
@@ -74,6 +78,9 @@ $(FI_TEST_RUN): $(FI_TDIR)/test_faultrun.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil
 $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE) $(FI_TEST_EINTR): $(FI_TDIR)/%: $(FI_TDIR)/%.o \
         $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FI_TEST_TRACE): $(FI_TDIR)/test_trace.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+        $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FR_PROG): $(FI_TDIR)/fr_prog.o
@@ -85,6 +92,9 @@ $(FR_LIFE): $(FI_TDIR)/fr_life.o
 $(FR_STATIC): tests/fi/fr_static.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -o $@ $<
+$(FR_TSTATIC): tests/fi/fr_tstatic.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl
 

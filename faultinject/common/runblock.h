@@ -30,7 +30,7 @@ enum fi_tally {
 
 #define FI_RUN_ENV    "FAULTINJECT_TALLY_FD"
 #define FI_RUN_PID_ENV "FAULTINJECT_TALLY_PID"  /* faultrun's pid: /proc/PID/fd/FD */
-#define FI_RUN_MAGIC  0x66726e7431000003ULL   /* "frnt1", layout 3 */
+#define FI_RUN_MAGIC  0x66726e7431000004ULL   /* "frnt1", layout 4 */
 #define FI_RUN_PROCS  8192      /* process table entries (more: not recorded) */
 #define FI_PATH_MAX   48        /* a fork path: "0.3.1" */
 

@@ -15,6 +15,7 @@ const char *fi_why_text(enum fi_why w)
     case FI_WHY_RESTARTED:    return "SA_RESTART would restart it";
     case FI_WHY_NEVER_SLEEPS: return "call never sleeps";
     case FI_WHY_SANDBOXED:    return "seccomp sandbox";
+    case FI_WHY_TRACE_TODO:   return "not yet under the trace backend";
     default:                  return "unknown";
     }
 }

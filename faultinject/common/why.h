@@ -20,6 +20,9 @@ enum fi_why {
     FI_WHY_RESTARTED,       /* eintr where SA_RESTART would restart the call */
     FI_WHY_NEVER_SLEEPS,    /* eintr on a call that cannot sleep (non-blocking) */
     FI_WHY_SANDBOXED,       /* in a seccomp sandbox, the state was not known */
+    FI_WHY_TRACE_TODO,      /* the trace backend cannot yet give it faithfully here
+                             * (write room, readiness after a wait, EPOLLET re-arm,
+                             * short on readv/recvmsg) */
     FI_WHY_COUNT
 };
 

@@ -79,31 +79,64 @@ static int has_interp(int fd)
     return 0;
 }
 
-static int refuse(char *why, size_t whylen, const char *file, const char *what,
-                  const char *instead)
+/* A Go program: a .go.buildinfo or .note.go.buildid section (64-bit ELF).
+ * It makes raw system calls whether or not it is dynamically linked. */
+static int is_go(int fd)
 {
-    snprintf(why, whylen, "'%s': it is %s, so LD_PRELOAD cannot reach it and no rule could "
-             "fire; %s", file, what, instead);
-    return -1;
+    Elf64_Ehdr eh;
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_shnum == 0 || eh.e_shnum > 4096 || eh.e_shstrndx >= eh.e_shnum)
+        return 0;
+    Elf64_Shdr strs;
+    if (pread(fd, &strs, sizeof strs, (off_t)(eh.e_shoff + (uint64_t)eh.e_shstrndx *
+                                               eh.e_shentsize)) != (ssize_t)sizeof strs)
+        return 0;
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        char name[20] = "";
+        if (pread(fd, &sh, sizeof sh, (off_t)(eh.e_shoff + (uint64_t)i * eh.e_shentsize)) !=
+            (ssize_t)sizeof sh)
+            return 0;
+        if (pread(fd, name, sizeof name - 1, (off_t)(strs.sh_offset + sh.sh_name)) <= 0)
+            continue;
+        if (strcmp(name, ".go.buildinfo") == 0 || strcmp(name, ".note.go.buildid") == 0)
+            return 1;
+    }
+    return 0;
 }
 
-static int check(const char *command, int depth, char *why, size_t whylen)
+/* LD_PRELOAD cannot reach FILE, but the trace backend can: WHAT for the
+ * refusal under --backend=preload, REASON for the summary under auto. */
+static int traced(struct fi_elf_verdict *v, const char *file, const char *what,
+                  const char *instead, const char *reason)
+{
+    snprintf(v->why, sizeof v->why, "'%s': it is %s, so LD_PRELOAD cannot reach it and no "
+             "rule could fire; %s", file, what, instead);
+    snprintf(v->reason, sizeof v->reason, "%s", reason);
+    return 1;
+}
+
+static int check(const char *command, int depth, struct fi_elf_verdict *v)
 {
     char file[PATH_MAX];
     struct stat st;
     if (depth > MAX_DEPTH || resolve(command, file) < 0 || stat(file, &st) < 0)
         return 0;
     const char *id = set_id(file, &st);
-    if (id != NULL)
-        return refuse(why, whylen, file, id,
-                      "the loader ignores LD_PRELOAD there. Run a copy without the "
-                      "set-ID bits or capabilities (cp it; chmod u-s,g-s).");
+    if (id != NULL) {
+        snprintf(v->why, sizeof v->why, "'%s': it is %s, so neither backend can run it as "
+                 "it would run: the loader ignores LD_PRELOAD there, and the kernel drops "
+                 "the new privileges of a traced exec. Run a copy without the set-ID bits "
+                 "or capabilities (cp it; chmod u-s,g-s).", file, id);
+        return -1;
+    }
     int fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;                               /* execute-only: not judged */
     char head[256];
     ssize_t n = pread(fd, head, sizeof head - 1, 0);
     int interp = has_interp(fd);
+    int go = interp >= 0 && is_go(fd);
     close(fd);
     if (n >= 2 && head[0] == '#' && head[1] == '!') {
         head[n] = '\0';
@@ -113,27 +146,34 @@ static int check(const char *command, int depth, char *why, size_t whylen)
             return 0;
         char *arg = end + strspn(end, " \t");
         *end = '\0';
-        if (check(p, depth + 1, why, whylen) < 0)
-            return -1;
+        int r = check(p, depth + 1, v);
+        if (r != 0)
+            return r;
         /* #!/usr/bin/env PROGRAM: the program env runs. */
         const char *base = strrchr(p, '/');
         if (strcmp(base ? base + 1 : p, "env") == 0 && *arg && *arg != '\n' && *arg != '-') {
             arg[strcspn(arg, " \t\n")] = '\0';
-            return check(arg, depth + 1, why, whylen);
+            return check(arg, depth + 1, v);
         }
         return 0;
     }
     if (interp == 0)
-        return refuse(why, whylen, file, "statically linked (no ELF interpreter)",
-                      "build it dynamically linked (no -static). A Go program makes raw "
-                      "system calls that no LD_PRELOAD shim can reach, with or without cgo: "
-                      "test it through a dynamically linked C peer instead.");
+        return traced(v, file, "statically linked (no ELF interpreter)",
+                      "build it dynamically linked (no -static), or run it under "
+                      "--backend=trace. A Go program makes raw system calls that no "
+                      "LD_PRELOAD shim can reach, with or without cgo.",
+                      "statically linked");
+    if (go)
+        return traced(v, file, "a Go program (it makes raw system calls)",
+                      "run it under --backend=trace (the default, auto, does).",
+                      "a Go program");
     if (interp < 0 && n > 0)
-        return check("/bin/sh", depth + 1, why, whylen);   /* execvp's ENOEXEC fallback */
+        return check("/bin/sh", depth + 1, v);   /* execvp's ENOEXEC fallback */
     return 0;
 }
 
-int fi_elf_check(const char *command, char *why, size_t whylen)
+int fi_elf_check(const char *command, struct fi_elf_verdict *v)
 {
-    return check(command, 0, why, whylen);
+    v->why[0] = v->reason[0] = '\0';
+    return check(command, 0, v);
 }

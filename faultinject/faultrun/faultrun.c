@@ -10,6 +10,7 @@
 #include "runblock.h"
 #include "summary.h"
 #include "sweep.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,13 +58,16 @@ static const char usage_text[] =
 "                         faultrun --sweep --shard \"$CI_INDEX/3\" -e wr:reset -- ./server-test\n"
 "      --replay LOG     inject exactly the faults recorded in LOG (a -l log of an earlier\n"
 "                       run; delete lines to shrink a failing run), no -e\n"
+"      --backend B      auto (default), preload or trace: preload is the LD_PRELOAD shim;\n"
+"                       trace follows the program's system calls (ptrace + seccomp), for\n"
+"                       statically linked and Go programs, which auto sends there\n"
 "  -q, --quiet          no summary at the end\n"
 "  -h, --help           this help\n"
 "      --version        print the version\n"
 "At the end faultrun prints to stderr, per rule, the calls it matched, the faults it\n"
 "injected and the calls where it could not fire, and warns about a rule that matched\n"
-"nothing. Statically linked and set-ID programs are refused (exit 2): LD_PRELOAD cannot\n"
-"reach them.\n";
+"nothing, and under the trace backend which backend ran and why. Set-ID programs are\n"
+"refused (exit 2); so are statically linked and Go programs under --backend=preload.\n";
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -142,7 +146,8 @@ static const char *absolute(const char *path)
 
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
-    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION, OPT_SHARD };
+    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION, OPT_SHARD,
+           OPT_BACKEND };
     static const struct option longs[] = {
         { "inject", required_argument, NULL, 'e' },
         { "seed", required_argument, NULL, 's' },
@@ -154,6 +159,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         { "shard", required_argument, NULL, OPT_SHARD },
         { "replay", required_argument, NULL, OPT_REPLAY },
         { "quiet", no_argument, NULL, 'q' },
+        { "backend", required_argument, NULL, OPT_BACKEND },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -205,6 +211,15 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "preload") != 0 &&
+                strcmp(optarg, "trace") != 0) {
+                fprintf(stderr, "faultrun: --backend '%s': unknown backend (want auto, "
+                        "preload or trace)\n", optarg);
+                exit(2);
+            }
+            o->backend = optarg;
             break;
         case 'h': {
             char help[8192];
@@ -396,14 +411,20 @@ static void load_replay(struct fr_opts *o)
     setenv("FAULTINJECT_REPLAY", path, 1);
 }
 
-/* Statically linked or set-ID: LD_PRELOAD cannot reach it. */
-static void check_reachable(char *command)
+/* The backend for COMMAND (faultinject.md, Backends): NULL for preload,
+ * else why trace. Set-ID: refused under both; static or Go: refused
+ * under --backend=preload. */
+static const char *choose_backend(const struct fr_opts *o)
 {
-    char why[1024];
-    if (fi_elf_check(command, why, sizeof why) < 0) {
-        fprintf(stderr, "faultrun: refusing to run %s\n", why);
+    static struct fi_elf_verdict v;
+    int r = fi_elf_check(o->argv[0], &v);
+    if (r < 0 || (r > 0 && strcmp(o->backend, "preload") == 0)) {
+        fprintf(stderr, "faultrun: refusing to run %s\n", v.why);
         exit(2);
     }
+    if (strcmp(o->backend, "trace") == 0)
+        return r > 0 ? v.reason : "--backend=trace";
+    return r > 0 ? v.reason : NULL;
 }
 
 /* The counters every process of the run adds to. */
@@ -425,7 +446,7 @@ static void make_run(struct fr_opts *o)
 
 int main(int argc, char **argv)
 {
-    static struct fr_opts o = { .seed = 1, .sweep_max = 1000 };
+    static struct fr_opts o = { .seed = 1, .sweep_max = 1000, .backend = "auto" };
     char so[PATH_MAX];
     parse_args(argc, argv, &o);
     if (o.sweep)
@@ -433,9 +454,15 @@ int main(int argc, char **argv)
     unsetenv("FAULTINJECT_REPLAY");
     if (o.replay != NULL)
         load_replay(&o);
-    check_reachable(o.argv[0]);
+    const char *traced = choose_backend(&o);
+    if (traced != NULL)
+        fr_trace_check(&o, traced);
     if (o.log != NULL)
         check_log(o.log);
+    if (traced != NULL) {
+        make_run(&o);
+        fr_exit_like(fr_trace_run(&o, traced));
+    }
     locate_shim(so);
     set_env(&o, so);
     make_run(&o);

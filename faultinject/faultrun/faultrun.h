@@ -21,6 +21,7 @@ struct fr_opts {
     unsigned long replay_faults;  /* faults LOG records */
     int sweep;
     int quiet;
+    const char *backend;     /* --backend: "auto" (default), "preload" or "trace" */
     uint64_t sweep_max;
     unsigned jobs;           /* -j N: runs at a time (1..FR_JOBS_MAX; default 1) */
     const char *shard;       /* --shard K/N as given (sweep.c reads it), or NULL */

@@ -1,7 +1,7 @@
 /* filog.c: appends injection lines to FAULTINJECT_LOG (see filog.h). */
 #include "filog.h"
 
-#include "logparse.h"
+#include "logfmt.h"
 #include "proc.h"
 #include "sandbox.h"
 
@@ -23,18 +23,6 @@ static void put(char *buf, size_t *len, size_t cap, const char *s)
     while (*s && *len + 1 < cap)
         buf[(*len)++] = *s++;
     buf[*len] = '\0';
-}
-
-static void put_u64(char *buf, size_t *len, size_t cap, uint64_t v)
-{
-    char tmp[24];
-    int i = (int)sizeof tmp - 1;
-    tmp[i] = '\0';
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    put(buf, len, cap, tmp + i);
 }
 
 int fi_log_init(const char *path, char *err, size_t errlen)
@@ -68,31 +56,6 @@ int fi_log_init(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static void put_i64(char *buf, size_t *len, size_t cap, long long v)
-{
-    if (v < 0) {
-        put(buf, len, cap, "-");
-        put_u64(buf, len, cap, (uint64_t)0 - (uint64_t)v);
-    } else {
-        put_u64(buf, len, cap, (uint64_t)v);
-    }
-}
-
-/* CLOCK_MONOTONIC as SECONDS.NANOSECONDS. */
-static void put_time(char *buf, size_t *len, size_t cap)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    char frac[10];
-    long ns = ts.tv_nsec;
-    for (int i = 8; i >= 0; i--, ns /= 10)
-        frac[i] = (char)('0' + ns % 10);
-    frac[9] = '\0';
-    put_u64(buf, len, cap, (uint64_t)ts.tv_sec);
-    put(buf, len, cap, ".");
-    put(buf, len, cap, frac);
-}
-
 static _Atomic int held_fd = -1;
 
 void fi_log_hold(void)
@@ -116,39 +79,15 @@ void fi_log_injection(const struct fi_logrec *rec)
     if (log_path[0] == '\0')
         return;
     int saved = errno;
-    char line[320], fault[FI_LOG_FAULT_MAX];
-    size_t len = 0, cap = sizeof line;
-    put_u64(line, &len, cap, (uint64_t)fi_self_pid());
-    put(line, &len, cap, " ");
-    put_u64(line, &len, cap, (uint64_t)fi_self_tid());
-    put(line, &len, cap, " ");
-    put(line, &len, cap, fi_call_name(rec->call));
-    put(line, &len, cap, " ");
-    put_i64(line, &len, cap, rec->fd);
-    put(line, &len, cap, " ");
-    fi_fault_text(rec->r, fault);
-    put(line, &len, cap, fault);
-    put(line, &len, cap, " n=");
-    put_u64(line, &len, cap, rec->k);
-    put(line, &len, cap, " rule=");
-    put_u64(line, &len, cap, (uint64_t)rec->rule + 1);
-    put(line, &len, cap, " t=");
-    put_time(line, &len, cap);
-    if (rec->data) {
-        put(line, &len, cap, " asked=");
-        put_i64(line, &len, cap, rec->asked);
-        put(line, &len, cap, " ret=");
-        put_i64(line, &len, cap, rec->ret);
-    }
-    put(line, &len, cap, " c=");
-    put_u64(line, &len, cap, rec->callno);
-    put(line, &len, cap, " proc=");
-    put(line, &len, cap, fi_proc_path());
-    if (fi_proc_image() > 0) {          /* the process exec'd: a new image */
-        put(line, &len, cap, " x=");
-        put_u64(line, &len, cap, fi_proc_image());
-    }
-    put(line, &len, cap, "\n");
+    char line[320];
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    size_t len = fi_log_format(line, sizeof line, &(struct fi_logfields){
+        .pid = (long)fi_self_pid(), .tid = (long)fi_self_tid(), .call = rec->call,
+        .fd = rec->fd, .r = rec->r, .rule = rec->rule, .k = rec->k,
+        .t_sec = (uint64_t)ts.tv_sec, .t_nsec = ts.tv_nsec, .data = rec->data,
+        .asked = rec->asked, .ret = rec->ret, .callno = rec->callno,
+        .proc = fi_proc_path(), .image = fi_proc_image() });
     /* Raw system calls: the shim's own write/close must not be injected.
      * In a sandbox, only the write, on the descriptor held since. */
     int held = atomic_load_explicit(&held_fd, memory_order_relaxed);

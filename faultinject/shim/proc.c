@@ -10,6 +10,7 @@
  */
 #include "proc.h"
 
+#include "forkpath.h"
 #include "tally.h"
 #include "sandbox.h"
 
@@ -25,52 +26,6 @@ static unsigned image;                    /* exec'd images before this one */
 static _Atomic uint32_t own_children;     /* without a table */
 static __thread uint32_t fork_number;     /* set by prepare, in this thread */
 
-/* splitmix64's finaliser. */
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/* 0 for COMMAND ("0"), else a mix of every number in the path. */
-static uint64_t stream_of(const char *p)
-{
-    if (strcmp(p, "0") == 0)
-        return 0;
-    uint64_t h = 0x6a09e667f3bcc908ULL, n = 0;
-    for (;; p++) {
-        if (*p >= '0' && *p <= '9') {
-            n = n * 10 + (uint64_t)(*p - '0');
-            continue;
-        }
-        h = mix(h ^ n);
-        n = 0;
-        if (*p == '\0')
-            return h ? h : 1;
-    }
-}
-
-/* PATH + "." + N into OUT; the parent's path if it would not fit. */
-static void child_path(const char *parent, uint32_t n, char *out)
-{
-    char digits[12];
-    int d = 0;
-    do {
-        digits[d++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    size_t len = strlen(parent);
-    memmove(out, parent, len + 1);
-    if (len + 1 + (size_t)d >= FI_PATH_MAX)
-        return;
-    out[len++] = '.';
-    while (d > 0)
-        out[len++] = digits[--d];
-    out[len] = '\0';
-}
-
 static void set_path(const char *p)
 {
     size_t n = strlen(p);
@@ -78,7 +33,7 @@ static void set_path(const char *p)
         n = sizeof path - 1;
     memmove(path, p, n);
     path[n] = '\0';
-    stream = stream_of(path);
+    stream = fi_forkpath_stream(path);
 }
 
 uint64_t fi_proc_stream(void)
@@ -107,7 +62,7 @@ void fi_proc_after_fork(void)
     if (fork_number == 0)
         return;                 /* a fork made without the handlers (vfork, clone) */
     char next[FI_PATH_MAX];
-    child_path(path, fork_number, next);
+    fi_forkpath_child(path, fork_number, next);
     fork_number = 0;
     set_path(next);
     image = 0;
@@ -158,7 +113,7 @@ void fi_proc_init(void)
                 fi_run_find(run, ppid, fi_sandboxed() ? 0 : fi_proc_start_time(ppid));
             char p[FI_PATH_MAX] = "0";
             if (parent != NULL)                 /* spawned without our handlers */
-                child_path(parent->path, atomic_fetch_add(&parent->children, 1) + 1, p);
+                fi_forkpath_child(parent->path, atomic_fetch_add(&parent->children, 1) + 1, p);
             set_path(p);
             self = fi_run_register(run, pid, start, path);
         }

@@ -47,7 +47,7 @@ static void CLI_help_lists_every_rule_word_with_examples(void **state)
         "eof", "error=", "delay=", "when=", "p=", "after=", "fd=", "per=fd",
         "e.g. read,recv:short=1", "when=2..6+2", "--replay", "--quiet", "-q",
         "rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH", "stall", "peer=", "local=",
-        "sendfile", "exit 0 all passed, 1 some run failed, 3 RULE never fired" };
+        "sendfile", "exit 0 all passed, 1 some run failed, 3 RULE never fired", "--backend" };
     FR_RUN(FAULTRUN, "--help");
     fr_expect_exit(0);
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)

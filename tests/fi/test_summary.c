@@ -217,12 +217,12 @@ static void NEVER_bare_preload_summary_survives_a_closed_stderr(void **state)
     fr_expect_err(" 1 faults injected");
 }
 
-static void NEVER_refuses_a_static_program(void **state)
+static void NEVER_refuses_a_static_program_under_preload(void **state)
 {
     (void)state;
     char mark[PATH_MAX];
     fr_path(mark, "static-ran");
-    FR_RUN(FR_FAULTRUN, "-e", "rd:eintr", "--", FR_STATIC, mark);
+    FR_RUN(FR_FAULTRUN, "--backend=preload", "-e", "rd:eintr", "--", FR_STATIC, mark);
     fr_expect_exit(2);
     fr_expect_err("statically linked");
     fr_expect_err("build it dynamically linked");
@@ -234,13 +234,18 @@ static void NEVER_refuses_a_static_program(void **state)
     snprintf(cmd, sizeof cmd, "printf '#!%s\\n' > %s && chmod +x %s", FR_STATIC, script,
              script);
     assert_int_equal(system(cmd), 0);
-    FR_RUN(FR_FAULTRUN, "--", script, mark);
+    FR_RUN(FR_FAULTRUN, "--backend=preload", "--", script, mark);
     fr_expect_exit(2);
     fr_expect_err("statically linked");
     char *path[] = { "PATH=" FI_BUILD_DIR "/tests/fi:/usr/bin:/bin", NULL };
-    FR_RUN_ENV(path, FR_FAULTRUN, "--", "fr_static", mark);
+    FR_RUN_ENV(path, FR_FAULTRUN, "--backend=preload", "--", "fr_static", mark);
     fr_expect_exit(2);
     assert_false(fr_exists(mark));
+    /* Under auto (the default) the trace backend runs it, and says why. */
+    FR_RUN_ENV(path, FR_FAULTRUN, "-e", "rd:eintr", "--", "fr_static", mark);
+    fr_expect_exit(0);
+    fr_expect_err("faultrun: backend trace: statically linked");
+    assert_true(fr_exists(mark));
     /* Dynamic programs and scripts of dynamic interpreters run. */
     FR_RUN(FR_FAULTRUN, "-q", "--", "sh", "-c", "exit 4");
     fr_expect_exit(4);
@@ -279,7 +284,7 @@ int main(void)
         cmocka_unit_test(NEVER_exit_status_and_signal_passed_on),
         cmocka_unit_test(NEVER_bare_preload_silent_unless_asked),
         cmocka_unit_test(NEVER_bare_preload_summary_survives_a_closed_stderr),
-        cmocka_unit_test(NEVER_refuses_a_static_program),
+        cmocka_unit_test(NEVER_refuses_a_static_program_under_preload),
         cmocka_unit_test(NEVER_refuses_a_set_id_program),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
