@@ -112,6 +112,28 @@ static void put_time(char *buf, size_t *len, size_t cap)
 
 static _Atomic int held_fd = -1;
 
+int fi_log_active(void)
+{
+    return log_path[0] != '\0';
+}
+
+/* The replay point's fields (filog.h), after every other. */
+static void put_point(char *buf, size_t *len, size_t cap, const struct fi_point *pt)
+{
+    if (pt == NULL || pt->kind == FI_PT_NONE)
+        return;
+    if (pt->kind != FI_PT_WAIT) {
+        put(buf, len, cap, " o=");
+        put_u64(buf, len, cap, pt->ord);
+    }
+    put(buf, len, cap, " q=");
+    put_u64(buf, len, cap, pt->q);
+    if (pt->kind == FI_PT_DATA) {
+        put(buf, len, cap, " off=");
+        put_u64(buf, len, cap, pt->off);
+    }
+}
+
 void fi_log_hold(void)
 {
     if (log_path[0] == '\0' || atomic_load(&held_fd) >= 0)
@@ -165,6 +187,7 @@ void fi_log_injection(const struct fi_logrec *rec)
         put(line, &len, cap, " x=");
         put_u64(line, &len, cap, fi_proc_image());
     }
+    put_point(line, &len, cap, rec->pt);
     put(line, &len, cap, "\n");
     /* Raw system calls: the shim's own write/close must not be injected.
      * In a sandbox, only the write, on the descriptor held since. */

@@ -16,11 +16,25 @@
 #include "fiutil.h"
 #include "frtest.h"
 
-/* The point and fault of every line of TEXT ("call fd fault c=C proc=P"),
- * one per line, into OUT; how many. */
+/* The point and fault of every line of TEXT, one per line, into OUT
+ * ("call fd fault o=O q=Q off=B proc=P x=E" for a line with a replay
+ * point, else "call fd fault c=C proc=P x=E"); how many. With ANCHOR 0,
+ * off= is left out (a data fault that fires past its offset). */
+static int points_of_at(const char *text, char *out, size_t len, int anchor);
 static int points_of(const char *text, char *out, size_t len)
 {
-    static char copy[65536];
+    return points_of_at(text, out, len, 1);
+}
+
+static long field(const char *line, const char *key, long none)
+{
+    const char *f = strstr(line, key);
+    return f != NULL ? strtol(f + strlen(key), NULL, 10) : none;
+}
+
+static int points_of_at(const char *text, char *out, size_t len, int anchor)
+{
+    static char copy[1 << 20];
     snprintf(copy, sizeof copy, "%s", text);
     size_t have = 0;
     int n = 0;
@@ -28,14 +42,21 @@ static int points_of(const char *text, char *out, size_t len)
     for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
         char call[32], fault[64], proc[48];
         int fd;
-        char *c = strstr(line, " c=");
         char *pr = strstr(line, " proc=");
-        assert_non_null(c);
         assert_non_null(pr);
         assert_int_equal(sscanf(line, "%*d %*d %31s %d %63s", call, &fd, fault), 3);
         assert_int_equal(sscanf(pr, " proc=%47s", proc), 1);
-        have += (size_t)snprintf(out + have, len - have, "%s %d %s c=%ld proc=%s\n", call, fd,
-                                 fault, strtol(c + 3, NULL, 10), proc);
+        if (strstr(line, " o=") != NULL)
+            have += (size_t)snprintf(out + have, len - have,
+                                     "%s %d %s o=%ld q=%ld off=%ld proc=%s x=%ld\n", call, fd,
+                                     fault, field(line, " o=", -1),
+                                     anchor ? field(line, " q=", -1) : 0,
+                                     anchor ? field(line, " off=", -1) : 0, proc,
+                                     field(line, " x=", 0));
+        else
+            have += (size_t)snprintf(out + have, len - have, "%s %d %s c=%ld proc=%s x=%ld\n",
+                                     call, fd, fault, field(line, " c=", -1), proc,
+                                     field(line, " x=", 0));
         n++;
     }
     return n;
@@ -103,7 +124,7 @@ static void REPLAY_points_in_forked_children(void **state)
     assert_true(n >= 8);
     assert_int_equal(points_of(b, pb, sizeof pb), n);
     assert_string_equal(pa, pb);
-    assert_non_null(strstr(pa, " proc=0.4\n"));
+    assert_non_null(strstr(pa, " proc=0.4 x=0\n"));
 }
 
 /* A point is one call: descriptor numbers reused round after round, and
@@ -125,8 +146,8 @@ static void REPLAY_a_point_is_one_call_across_reuse_and_exec(void **state)
     assert_non_null(nl);
     assert_non_null(memchr(first, 'x', (size_t)(nl - first)));
     assert_true(fiu_slurp(full, text, sizeof text) > 0);
-    assert_non_null(strstr(text, " proc=0\n"));          /* the first image */
-    assert_non_null(strstr(text, " proc=0 x=1\n"));      /* the exec'd one */
+    assert_non_null(strstr(text, " proc=0 o="));          /* the first image */
+    assert_non_null(strstr(text, " proc=0 x=1 o="));      /* the exec'd one */
     /* The whole log: the same interrupted reads, round for round. */
     FR_RUN(FR_FAULTRUN, "--replay", full, "--", FR_PROG2, "reuse", "6", "exec");
     fr_expect_exit(0);
@@ -166,9 +187,9 @@ static void REPLAY_spawned_children_numbered_in_order(void **state)
     fr_expect_exit(0);
     assert_true(fiu_slurp(log, text, sizeof text) > 0);
     assert_int_equal(fr_count(text, "\n"), 3);
-    assert_int_equal(fr_count(text, " proc=0.1\n"), 1);
-    assert_int_equal(fr_count(text, " proc=0.2\n"), 1);
-    assert_int_equal(fr_count(text, " proc=0.3\n"), 1);
+    assert_int_equal(fr_count(text, " proc=0.1 o="), 1);
+    assert_int_equal(fr_count(text, " proc=0.2 o="), 1);
+    assert_int_equal(fr_count(text, " proc=0.3 o="), 1);
 }
 
 static const char good[] =
