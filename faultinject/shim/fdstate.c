@@ -22,7 +22,7 @@ static _Atomic unsigned epoch_of[FI_FD_CAP];
 static _Atomic uint64_t bytes_of[FI_FD_CAP];
 /* Replay points: ordinal (0: none), offset per direction, calls not
  * injected at that offset (data) or on the descriptor (other). */
-static _Atomic unsigned points_on;
+_Atomic unsigned fi_fd_points_word;
 static _Atomic uint64_t next_ord;
 static _Atomic uint64_t ord_of[FI_FD_CAP];
 static _Atomic uint64_t off_of[2][FI_FD_CAP];
@@ -329,17 +329,12 @@ void fi_fd_rules_keep_state(int stateful)
 
 void fi_fd_points_track(int on)
 {
-    atomic_store(&points_on, on != 0);
-}
-
-int fi_fd_points_tracked(void)
-{
-    return (int)atomic_load_explicit(&points_on, RLX);
+    atomic_store(&fi_fd_points_word, on != 0);
 }
 
 void fi_fd_created(int fd)
 {
-    if (fd < 0 || !atomic_load_explicit(&points_on, RLX))
+    if (fd < 0 || !atomic_load_explicit(&fi_fd_points_word, RLX))
         return;
     uint64_t ord = atomic_fetch_add_explicit(&next_ord, 1, RLX) + 1;  /* every one counts */
     if (!in_range(fd))
@@ -351,7 +346,7 @@ void fi_fd_created(int fd)
 void fi_fd_point(int fd, int dir, struct fi_point *out)
 {
     out->kind = FI_PT_NONE;
-    if (!atomic_load_explicit(&points_on, RLX) || !in_range(fd))
+    if (!atomic_load_explicit(&fi_fd_points_word, RLX) || !in_range(fd))
         return;
     out->kind = dir == FI_DIR_OTHER ? FI_PT_CALL : FI_PT_DATA;
     out->ord = atomic_load_explicit(&ord_of[fd], RLX);
@@ -361,7 +356,7 @@ void fi_fd_point(int fd, int dir, struct fi_point *out)
 
 void fi_fd_point_moved(int fd, int dir, uint64_t n)
 {
-    if (n == 0 || dir == FI_DIR_OTHER || !atomic_load_explicit(&points_on, RLX) ||
+    if (n == 0 || dir == FI_DIR_OTHER || !atomic_load_explicit(&fi_fd_points_word, RLX) ||
         !in_range(fd))
         return;
     mark_used(fd);
@@ -371,7 +366,7 @@ void fi_fd_point_moved(int fd, int dir, uint64_t n)
 
 void fi_fd_point_passed(int fd, int dir, long long moved)
 {
-    if ((dir != FI_DIR_OTHER && moved > 0) || !atomic_load_explicit(&points_on, RLX) ||
+    if ((dir != FI_DIR_OTHER && moved > 0) || !atomic_load_explicit(&fi_fd_points_word, RLX) ||
         !in_range(fd))
         return;
     mark_used(fd);
@@ -380,7 +375,7 @@ void fi_fd_point_passed(int fd, int dir, long long moved)
 
 void fi_fd_points_on_fork(void)
 {
-    if (!atomic_load_explicit(&points_on, RLX))
+    if (!atomic_load_explicit(&fi_fd_points_word, RLX))
         return;
     for (int w = 0; w < WORDS; w++) {
         uint64_t bits = atomic_load_explicit(&used_bits[w], RLX);

@@ -127,7 +127,11 @@ uint64_t fi_fd_bytes(int fd);
  * relaxed load. Cleared with the rest of the descriptor's state. */
 enum { FI_DIR_RD, FI_DIR_WR, FI_DIR_OTHER };
 void fi_fd_points_track(int on);
-int fi_fd_points_tracked(void);
+extern _Atomic unsigned fi_fd_points_word;
+static inline int fi_fd_points_tracked(void)
+{
+    return (int)atomic_load_explicit(&fi_fd_points_word, memory_order_relaxed);
+}
 
 /* FD is a descriptor this process just made (socket, accept, open, pipe,
  * dup, F_DUPFD, epoll_create, eventfd, SCM_RIGHTS ...; after the forget

@@ -184,7 +184,9 @@ static ssize_t moved(const struct fi_io *io, ssize_t r)
 {
     if (r > 0 && io->call != FI_C_RECVMMSG && io->call != FI_C_SENDMMSG) {
         fi_fd_add_bytes(io->fd, (uint64_t)r);
-        fi_fd_point_moved(io->fd, is_read_like(io->call) ? FI_DIR_RD : FI_DIR_WR, (uint64_t)r);
+        if (fi_fd_points_tracked())
+            fi_fd_point_moved(io->fd, is_read_like(io->call) ? FI_DIR_RD : FI_DIR_WR,
+                              (uint64_t)r);
     }
     return r;
 }
@@ -531,8 +533,10 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
                                                                        : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
     int dir = reading ? FI_DIR_RD : FI_DIR_WR;
-    struct fi_point pt;
-    fi_fd_point(io->fd, dir, &pt);
+    int track = fi_fd_points_tracked();
+    struct fi_point pt = { .kind = FI_PT_NONE };
+    if (track)
+        fi_fd_point(io->fd, dir, &pt);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
                             .socktype = info.socktype, .callno = callno, .pt = &pt,
                             .ends = ends, .possible = possible, .arg = &ci };
@@ -554,9 +558,11 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
         data_point = outer;
         return got;
     }
-    int e = errno;
-    fi_fd_point_passed(io->fd, dir, got);     /* not injected: its position counts */
-    errno = e;
+    if (track) {
+        int e = errno;
+        fi_fd_point_passed(io->fd, dir, got);     /* not injected: its position counts */
+        errno = e;
+    }
     return got;
 }
 
