@@ -180,7 +180,7 @@ static ssize_t real_io(const struct fi_io *io, size_t limit)
 
 /* Counts what a data call moved, for after=. recvmmsg/sendmmsg return
  * messages, not bytes: xfer.c counts those. */
-static ssize_t moved(const struct fi_io *io, ssize_t r)
+static inline __attribute__((always_inline)) ssize_t moved(const struct fi_io *io, ssize_t r)
 {
     if (r > 0 && io->call != FI_C_RECVMMSG && io->call != FI_C_SENDMMSG) {
         fi_fd_add_bytes(io->fd, (uint64_t)r);
@@ -534,11 +534,12 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
     uint64_t callno = fi_engine_callno(io->call);
     int dir = reading ? FI_DIR_RD : FI_DIR_WR;
     int track = fi_fd_points_tracked();
-    struct fi_point pt = { .kind = FI_PT_NONE };
+    struct fi_point pt;
     if (track)
         fi_fd_point(io->fd, dir, &pt);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
-                            .socktype = info.socktype, .callno = callno, .pt = &pt,
+                            .socktype = info.socktype, .callno = callno,
+                            .pt = track ? &pt : NULL,
                             .ends = ends, .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, !kernel_says, &r, &k);
     ssize_t got;
@@ -553,7 +554,7 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
         got = moved(io, real_io(io, SIZE_MAX));
     } else {
         const struct fi_point *outer = data_point;   /* a handler's call inside ours */
-        data_point = &pt;
+        data_point = track ? &pt : NULL;
         got = inject(io, &r, rule, k, callno, ci.room);
         data_point = outer;
         return got;
