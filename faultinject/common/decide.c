@@ -180,6 +180,8 @@ static int replayed(struct fi_engine *e, const struct fi_callctx *c, struct fi_r
     enum fi_why why = c->possible != NULL ? c->possible(c->arg, out) : FI_WHY_OK;
     if (why != FI_WHY_OK) {
         blocked(e, rule, why);
+        if (e->host->replay_refused != NULL)
+            e->host->replay_refused(e->host->ctx, c);
         return -1;
     }
     tally(e, rule, FI_T_FIRED);

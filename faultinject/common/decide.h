@@ -26,6 +26,26 @@
 /* What the caller knows of the descriptor, for fd=sock|pipe. */
 enum fi_fdkind { FI_K_OTHER, FI_K_SOCK, FI_K_PIPE };
 
+/* A call's replay point beyond c= (faultinject.md, Replay; the log's o=,
+ * q=, off=): the descriptor's ordinal (ORD: the Nth descriptor this
+ * process made, from 1; 0: one it did not make under the shim, inherited
+ * at load or opened where the shim cannot see, known by its number), the
+ * call's position among the calls that were not injected (Q, from 1: on a
+ * data call, among those that started at the same offset of its
+ * direction; on accept, connect, close, among that descriptor's; on a
+ * wait, among the process's of that family), and a data call's stream
+ * offset in its direction (OFF: bytes read so far on the descriptor for a
+ * read-like call, written for a write-like one). KIND FI_PT_NONE: none
+ * known (no log or replay, a descriptor past the state's range): the
+ * point is c= alone. */
+enum fi_ptkind { FI_PT_NONE, FI_PT_CALL, FI_PT_DATA, FI_PT_WAIT };
+struct fi_point {
+    enum fi_ptkind kind;
+    uint64_t ord;               /* FI_PT_CALL, FI_PT_DATA */
+    uint64_t q;                 /* all but FI_PT_NONE */
+    uint64_t off;               /* FI_PT_DATA */
+};
+
 /* One call as the engine sees it. A rule is counted when it names CALL
  * and selects FD (fd=; waits match whatever they watch) and, when it has
  * peer=/local=, ENDS says yes. POSSIBLE is asked only for a rule that is
@@ -39,6 +59,7 @@ struct fi_callctx {
     enum fi_fdkind kind;
     int socktype;               /* SOCK_STREAM, SOCK_DGRAM, ...; 0 unknown */
     uint64_t callno;            /* fi_decide_callno(call), for the log and replay */
+    const struct fi_point *pt;  /* the call's replay point; NULL: none known */
     int (*ends)(void *arg, const struct fi_rule *r);
     enum fi_why (*possible)(void *arg, const struct fi_rule *r);
     void *arg;
@@ -56,6 +77,10 @@ struct fi_engine_host {
     /* while the engine replays (fi_decide_replaying): 1 with the recorded
      * fault at C's point in *R and its rule in *RULE, or 0 for none */
     int (*replay)(void *ctx, const struct fi_callctx *c, struct fi_rule *r, int *rule);
+    /* the fault replay just gave for C could not happen here (C's
+     * possible() said why): the point is not taken, a later call may
+     * take it (NULL: nothing to undo) */
+    void (*replay_refused)(void *ctx, const struct fi_callctx *c);
     /* the rules changed: whether they count bytes (after=) and keep
      * per-descriptor counters (after=, per=fd) */
     void (*rules_changed)(void *ctx, int count_bytes, int keep_state);

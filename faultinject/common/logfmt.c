@@ -33,6 +33,24 @@ static void put_i64(char *buf, size_t *len, size_t cap, long long v)
     }
 }
 
+/* The replay point's fields (decide.h, struct fi_point), after every
+ * other: o= (not on a wait), q=, and off= on a data call. */
+static void put_point(char *buf, size_t *len, size_t cap, const struct fi_point *pt)
+{
+    if (pt == NULL || pt->kind == FI_PT_NONE)
+        return;
+    if (pt->kind != FI_PT_WAIT) {
+        put(buf, len, cap, " o=");
+        put_u64(buf, len, cap, pt->ord);
+    }
+    put(buf, len, cap, " q=");
+    put_u64(buf, len, cap, pt->q);
+    if (pt->kind == FI_PT_DATA) {
+        put(buf, len, cap, " off=");
+        put_u64(buf, len, cap, pt->off);
+    }
+}
+
 size_t fi_log_format(char *line, size_t cap, const struct fi_logfields *f)
 {
     char fault[FI_LOG_FAULT_MAX], frac[10];
@@ -74,6 +92,7 @@ size_t fi_log_format(char *line, size_t cap, const struct fi_logfields *f)
         put(line, &len, cap, " x=");
         put_u64(line, &len, cap, f->image);
     }
+    put_point(line, &len, cap, f->pt);
     put(line, &len, cap, "\n");
     return len;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decide.h"
 #include "rules.h"
 
 /* One injection, with everything its line says. */
@@ -29,6 +30,7 @@ struct fi_logfields {
     uint64_t callno;           /* c= */
     const char *proc;          /* proc=: the fork path */
     unsigned image;            /* x= when > 0 */
+    const struct fi_point *pt; /* o= q= off= (replay point), or NULL */
 };
 
 /* The line for F, newline included, into BUF (CAP bytes, NUL-terminated,

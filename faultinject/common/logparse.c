@@ -183,13 +183,58 @@ static int time_of(struct tok t, uint64_t *sec, uint32_t *nsec)
     return 0;
 }
 
-enum { K_N, K_RULE, K_T, K_ASKED, K_RET, K_C, K_PROC, K_X, K_COUNT };
+enum { K_N, K_RULE, K_T, K_ASKED, K_RET, K_C, K_PROC, K_X, K_O, K_Q, K_OFF, K_COUNT };
+
+/* o=, q=, off= (logparse.h): the values; point_check judges the mix. */
+static int point_field(int k, struct tok val, struct fi_point *pt, char *err, size_t errlen)
+{
+    uint64_t v;
+    if (u64_of(val, BIG, &v) < 0 || (k == K_Q && v == 0))
+        return bad(err, errlen, k == K_O ? "o=" : k == K_Q ? "q=" : "off=", val,
+                   k == K_O    ? "want the descriptor's ordinal, 0..2^62"
+                   : k == K_Q  ? "want the call's position, 1..2^62"
+                               : "want a stream offset, 0..2^62");
+    if (k == K_O)
+        pt->ord = v;
+    else if (k == K_Q)
+        pt->q = v;
+    else
+        pt->off = v;
+    return 0;
+}
+
+/* The point's fields as a whole: none (an older log: c= alone), or the
+ * set that the line's kind calls for. */
+static int point_check(unsigned seen, struct fi_logline *o, char *err, size_t errlen)
+{
+    int has_o = (seen >> K_O) & 1, has_q = (seen >> K_Q) & 1, has_off = (seen >> K_OFF) & 1;
+    o->pt.kind = FI_PT_NONE;
+    if (!has_o && !has_q && !has_off)
+        return 0;
+    if (o->fd < 0) {
+        if (has_o || has_off)
+            return bad(err, errlen, "field", has_o ? (struct tok){ "o=", 2 }
+                                                   : (struct tok){ "off=", 4 },
+                       "not on a wait (fd -1): its point is q= alone");
+        o->pt.kind = FI_PT_WAIT;
+        return 0;
+    }
+    if (has_o != has_q)
+        return bad(err, errlen, "field", has_o ? (struct tok){ "q=", 2 } : (struct tok){ "o=", 2 },
+                   "missing (o= and q= come together)");
+    if (has_off != o->data)
+        return bad(err, errlen, "field", (struct tok){ "off=", 4 },
+                   has_off ? "only on a data call's line (with asked= and ret=)"
+                           : "missing (a data call's point has o=, q= and off=)");
+    o->pt.kind = o->data ? FI_PT_DATA : FI_PT_CALL;
+    return 0;
+}
 
 static int keyed(struct tok key, struct tok val, struct fi_logline *o, char *err,
                  size_t errlen, unsigned *seen)
 {
     static const char *const keys[K_COUNT] = { "n", "rule", "t", "asked", "ret", "c", "proc",
-                                               "x" };
+                                               "x", "o", "q", "off" };
     int k = -1;
     for (int i = 0; i < K_COUNT; i++)
         if (tok_is(key, keys[i]))
@@ -226,6 +271,10 @@ static int keyed(struct tok key, struct tok val, struct fi_logline *o, char *err
         if (u64_of(val, UINT64_MAX, &o->callno) < 0 || o->callno == 0)
             return bad(err, errlen, "c=", val, "want the call's number by name, from 1");
         return 0;
+    case K_O:
+    case K_Q:
+    case K_OFF:
+        return point_field(k, val, &o->pt, err, errlen);
     case K_X:
         if (u64_of(val, 0x7fffffff, &v) < 0 || v == 0)
             return bad(err, errlen, "x=", val, "want the process image after an exec, from 1");
@@ -292,6 +341,8 @@ int fi_logline_parse(const char *text, size_t len, struct fi_logline *o, char *e
                                                : (struct tok){ "asked=", 6 },
                    "missing (asked= and ret= come together)");
     o->data = asked;
+    if (point_check(seen, o, err, errlen) < 0)
+        return -1;
     return 1;
 }
 

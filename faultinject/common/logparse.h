@@ -1,5 +1,6 @@
 /* logparse.h: reads back the injection log of faultinject.md (Log):
  *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH[ x=E]
+ *       [ o=ORD q=POS[ off=BYTES]]
  * for faultrun --replay (which checks the whole log before COMMAND runs)
  * and the shim's replay.c (which loads it).
  *
@@ -15,6 +16,12 @@
  * ret -1..2^62, proc 0[.N]... (N from 1, at most 47 characters), x 1..2^31
  * (absent: 0, the first image); the
  * fault must be one the rule language allows on that call.
+ * The replay point (decide.h, struct fi_point), written since issue 18:
+ * o= (0..2^62) and q= (1..2^62) come together on a line with a
+ * descriptor, and off= (0..2^62) with them exactly when the line is a
+ * data call's (asked=/ret=); a wait's line (fd -1) has q= alone. A line
+ * with none of them (an older log) has point kind FI_PT_NONE: replay
+ * matches it by c= as before; any other mix is refused.
  */
 #ifndef FI_LOGPARSE_H
 #define FI_LOGPARSE_H
@@ -22,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decide.h"
 #include "rules.h"
 
 #define FI_LOG_PATH_MAX 48
@@ -40,6 +48,7 @@ struct fi_logline {
     uint64_t callno;            /* c= */
     char proc[FI_LOG_PATH_MAX]; /* proc= */
     unsigned image;             /* x=, 0 when absent */
+    struct fi_point pt;         /* o=, q=, off=; kind FI_PT_NONE when absent */
 };
 
 /* Formats R's fault as the log writes it ("short=3", "error=EPIPE",

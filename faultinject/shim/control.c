@@ -82,6 +82,8 @@ static void fi_load(void)
     fi_engine_seed(seed);
     if (fi_log_init(getenv("FAULTINJECT_LOG"), err, sizeof err) < 0)
         die(err);
+    /* Replay points cost something only where a log or a replay needs them. */
+    fi_fd_points_track(fi_log_active() || fi_replay_active());
     if (fi_sandboxed()) {               /* a filter came with the exec (sandbox.h) */
         fi_log_hold();
         fi_proc_sandboxed();

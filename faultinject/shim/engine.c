@@ -32,7 +32,13 @@ static uint64_t host_stream(void *ctx)
 static int host_replay(void *ctx, const struct fi_callctx *c, struct fi_rule *r, int *rule)
 {
     (void)ctx;
-    return fi_replay_decide(c->call, c->fd, c->callno, r, rule);
+    return fi_replay_decide(c, r, rule);
+}
+
+static void host_replay_refused(void *ctx, const struct fi_callctx *c)
+{
+    (void)ctx;
+    fi_replay_refused(c);
 }
 
 static void host_rules_changed(void *ctx, int count_bytes, int keep_state)
@@ -44,7 +50,7 @@ static void host_rules_changed(void *ctx, int count_bytes, int keep_state)
 
 static const struct fi_engine_host host = {
     .fd_count = host_fd_count, .fd_bytes = host_fd_bytes, .stream = host_stream,
-    .replay = host_replay, .rules_changed = host_rules_changed,
+    .replay = host_replay, .replay_refused = host_replay_refused, .rules_changed = host_rules_changed,
 };
 
 /* The one engine of this process; set up before any interposed call can
@@ -68,9 +74,30 @@ uint64_t fi_engine_callno(enum fi_call call)
     return fi_decide_callno(&eng, call);
 }
 
+/* The waits' positions among the calls not injected (fi_engine_wait_point). */
+static _Atomic uint64_t waits_passed[FI_C_COUNT];
+
+void fi_engine_wait_point(enum fi_call call, struct fi_point *out)
+{
+    out->kind = FI_PT_NONE;
+    if (!fi_fd_points_tracked())
+        return;
+    out->kind = FI_PT_WAIT;
+    out->q = atomic_load_explicit(&waits_passed[call], memory_order_relaxed) + 1;
+}
+
+void fi_engine_wait_passed(enum fi_call call)
+{
+    if (fi_fd_points_tracked())
+        atomic_fetch_add_explicit(&waits_passed[call], 1, memory_order_relaxed);
+}
+
 void fi_engine_after_fork(void)
 {
     fi_decide_on_fork(&eng);
+    for (int c = 0; c < FI_C_COUNT; c++)
+        atomic_store_explicit(&waits_passed[c], 0, memory_order_relaxed);
+    fi_fd_points_on_fork();
 }
 
 void fi_engine_set(const struct fi_ruleset *rs)
@@ -79,7 +106,17 @@ void fi_engine_set(const struct fi_ruleset *rs)
     fi_decide_replaying(&eng, fi_replay_active());
     fi_decide_set(&eng, rs);
     /* while replaying, the calls recorded faults name, not the rules' */
-    atomic_store(&fi_rule_mask, fi_replay_active() ? fi_replay_mask() : fi_decide_mask(&eng));
+    unsigned mask = fi_replay_active() ? fi_replay_mask() : fi_decide_mask(&eng);
+    /* A point's offset counts every call of its direction on the
+     * descriptor, so with a log or a replay the whole family of a named
+     * read-like (write-like) call takes the slow path. */
+    if (fi_fd_points_tracked()) {
+        if (mask & FI_RD_MASK)
+            mask |= FI_RD_MASK;
+        if (mask & FI_WR_MASK)
+            mask |= FI_WR_MASK;
+    }
+    atomic_store(&fi_rule_mask, mask);
     atomic_store(&fi_engine_ready_watch, fi_decide_watch(&eng));
 }
 

@@ -55,6 +55,13 @@ static inline unsigned fi_engine_any_rule(void)
  * names one call; starts again at 1 in a forked child. */
 uint64_t fi_engine_callno(enum fi_call call);
 
+/* A wait's replay point (decide.h, struct fi_point): its position among
+ * this process's calls of that family that were not injected; and one
+ * more such call. Nothing while no log or replay is active. Starts again
+ * in a forked child. */
+void fi_engine_wait_point(enum fi_call call, struct fi_point *out);
+void fi_engine_wait_passed(enum fi_call call);
+
 /* The seed of p= (FAULTINJECT_SEED / --seed, default 1). */
 void fi_engine_seed(uint64_t seed);
 

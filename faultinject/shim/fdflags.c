@@ -145,6 +145,7 @@ static int after_fcntl(int fd, int cmd, void *arg, int r)
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
         fi_fd_forget(r);                /* a new descriptor: no old state */
+        fi_fd_created(r);
         fi_ends_copy(fd, r);
         if (fi_sandboxed())
             fi_fdflags_copy(fd, r);

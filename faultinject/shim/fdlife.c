@@ -80,6 +80,7 @@ static int fresh(int fd)
 static int made(int fd, enum fi_fdkind kind, int type, int nonblocking)
 {
     fresh(fd);
+    fi_fd_created(fd);                  /* its ordinal (fdstate.h, replay points) */
     if (fd < 0 || !fi_sandboxed())
         return fd;
     fi_fdflags_fresh(fd, nonblocking, kind == FI_K_SOCK);
@@ -101,6 +102,7 @@ static int made_pair(int r, const int fds[2], enum fi_fdkind kind, int type, int
 static int copied(int fd, int nfd)
 {
     fresh(nfd);
+    fi_fd_created(nfd);
     if (nfd >= 0) {
         fi_ends_copy(fd, nfd);
         if (fi_sandboxed()) {
@@ -280,6 +282,7 @@ void fi_fdlife_received(const struct msghdr *msg)
             int fd;
             __builtin_memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
             fresh(fd);
+            fi_fd_created(fd);
         }
     }
 }
@@ -302,14 +305,22 @@ EXPORT int dup3(int fd, int fd2, int flags)
     return copied(fd, get_dup3()(fd, fd2, flags));
 }
 
+/* A new descriptor with no more to record than its ordinal. */
+static int created(int fd)
+{
+    fresh(fd);
+    fi_fd_created(fd);
+    return fd;
+}
+
 EXPORT int epoll_create(int size)
 {
-    return fresh(get_epoll_create()(size));
+    return created(get_epoll_create()(size));
 }
 
 EXPORT int epoll_create1(int flags)
 {
-    return fresh(get_epoll_create1()(flags));
+    return created(get_epoll_create1()(flags));
 }
 
 /* A socket handed to stdio while rules are active: glibc's own reads and

@@ -20,6 +20,13 @@ static _Atomic uint64_t stall_left_of[FI_FD_CAP];
 static _Atomic uint64_t shown_of[FI_FD_CAP];
 static _Atomic unsigned epoch_of[FI_FD_CAP];
 static _Atomic uint64_t bytes_of[FI_FD_CAP];
+/* Replay points: ordinal (0: none), offset per direction, calls not
+ * injected at that offset (data) or on the descriptor (other). */
+_Atomic unsigned fi_fd_points_word;
+static _Atomic uint64_t next_ord;
+static _Atomic uint64_t ord_of[FI_FD_CAP];
+static _Atomic uint64_t off_of[2][FI_FD_CAP];
+static _Atomic uint64_t passed_of[3][FI_FD_CAP];
 /* per=fd counters: generation in the top 16 bits, count below. */
 static _Atomic uint64_t count_of[FI_MAX_RULES][FI_FD_CAP];
 
@@ -132,6 +139,12 @@ void fi_fd_forget(int fd)
     atomic_store_explicit(&shown_of[fd], 0, RLX);
     for (int r = 0; r < FI_MAX_RULES; r++)
         atomic_store_explicit(&count_of[r][fd], 0, RLX);
+    atomic_store_explicit(&ord_of[fd], 0, RLX);
+    for (int d = 0; d < 3; d++) {
+        if (d < 2)
+            atomic_store_explicit(&off_of[d][fd], 0, RLX);
+        atomic_store_explicit(&passed_of[d][fd], 0, RLX);
+    }
     atomic_store(&ends_of[0][fd].state, 0);
     atomic_store(&ends_of[1][fd].state, 0);
     fi_ep_forget(fd);
@@ -312,6 +325,70 @@ void fi_fd_rules_keep_state(int stateful)
         atomic_fetch_or(&fi_fd_gate_word, FI_FD_GATE_RULES);
     else
         atomic_fetch_and(&fi_fd_gate_word, ~FI_FD_GATE_RULES);
+}
+
+void fi_fd_points_track(int on)
+{
+    atomic_store(&fi_fd_points_word, on != 0);
+}
+
+void fi_fd_created(int fd)
+{
+    if (fd < 0 || !atomic_load_explicit(&fi_fd_points_word, RLX))
+        return;
+    uint64_t ord = atomic_fetch_add_explicit(&next_ord, 1, RLX) + 1;  /* every one counts */
+    if (!in_range(fd))
+        return;
+    mark_used(fd);
+    atomic_store_explicit(&ord_of[fd], ord, RLX);
+}
+
+void fi_fd_point(int fd, int dir, struct fi_point *out)
+{
+    out->kind = FI_PT_NONE;
+    if (!atomic_load_explicit(&fi_fd_points_word, RLX) || !in_range(fd))
+        return;
+    out->kind = dir == FI_DIR_OTHER ? FI_PT_CALL : FI_PT_DATA;
+    out->ord = atomic_load_explicit(&ord_of[fd], RLX);
+    out->q = atomic_load_explicit(&passed_of[dir][fd], RLX) + 1;
+    out->off = dir == FI_DIR_OTHER ? 0 : atomic_load_explicit(&off_of[dir][fd], RLX);
+}
+
+void fi_fd_point_moved(int fd, int dir, uint64_t n)
+{
+    if (n == 0 || dir == FI_DIR_OTHER || !atomic_load_explicit(&fi_fd_points_word, RLX) ||
+        !in_range(fd))
+        return;
+    mark_used(fd);
+    atomic_fetch_add_explicit(&off_of[dir][fd], n, RLX);
+    atomic_store_explicit(&passed_of[dir][fd], 0, RLX);    /* a new offset */
+}
+
+void fi_fd_point_passed(int fd, int dir, long long moved)
+{
+    if ((dir != FI_DIR_OTHER && moved > 0) || !atomic_load_explicit(&fi_fd_points_word, RLX) ||
+        !in_range(fd))
+        return;
+    mark_used(fd);
+    atomic_fetch_add_explicit(&passed_of[dir][fd], 1, RLX);
+}
+
+void fi_fd_points_on_fork(void)
+{
+    if (!atomic_load_explicit(&fi_fd_points_word, RLX))
+        return;
+    for (int w = 0; w < WORDS; w++) {
+        uint64_t bits = atomic_load_explicit(&used_bits[w], RLX);
+        while (bits != 0) {
+            int fd = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            for (int d = 0; d < 3; d++) {
+                if (d < 2)
+                    atomic_store_explicit(&off_of[d][fd], 0, RLX);
+                atomic_store_explicit(&passed_of[d][fd], 0, RLX);
+            }
+        }
+    }
 }
 
 uint64_t fi_fd_count(int rule, int fd, unsigned gen)

@@ -120,6 +120,40 @@ unsigned fi_fd_state_epoch(int fd);
 void fi_fd_add_bytes(int fd, uint64_t n);
 uint64_t fi_fd_bytes(int fd);
 
+/* Replay points (decide.h, struct fi_point; faultinject.md, Replay): the
+ * descriptor's ordinal, the offset each direction has reached and the
+ * calls not injected there. Kept only while a log or a replay is active
+ * (fi_fd_points_track, at load): otherwise every function below is one
+ * relaxed load. Cleared with the rest of the descriptor's state. */
+enum { FI_DIR_RD, FI_DIR_WR, FI_DIR_OTHER };
+void fi_fd_points_track(int on);
+extern _Atomic unsigned fi_fd_points_word;
+static inline int fi_fd_points_tracked(void)
+{
+    return (int)atomic_load_explicit(&fi_fd_points_word, memory_order_relaxed);
+}
+
+/* FD is a descriptor this process just made (socket, accept, open, pipe,
+ * dup, F_DUPFD, epoll_create, eventfd, SCM_RIGHTS ...; after the forget
+ * of its number): it takes the next ordinal, from 1. */
+void fi_fd_created(int fd);
+
+/* FD's point for a call in direction DIR (FI_DIR_*), before the call:
+ * FI_PT_DATA for FI_DIR_RD/WR, FI_PT_CALL for FI_DIR_OTHER; FI_PT_NONE
+ * when not tracked or FD is out of range. */
+void fi_fd_point(int fd, int dir, struct fi_point *out);
+
+/* A data call moved N bytes in direction DIR (injected or not). */
+void fi_fd_point_moved(int fd, int dir, uint64_t n);
+
+/* A call in direction DIR was not injected; MOVED: the bytes it moved
+ * (a data call that moved bytes has a new offset, where no call was yet). */
+void fi_fd_point_passed(int fd, int dir, long long moved);
+
+/* In a forked child: the offsets and positions start again (its calls are
+ * its own); ordinals stay, and new ones go on from the parent's. */
+void fi_fd_points_on_fork(void);
+
 /* per=fd: counts one more call of rule RULE on FD in ruleset generation
  * GEN (1..65535) and returns the call's number (1 after a new GEN). */
 uint64_t fi_fd_count(int rule, int fd, unsigned gen);

@@ -58,6 +58,11 @@ int fi_log_init(const char *path, char *err, size_t errlen)
 
 static _Atomic int held_fd = -1;
 
+int fi_log_active(void)
+{
+    return log_path[0] != '\0';
+}
+
 void fi_log_hold(void)
 {
     if (log_path[0] == '\0' || atomic_load(&held_fd) >= 0)
@@ -87,7 +92,7 @@ void fi_log_injection(const struct fi_logrec *rec)
         .fd = rec->fd, .r = rec->r, .rule = rec->rule, .k = rec->k,
         .t_sec = (uint64_t)ts.tv_sec, .t_nsec = ts.tv_nsec, .data = rec->data,
         .asked = rec->asked, .ret = rec->ret, .callno = rec->callno,
-        .proc = fi_proc_path(), .image = fi_proc_image() });
+        .proc = fi_proc_path(), .image = fi_proc_image(), .pt = rec->pt });
     /* Raw system calls: the shim's own write/close must not be injected.
      * In a sandbox, only the write, on the descriptor held since. */
     int held = atomic_load_explicit(&held_fd, memory_order_relaxed);

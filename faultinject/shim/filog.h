@@ -1,8 +1,11 @@
 /* filog.h: the injection log of faultinject.md (Log):
  *   pid tid call fd fault n=K rule=I t=SECONDS[ asked=N ret=R] c=C proc=PATH[ x=E]
+ *       [ o=ORD q=POS[ off=BYTES]]
  * c= is the call's number among the calls of that name of this process
  * image (engine.h), proc= the fork path and x= the image after an exec
- * (proc.h; absent for the first); --replay needs nothing else.
+ * (proc.h; absent for the first); o=, q= and off= the point that replay
+ * matches (decide.h, struct fi_point: a wait has q= only, a data call
+ * off= too; none when no point is known); --replay needs nothing else.
  *
  * One line per injection, written with a single write() on a descriptor
  * opened O_APPEND for that line alone, so lines from threads and forked
@@ -12,6 +15,7 @@
 #ifndef FI_FILOG_H
 #define FI_FILOG_H
 
+#include "decide.h"
 #include "rules.h"
 
 /* Remembers PATH (made absolute against the current directory) and checks
@@ -29,7 +33,11 @@ struct fi_logrec {
     int data;                  /* a data call: asked= and ret= follow */
     long long asked;           /* bytes the program asked to move */
     long long ret;             /* what the program got back (-1: error) */
+    const struct fi_point *pt; /* the call's replay point; NULL: none */
 };
+
+/* Nonzero when a log was set up (fi_log_init with a path). */
+int fi_log_active(void);
 
 /* Just before a seccomp filter (sandbox.h): opens the log once and keeps
  * it, so that a line then costs one write(2) and no openat. */

@@ -26,6 +26,7 @@ struct point {
     uint64_t callno;
     struct fi_rule fault;
     int rule;
+    struct fi_point pt;         /* kind FI_PT_NONE: an older line, matched by c= */
 };
 
 static struct point *points;
@@ -58,23 +59,72 @@ static int same_call(enum fi_call a, enum fi_call b)
     return a == b;
 }
 
-int fi_replay_decide(enum fi_call call, int fd, uint64_t callno, struct fi_rule *r, int *rule)
+/* The point this thread took last (fi_replay_refused gives it back). */
+static _Thread_local struct point *taken __attribute__((tls_model("initial-exec")));
+
+/* Whether P (not injected yet, the first of its stream) is due at C's
+ * point: a call at or past it. */
+static int due(const struct point *p, const struct fi_point *at)
+{
+    if (p->pt.kind == FI_PT_DATA && at->off != p->pt.off)
+        return at->off > p->pt.off;
+    return at->q >= p->pt.q;
+}
+
+/* Whether P's stream is C's: the same descriptor (by ordinal; ordinal 0
+ * by number) or, for a wait, none. */
+static int same_stream(const struct point *p, const struct fi_callctx *c)
+{
+    if (p->pt.kind == FI_PT_WAIT || c->pt->kind == FI_PT_WAIT)
+        return p->pt.kind == c->pt->kind;
+    return p->pt.ord == c->pt->ord && (p->pt.ord != 0 || p->fd == c->fd) &&
+           (p->pt.kind == FI_PT_DATA) == (c->pt->kind == FI_PT_DATA);
+}
+
+static int take(struct point *p, struct fi_rule *r, int *rule)
+{
+    if (atomic_exchange_explicit(&p->used, 1, memory_order_relaxed))
+        return 0;                       /* another thread took it */
+    *r = p->fault;
+    *rule = p->rule;
+    taken = p;
+    atomic_fetch_add_explicit(&fi_run_counts()->replay_found, 1, memory_order_relaxed);
+    return 1;
+}
+
+int fi_replay_decide(const struct fi_callctx *c, struct fi_rule *r, int *rule)
 {
     const char *me = fi_proc_path();
     unsigned image = fi_proc_image();
+    int pointed = c->pt != NULL && c->pt->kind != FI_PT_NONE;
+    taken = NULL;
     for (unsigned long i = 0; i < npoints; i++) {
         struct point *p = &points[i];
-        if (p->callno != callno || p->fd != fd || !same_call(p->call, call) ||
-            p->image != image || strcmp(p->proc, me) != 0)
+        if (!same_call(p->call, c->call) || p->image != image)
             continue;
-        if (atomic_exchange_explicit(&p->used, 1, memory_order_relaxed))
-            return 0;
-        *r = p->fault;
-        *rule = p->rule;
-        atomic_fetch_add_explicit(&fi_run_counts()->replay_found, 1, memory_order_relaxed);
-        return 1;
+        if (p->pt.kind == FI_PT_NONE) {     /* an older line: exactly at c= */
+            if (p->callno != c->callno || p->fd != c->fd || strcmp(p->proc, me) != 0)
+                continue;
+            return atomic_load_explicit(&p->used, memory_order_relaxed) ? 0 : take(p, r, rule);
+        }
+        if (!pointed || atomic_load_explicit(&p->used, memory_order_relaxed) ||
+            !same_stream(p, c) || strcmp(p->proc, me) != 0)
+            continue;
+        /* the first of its stream not injected yet: due now, or not yet */
+        return due(p, c->pt) ? take(p, r, rule) : 0;
     }
     return 0;
+}
+
+void fi_replay_refused(const struct fi_callctx *c)
+{
+    (void)c;
+    struct point *p = taken;
+    if (p == NULL)
+        return;
+    taken = NULL;
+    atomic_fetch_sub_explicit(&fi_run_counts()->replay_found, 1, memory_order_relaxed);
+    atomic_store_explicit(&p->used, 0, memory_order_relaxed);
 }
 
 static int keep(const struct fi_logline *l, void *arg)
@@ -91,6 +141,7 @@ static int keep(const struct fi_logline *l, void *arg)
     p->fault.calls = l->fault.calls;
     p->fault.fdsel = FI_FD_ANY;
     p->rule = l->rule;
+    p->pt = l->pt;
     mask |= l->fault.calls;
     return 0;
 }

@@ -180,10 +180,14 @@ static ssize_t real_io(const struct fi_io *io, size_t limit)
 
 /* Counts what a data call moved, for after=. recvmmsg/sendmmsg return
  * messages, not bytes: xfer.c counts those. */
-static ssize_t moved(const struct fi_io *io, ssize_t r)
+static inline __attribute__((always_inline)) ssize_t moved(const struct fi_io *io, ssize_t r)
 {
-    if (r > 0 && io->call != FI_C_RECVMMSG && io->call != FI_C_SENDMMSG)
+    if (r > 0 && io->call != FI_C_RECVMMSG && io->call != FI_C_SENDMMSG) {
         fi_fd_add_bytes(io->fd, (uint64_t)r);
+        if (fi_fd_points_tracked())
+            fi_fd_point_moved(io->fd, is_read_like(io->call) ? FI_DIR_RD : FI_DIR_WR,
+                              (uint64_t)r);
+    }
     return r;
 }
 
@@ -371,12 +375,18 @@ static int ends(void *arg, const struct fi_rule *r)
     return ci->info->kind == FI_K_SOCK && fi_ends_match(ci->fd, r, ci->to, ci->tolen);
 }
 
+/* The replay point of the data call under way in this thread (taken
+ * before the call, logged after it): io_slow sets it for inject(). */
+static _Thread_local const struct fi_point *data_point
+    __attribute__((tls_model("initial-exec")));
+
 static void log_data(const struct fi_io *io, const struct fi_rule *r, int rule, uint64_t k,
                      uint64_t callno, ssize_t ret)
 {
     fi_log_injection(&(struct fi_logrec){ .call = io->call, .fd = io->fd, .r = r,
                                           .rule = rule, .k = k, .callno = callno, .data = 1,
-                                          .asked = asked(io), .ret = (long long)ret });
+                                          .asked = asked(io), .ret = (long long)ret,
+                                          .pt = data_point });
 }
 
 /* A call on a stalled direction: no data (or room) ever comes. */
@@ -522,20 +532,39 @@ static inline __attribute__((always_inline)) ssize_t io_slow(const struct fi_io 
                                     : fi_fd_take_shown(io->fd, reading ? FI_SHOWN_RD
                                                                        : FI_SHOWN_WR) };
     uint64_t callno = fi_engine_callno(io->call);
+    int dir = reading ? FI_DIR_RD : FI_DIR_WR;
+    int track = fi_fd_points_tracked();
+    struct fi_point pt;
+    if (track)
+        fi_fd_point(io->fd, dir, &pt);
     struct fi_callctx c = { .call = io->call, .fd = io->fd, .kind = info.kind,
-                            .socktype = info.socktype, .callno = callno, .ends = ends,
-                            .possible = possible, .arg = &ci };
+                            .socktype = info.socktype, .callno = callno,
+                            .pt = track ? &pt : NULL,
+                            .ends = ends, .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, !kernel_says, &r, &k);
+    ssize_t got;
     if (kernel_says) {
         if (sticky == FI_ST_RESET || (sticky == FI_ST_EOF && reading))
-            return reading ? at_eof(io) : fail_epipe(io);
-        if (reading && fi_fd_stall_left(io->fd) > 0)
-            return drain_queued(io);
-        return stalled(io);
+            got = reading ? at_eof(io) : fail_epipe(io);
+        else if (reading && fi_fd_stall_left(io->fd) > 0)
+            got = drain_queued(io);
+        else
+            got = stalled(io);
+    } else if (rule < 0) {
+        got = moved(io, real_io(io, SIZE_MAX));
+    } else {
+        const struct fi_point *outer = data_point;   /* a handler's call inside ours */
+        data_point = track ? &pt : NULL;
+        got = inject(io, &r, rule, k, callno, ci.room);
+        data_point = outer;
+        return got;
     }
-    if (rule < 0)
-        return moved(io, real_io(io, SIZE_MAX));
-    return inject(io, &r, rule, k, callno, ci.room);
+    if (track) {
+        int e = errno;
+        fi_fd_point_passed(io->fd, dir, got);     /* not injected: its position counts */
+        errno = e;
+    }
+    return got;
 }
 
 /* accept, accept4, connect, close: the fault that fired (after a delay=,
@@ -551,15 +580,19 @@ static int decide_other(enum fi_call call, int fd, const struct sockaddr *to, so
     struct callinfo ci = { .fd = fd, .reading = call == FI_C_ACCEPT || call == FI_C_ACCEPT4,
                            .closing = call == FI_C_CLOSE, .info = &info, .to = to, .tolen = tolen };
     uint64_t callno = fi_engine_callno(call);
+    struct fi_point pt;
+    fi_fd_point(fd, FI_DIR_OTHER, &pt);
     struct fi_callctx c = { .call = call, .fd = fd, .kind = info.kind,
-                            .socktype = info.socktype, .callno = callno, .ends = ends,
-                            .possible = possible, .arg = &ci };
+                            .socktype = info.socktype, .callno = callno, .pt = &pt,
+                            .ends = ends, .possible = possible, .arg = &ci };
     int rule = fi_engine_decide(&c, 1, r, &k);
+    if (rule < 0)
+        fi_fd_point_passed(fd, FI_DIR_OTHER, 0);
     errno = saved;
     if (rule < 0)
         return -1;
     fi_log_injection(&(struct fi_logrec){ .call = call, .fd = fd, .r = r, .rule = rule,
-                                          .k = k, .callno = callno });
+                                          .k = k, .callno = callno, .pt = &pt });
     if (r->fault == FI_F_DELAY) {
         sleep_ms(r->arg);
         errno = saved;

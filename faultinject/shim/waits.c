@@ -166,15 +166,19 @@ static int wait_rule(enum fi_call call, const sigset_t *mask)
     struct fi_rule r;
     uint64_t k;
     uint64_t callno = fi_engine_callno(call);
+    struct fi_point pt;
+    fi_engine_wait_point(call, &pt);
     struct waitinfo w = { .call = call, .mask = mask };
     struct fi_callctx c = { .call = call, .fd = -1, .kind = FI_K_OTHER, .callno = callno,
-                            .possible = wait_possible, .arg = &w };
+                            .pt = &pt, .possible = wait_possible, .arg = &w };
     int rule = fi_engine_decide(&c, 1, &r, &k);
+    if (rule < 0)
+        fi_engine_wait_passed(call);
     errno = saved;
     if (rule < 0)
         return 0;
     fi_log_injection(&(struct fi_logrec){ .call = call, .fd = -1, .r = &r, .rule = rule,
-                                          .k = k, .callno = callno });
+                                          .k = k, .callno = callno, .pt = &pt });
     switch (r.fault) {
     case FI_F_EINTR:
         errno = EINTR;

@@ -58,8 +58,11 @@ static long long xfer_asked(const struct fi_io *io)
 /* after=: the bytes the returned messages moved. */
 static int count_messages(const struct fi_io *io, int r)
 {
-    for (int i = 0; i < r; i++)
+    for (int i = 0; i < r; i++) {
         fi_fd_add_bytes(io->fd, io->mm[i].msg_len);
+        fi_fd_point_moved(io->fd, io->call == FI_C_RECVMMSG ? FI_DIR_RD : FI_DIR_WR,
+                          io->mm[i].msg_len);
+    }
     return r;
 }
 

@@ -16,8 +16,17 @@
  *                      of which reads were interrupted ("r3:.x..x..."); with
  *                      exec, then execs itself to do it all again (a second
  *                      image of the same process, its call numbers anew)
+ *   fr_prog echo N     a server on 127.0.0.1 and its client, a forked
+ *                      child: N messages of 64 bytes, each echoed before
+ *                      the next; the server's socket is non-blocking (poll,
+ *                      then read until EAGAIN), the client's blocking
+ *                      (EINTR and short reads retried); every wait bounded
+ *                      by 5 s (exit 3)
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -108,6 +117,109 @@ static int forks(int n)
     return 0;
 }
 
+/* Waits up to 5 s for EVENTS on FD: 1 ready, 0 timed out, -1 error. */
+static int wait_for(int fd, short events)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+    for (;;) {
+        int r = poll(&p, 1, 5000);
+        if (r >= 0 || errno != EINTR)
+            return r;
+    }
+}
+
+/* All of BUF[0..LEN) to FD, retrying EINTR, EAGAIN and short writes. */
+static int put_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t k = write(fd, buf, len);
+        if (k > 0) {
+            buf += k;
+            len -= (size_t)k;
+        } else if (k < 0 && (errno == EINTR || errno == EAGAIN)) {
+            if (errno == EAGAIN && wait_for(fd, POLLOUT) <= 0)
+                return -1;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int echo_client(const struct sockaddr_in *a, int n)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    char msg[64], back[64];
+    if (s < 0 || connect(s, (const struct sockaddr *)a, sizeof *a) < 0)
+        return 2;
+    for (int i = 0; i < n; i++) {
+        memset(msg, 'a' + i % 26, sizeof msg);
+        if (put_all(s, msg, sizeof msg) < 0)
+            return 2;
+        size_t have = 0;
+        while (have < sizeof back) {
+            int w = wait_for(s, POLLIN);
+            if (w <= 0)
+                return w == 0 ? 3 : 2;
+            ssize_t k = read(s, back + have, sizeof back - have);
+            if (k > 0)
+                have += (size_t)k;
+            else if (k == 0 || errno != EINTR)
+                return 1;
+        }
+        if (memcmp(msg, back, sizeof msg) != 0)
+            return 1;
+    }
+    close(s);
+    return 0;
+}
+
+static int echo(int n)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t alen = sizeof a;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) < 0 || listen(ls, 1) < 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &alen) < 0)
+        return 2;
+    pid_t pid = fork();
+    if (pid < 0)
+        return 2;
+    if (pid == 0)
+        _exit(echo_client(&a, n));
+    int rc = 0, s = -1;
+    if (wait_for(ls, POLLIN) <= 0 || (s = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) < 0)
+        rc = 3;
+    long want = 64L * n, got = 0;
+    char buf[256];
+    while (rc == 0 && got < want) {
+        int w = wait_for(s, POLLIN);
+        if (w <= 0) {
+            rc = w == 0 ? 3 : 2;
+            break;
+        }
+        for (;;) {                      /* until EAGAIN, as an event loop does */
+            ssize_t k = read(s, buf, sizeof buf);
+            if (k > 0 && put_all(s, buf, (size_t)k) == 0) {
+                got += k;
+                if (got >= want)
+                    break;              /* the client may close now */
+                continue;
+            }
+            if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                break;
+            rc = 1;
+            break;
+        }
+    }
+    if (rc != 0)
+        kill(pid, SIGKILL);
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return rc != 0 ? rc : 1;
+    return rc != 0 ? rc : WEXITSTATUS(status);
+}
+
 extern char **environ;
 
 static int spawns(const char *self, int n)
@@ -181,10 +293,13 @@ int main(int argc, char **argv)
         return stdio();
     if (argc == 3 && strcmp(argv[1], "forks") == 0)
         return forks(atoi(argv[2]));
+    if (argc == 3 && strcmp(argv[1], "echo") == 0)
+        return echo(atoi(argv[2]));
     if (argc == 3 && strcmp(argv[1], "spawn") == 0)
         return spawns(argv[0], atoi(argv[2]));
     if (argc == 2 && strcmp(argv[1], "child") == 0)
         return child();
-    fprintf(stderr, "usage: fr_prog raw | closeerr | stdio | forks N | spawn N | child | reuse N [exec]\n");
+    fprintf(stderr, "usage: fr_prog raw | closeerr | stdio | forks N | spawn N | child | "
+                    "reuse N [exec] | echo N\n");
     return 2;
 }

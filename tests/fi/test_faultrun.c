@@ -309,7 +309,7 @@ static int strip_log(const char *path, char *buf, size_t len)
 struct logline {
     int pid, tid, fd, rule;
     char call[32], fault[64], frac[16], proc[48];
-    long k, sec, asked, ret, c;
+    long k, sec, asked, ret, c, o, q, off;
 };
 
 /* Parses the line at *P (advancing it): 1, or 0 at the end. */
@@ -319,10 +319,10 @@ static int next_line(const char **p, struct logline *l)
     if (**p == '\0')
         return 0;
     int got = sscanf(*p, "%d %d %31s %d %63s n=%ld rule=%d t=%ld.%15[0-9] asked=%ld ret=%ld "
-                     "c=%ld proc=%47s\n%n", &l->pid, &l->tid, l->call, &l->fd, l->fault,
-                     &l->k, &l->rule, &l->sec, l->frac, &l->asked, &l->ret, &l->c, l->proc,
-                     &used);
-    if (got != 13 || used == 0)
+                     "c=%ld proc=%47s o=%ld q=%ld off=%ld\n%n", &l->pid, &l->tid, l->call,
+                     &l->fd, l->fault, &l->k, &l->rule, &l->sec, l->frac, &l->asked, &l->ret,
+                     &l->c, l->proc, &l->o, &l->q, &l->off, &used);
+    if (got != 16 || used == 0)
         fail_msg("not a log line with every field: %.200s", *p);
     *p += used;
     return 1;
@@ -392,7 +392,7 @@ static void LOG_a_stall_that_delivers_queued_bytes_logs_them(void **state)
     assert_true(fiu_slurp(log, text, sizeof text) > 0);
     assert_non_null(strstr(text, " read "));
     assert_non_null(strstr(text, " stall n=1 rule=1 t="));
-    assert_non_null(strstr(text, " asked=10 ret=10 c=1 proc=0\n"));
+    assert_non_null(strstr(text, " asked=10 ret=10 c=1 proc=0 o="));
 }
 
 /* faultrun -l with a relative path: one file for the whole run, also for
@@ -435,7 +435,7 @@ static void LOG_relative_path_and_error_names(void **state)
     assert_true(fiu_slurp(log, text, sizeof text) > 0);
     assert_non_null(strstr(text, " write "));
     assert_non_null(strstr(text, " error=ENOBUFS n=1 rule=1 t="));
-    assert_non_null(strstr(text, " asked=10 ret=-1 c=1 proc=0\n"));
+    assert_non_null(strstr(text, " asked=10 ret=-1 c=1 proc=0 o="));
 }
 
 static void PROM_same_seed_same_log(void **state)

@@ -16,11 +16,47 @@
 #include "fiutil.h"
 #include "frtest.h"
 
-/* The point and fault of every line of TEXT ("call fd fault c=C proc=P"),
- * one per line, into OUT; how many. */
+/* The point and fault of every line of TEXT, one per line, into OUT
+ * ("call fd fault o=O q=Q off=B proc=P x=E" for a line with a replay
+ * point, else "call fd fault c=C proc=P x=E"); how many. With ANCHOR 0,
+ * off= is left out (a data fault that fires past its offset). */
+static int points_of_at(const char *text, char *out, size_t len, int anchor);
 static int points_of(const char *text, char *out, size_t len)
 {
-    static char copy[65536];
+    return points_of_at(text, out, len, 1);
+}
+
+static long field(const char *line, const char *key, long none)
+{
+    const char *f = strstr(line, key);
+    return f != NULL ? strtol(f + strlen(key), NULL, 10) : none;
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of BUF in sorted order (processes interleave in a log as they
+ * run: the points, not their order across streams, are what is compared). */
+static void sort_lines(char *buf, size_t len)
+{
+    static char copy[1 << 20];
+    static char *lines[8192];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", buf);
+    for (char *line = strtok(copy, "\n"); line && n < 8192; line = strtok(NULL, "\n"))
+        lines[n++] = line;
+    qsort(lines, (size_t)n, sizeof lines[0], by_text);
+    size_t have = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++)
+        have += (size_t)snprintf(buf + have, len - have, "%s\n", lines[i]);
+}
+
+static int points_of_at(const char *text, char *out, size_t len, int anchor)
+{
+    static char copy[1 << 20];
     snprintf(copy, sizeof copy, "%s", text);
     size_t have = 0;
     int n = 0;
@@ -28,14 +64,21 @@ static int points_of(const char *text, char *out, size_t len)
     for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
         char call[32], fault[64], proc[48];
         int fd;
-        char *c = strstr(line, " c=");
         char *pr = strstr(line, " proc=");
-        assert_non_null(c);
         assert_non_null(pr);
         assert_int_equal(sscanf(line, "%*d %*d %31s %d %63s", call, &fd, fault), 3);
         assert_int_equal(sscanf(pr, " proc=%47s", proc), 1);
-        have += (size_t)snprintf(out + have, len - have, "%s %d %s c=%ld proc=%s\n", call, fd,
-                                 fault, strtol(c + 3, NULL, 10), proc);
+        if (strstr(line, " o=") != NULL)
+            have += (size_t)snprintf(out + have, len - have,
+                                     "%s %d %s o=%ld q=%ld off=%ld proc=%s x=%ld\n", call, fd,
+                                     fault, field(line, " o=", -1),
+                                     anchor ? field(line, " q=", -1) : 0,
+                                     anchor ? field(line, " off=", -1) : 0, proc,
+                                     field(line, " x=", 0));
+        else
+            have += (size_t)snprintf(out + have, len - have, "%s %d %s c=%ld proc=%s x=%ld\n",
+                                     call, fd, fault, field(line, " c=", -1), proc,
+                                     field(line, " x=", 0));
         n++;
     }
     return n;
@@ -103,7 +146,7 @@ static void REPLAY_points_in_forked_children(void **state)
     assert_true(n >= 8);
     assert_int_equal(points_of(b, pb, sizeof pb), n);
     assert_string_equal(pa, pb);
-    assert_non_null(strstr(pa, " proc=0.4\n"));
+    assert_non_null(strstr(pa, " proc=0.4 x=0\n"));
 }
 
 /* A point is one call: descriptor numbers reused round after round, and
@@ -125,8 +168,8 @@ static void REPLAY_a_point_is_one_call_across_reuse_and_exec(void **state)
     assert_non_null(nl);
     assert_non_null(memchr(first, 'x', (size_t)(nl - first)));
     assert_true(fiu_slurp(full, text, sizeof text) > 0);
-    assert_non_null(strstr(text, " proc=0\n"));          /* the first image */
-    assert_non_null(strstr(text, " proc=0 x=1\n"));      /* the exec'd one */
+    assert_non_null(strstr(text, " proc=0 o="));          /* the first image */
+    assert_non_null(strstr(text, " proc=0 x=1 o="));      /* the exec'd one */
     /* The whole log: the same interrupted reads, round for round. */
     FR_RUN(FR_FAULTRUN, "--replay", full, "--", FR_PROG2, "reuse", "6", "exec");
     fr_expect_exit(0);
@@ -166,9 +209,166 @@ static void REPLAY_spawned_children_numbered_in_order(void **state)
     fr_expect_exit(0);
     assert_true(fiu_slurp(log, text, sizeof text) > 0);
     assert_int_equal(fr_count(text, "\n"), 3);
-    assert_int_equal(fr_count(text, " proc=0.1\n"), 1);
-    assert_int_equal(fr_count(text, " proc=0.2\n"), 1);
-    assert_int_equal(fr_count(text, " proc=0.3\n"), 1);
+    assert_int_equal(fr_count(text, " proc=0.1 o="), 1);
+    assert_int_equal(fr_count(text, " proc=0.2 o="), 1);
+    assert_int_equal(fr_count(text, " proc=0.3 o="), 1);
+}
+
+/* Lines of TEXT kept by HOW: 0 every other (1st, 3rd ...), 1 the first
+ * half, 2 a random half (a fixed seed). Into OUT; how many. */
+static int keep_half(const char *text, int how, char *out, size_t len)
+{
+    static char copy[1 << 20];
+    static char *lines[8192];
+    static int pick[8192];
+    snprintf(copy, sizeof copy, "%s", text);
+    int n = 0;
+    for (char *line = strtok(copy, "\n"); line && n < 8192; line = strtok(NULL, "\n"))
+        lines[n++] = line;
+    for (int i = 0; i < n; i++)
+        pick[i] = how == 0 ? i % 2 == 0 : how == 1 ? i < n / 2 : 0;
+    if (how == 2) {
+        uint64_t x = 18;                /* the seed */
+        for (int chosen = 0; chosen < n / 2;) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            int i = (int)((x >> 33) % (uint64_t)n);
+            if (!pick[i]) {
+                pick[i] = 1;
+                chosen++;
+            }
+        }
+    }
+    size_t have = 0;
+    int kept = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        if (pick[i]) {
+            have += (size_t)snprintf(out + have, len - have, "%s\n", lines[i]);
+            kept++;
+        }
+    return kept;
+}
+
+/* One scenario of deletion stability: COMMAND (up to 4 words) under RULE
+ * logs at least MIN faults; each half of the log replayed finds every kept
+ * fault ("K of K"), and the replay's own log lists exactly the kept faults
+ * at their points (EXACT: the same o=, q=, off=; else the same descriptor,
+ * call and fault in the same order: a short removed before a data fault
+ * lets it fire past its offset). */
+static void deletion_case(const char *rule, int exact, int min, const char *a0, const char *a1,
+                          const char *a2, const char *a3)
+{
+    char full[PATH_MAX], kept[PATH_MAX], again[PATH_MAX], msg[160];
+    static char text[1 << 20], keep[1 << 20], got[1 << 20], want_pts[1 << 20],
+        got_pts[1 << 20];
+    fr_path(full, "half-full.log");
+    FR_RUN(FR_FAULTRUN, "-s", "18", "-l", full, "-e", rule, "--", a0, a1, a2, a3);
+    fr_expect_exit(0);
+    assert_true(fiu_slurp(full, text, sizeof text) > 0);
+    int n = fr_count(text, "\n");
+    if (n < min)
+        fail_msg("%s: %d faults logged, want %d or more", rule, n, min);
+    for (int how = 0; how < 3; how++) {
+        fr_path(kept, "half-kept.log");
+        fr_path(again, "half-again.log");
+        int k = keep_half(text, how, keep, sizeof keep);
+        write_file(kept, keep);
+        FR_RUN(FR_FAULTRUN, "--replay", kept, "-l", again, "--", a0, a1, a2, a3);
+        fr_expect_exit(0);
+        snprintf(msg, sizeof msg, "faultrun: replay: %d of %d recorded faults found their point",
+                 k, k);
+        if (strstr(fr_err, msg) == NULL)
+            fail_msg("%s, half %d: want '%s', got: %s", rule, how, msg, fr_err);
+        got[0] = '\0';
+        assert_true(fiu_slurp(again, got, sizeof got) >= 0);
+        assert_int_equal(points_of_at(keep, want_pts, sizeof want_pts, exact), k);
+        assert_int_equal(points_of_at(got, got_pts, sizeof got_pts, exact), k);
+        sort_lines(want_pts, sizeof want_pts);
+        sort_lines(got_pts, sizeof got_pts);
+        if (strcmp(got_pts, want_pts) != 0)
+            fail_msg("%s, half %d: replayed points differ:\n%s\nkept:\n%s", rule, how, got_pts,
+                     want_pts);
+    }
+}
+
+static void REPLAY_halves_on_a_pipeline(void **state)
+{
+    (void)state;
+    char f[PATH_MAX], cmd[3 * PATH_MAX];
+    static char data[1 << 20];
+    fr_path(f, "pipe-in");
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)('a' + (i * 7 + i / 91) % 26);
+    FILE *out = fopen(f, "w");
+    assert_non_null(out);
+    for (int i = 0; i < 8; i++)       /* 8 MiB: the faults' region ends well before it */
+        assert_int_equal(fwrite(data, 1, sizeof data, out), sizeof data);
+    assert_int_equal(fclose(out), 0);
+    snprintf(cmd, sizeof cmd, "cat %s | cat > %s.out", f, f);
+    deletion_case("read:short=100:fd=any:p=0.6:when=1..30", 0, 10, "/bin/sh", "-c", cmd, NULL);
+    deletion_case("read:delay=1:fd=any:p=0.5:when=1..30", 0, 6, "/bin/sh", "-c", cmd, NULL);
+}
+
+static void REPLAY_halves_in_forked_children(void **state)
+{
+    (void)state;
+    deletion_case("read:eintr:p=0.3", 1, 20, FR_PROG2, "forks", "4", NULL);
+    deletion_case("read:short=1:p=0.4", 1, 20, FR_PROG2, "forks", "4", NULL);
+    deletion_case("read:delay=1:p=0.2", 1, 10, FR_PROG2, "forks", "4", NULL);
+}
+
+static void REPLAY_halves_on_a_socket_server(void **state)
+{
+    (void)state;
+    deletion_case("read:eagain:p=0.5", 1, 10, FR_PROG2, "echo", "40", NULL);
+    deletion_case("read:eintr:p=0.3", 1, 6, FR_PROG2, "echo", "40", NULL);
+    deletion_case("read:short=7:p=0.5:when=1..40", 0, 20, FR_PROG2, "echo", "40", NULL);
+    deletion_case("read:delay=1:p=0.2", 0, 10, FR_PROG2, "echo", "40", NULL);
+}
+
+/* A log from before replay points (no o=, q=, off=): replayed by c=, as
+ * it always was: the same calls by number. */
+static void REPLAY_an_older_log_replays_by_call_number(void **state)
+{
+    (void)state;
+    char full[PATH_MAX], old[PATH_MAX], again[PATH_MAX], msg[128];
+    static char text[65536], stripped[65536], got[65536];
+    fr_path(full, "old-full.log");
+    fr_path(old, "old.log");
+    fr_path(again, "old-again.log");
+    FR_RUN(FR_FAULTRUN, "-s", "5", "-l", full, "-e", "read:eintr:p=0.3", "--", FR_PROG2,
+           "forks", "3");
+    fr_expect_exit(0);
+    assert_true(fiu_slurp(full, text, sizeof text) > 0);
+    size_t have = 0;
+    int n = 0;
+    char want[65536] = "", seen[65536] = "";
+    size_t wl = 0, sl = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), n++) {
+        char *o = strstr(line, " o=");
+        assert_non_null(o);
+        have += (size_t)snprintf(stripped + have, sizeof stripped - have, "%.*s\n",
+                                 (int)(o - line), line);
+        *o = '\0';
+        wl += (size_t)snprintf(want + wl, sizeof want - wl, "c=%ld %s\n", field(line, " c=", -1),
+                               strstr(line, " proc="));
+    }
+    assert_true(n >= 5);
+    write_file(old, stripped);
+    FR_RUN(FR_FAULTRUN, "--replay", old, "-l", again, "--", FR_PROG2, "forks", "3");
+    fr_expect_exit(0);
+    snprintf(msg, sizeof msg, "faultrun: replay: %d of %d recorded faults found their point", n,
+             n);
+    fr_expect_err(msg);
+    assert_true(fiu_slurp(again, got, sizeof got) > 0);
+    for (char *line = strtok(got, "\n"); line; line = strtok(NULL, "\n")) {
+        char *o = strstr(line, " o=");
+        assert_non_null(o);
+        *o = '\0';
+        sl += (size_t)snprintf(seen + sl, sizeof seen - sl, "c=%ld %s\n", field(line, " c=", -1),
+                               strstr(line, " proc="));
+    }
+    assert_string_equal(seen, want);
 }
 
 static const char good[] =
@@ -193,6 +393,16 @@ static const struct { const char *line, *says; } bad_lines[] = {
     { "99999999 1 read 5 eintr n=1 rule=1 t=1.000000000 c=1 proc=0", "pid '99999999'" },
     { "1 1 read 5 eintr n=99999999999999999999 rule=1 t=1.000000000 c=1 proc=0",
       "n= '99999999999999999999'" },
+    { "4242 4242 accept 5 eintr n=1 rule=1 t=1.000000000 c=1 proc=0 o=2",
+      "field 'q=': missing (o= and q= come together)" },
+    { "4242 4242 read 5 eintr n=1 rule=1 t=1.000000000 asked=5 ret=-1 c=1 proc=0 o=2 q=1",
+      "field 'off=': missing" },
+    { "4242 4242 accept 5 eintr n=1 rule=1 t=1.000000000 c=1 proc=0 o=2 q=1 off=0",
+      "field 'off=': only on a data call's line" },
+    { "4242 4242 poll -1 eintr n=1 rule=1 t=1.000000000 c=1 proc=0 o=1 q=1",
+      "field 'o=': not on a wait" },
+    { "4242 4242 read 5 eintr n=1 rule=1 t=1.000000000 asked=5 ret=-1 c=1 proc=0 o=2 q=0 off=0",
+      "q= '0'" },
 };
 
 static void REPLAY_bad_log_exits_2_naming_the_line(void **state)
@@ -244,6 +454,10 @@ int main(void)
         cmocka_unit_test(REPLAY_a_point_is_one_call_across_reuse_and_exec),
         cmocka_unit_test(REPLAY_spawned_children_numbered_in_order),
         cmocka_unit_test(REPLAY_bad_log_exits_2_naming_the_line),
+        cmocka_unit_test(REPLAY_halves_on_a_pipeline),
+        cmocka_unit_test(REPLAY_halves_in_forked_children),
+        cmocka_unit_test(REPLAY_halves_on_a_socket_server),
+        cmocka_unit_test(REPLAY_an_older_log_replays_by_call_number),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }

@@ -184,7 +184,9 @@ static void SWEEP_rule_composed_from_its_parsed_form(void **state)
 
 /* ---- -j N and --shard K/N ------------------------------------------------------ */
 
-/* LOG's lines without what differs between runs (pid, tid, t=), into OUT. */
+/* LOG's lines without what differs between runs (pid, tid, t=, and the
+ * descriptor ordinal o=: the points that wait for each other under -j open
+ * a FIFO first), into OUT. */
 static void log_points(const char *log, char *out, size_t len)
 {
     char text[65536];
@@ -196,7 +198,11 @@ static void log_points(const char *log, char *out, size_t len)
         assert_non_null(rest);
         char *t = strstr(rest, " t=");
         int keep = t != NULL ? (int)(t - rest) : (int)strlen(rest);
-        const char *after = t != NULL ? t + strcspn(t + 1, " ") + 1 : "";
+        char after[512];
+        snprintf(after, sizeof after, "%s", t != NULL ? t + strcspn(t + 1, " ") + 1 : "");
+        char *o = strstr(after, " o=");
+        if (o != NULL)
+            memmove(o, o + 1 + strcspn(o + 1, " "), strlen(o + 1 + strcspn(o + 1, " ")) + 1);
         n += (size_t)snprintf(out + n, len - n, "%.*s%s\n", keep, rest, after);
         assert_true(n < len);
     }
