@@ -8,6 +8,7 @@
 #include "logparse.h"
 #include "rules.h"
 #include "runblock.h"
+#include "shrink.h"
 #include "summary.h"
 #include "sweep.h"
 
@@ -48,13 +49,25 @@ static const char usage_text[] =
 "      --sweep-max N    stop a sweep after N runs (default 1000)\n"
 "      --replay LOG     inject exactly the faults recorded in LOG (a -l log of an earlier\n"
 "                       run; delete lines to shrink a failing run), no -e\n"
+"      --shrink LOG     find a smallest subset of LOG's faults that still makes COMMAND\n"
+"                       fail (delta debugging, --replay as the test); writes it to\n"
+"                       --shrink-out and prints its --replay command; exit 0 found,\n"
+"                       3 LOG replayed whole does not fail, 2 bad input\n"
+"      --shrink-timeout SECONDS  a run past it is killed with its process group and\n"
+"                       counts as failing (default 30)\n"
+"      --shrink-runs N  a subset fails only if it fails in each of N replays (default 1;\n"
+"                       raise it for a flaky COMMAND)\n"
+"      --shrink-out FILE  where the minimal log goes (default LOG.min)\n"
+"  -j, --jobs N         run N of a shrink's candidates at once\n"
 "  -q, --quiet          no summary at the end\n"
 "  -h, --help           this help\n"
 "      --version        print the version\n"
 "At the end faultrun prints to stderr, per rule, the calls it matched, the faults it\n"
 "injected and the calls where it could not fire, and warns about a rule that matched\n"
 "nothing. Statically linked and set-ID programs are refused (exit 2): LD_PRELOAD cannot\n"
-"reach them.\n";
+"reach them.\n"
+"Example: faultrun -l f.log -e 'rd:short=100:p=0.3' -- ./server  (fails), then\n"
+"  faultrun --shrink f.log -- ./server  writes f.log.min, the few faults that matter.\n";
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -133,7 +146,8 @@ static const char *absolute(const char *path)
 
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
-    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION };
+    enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION, OPT_SHRINK,
+           OPT_SHRINK_TIMEOUT, OPT_SHRINK_RUNS, OPT_SHRINK_OUT };
     static const struct option longs[] = {
         { "inject", required_argument, NULL, 'e' },
         { "seed", required_argument, NULL, 's' },
@@ -142,6 +156,11 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         { "sweep", no_argument, NULL, OPT_SWEEP },
         { "sweep-max", required_argument, NULL, OPT_SWEEP_MAX },
         { "replay", required_argument, NULL, OPT_REPLAY },
+        { "shrink", required_argument, NULL, OPT_SHRINK },
+        { "shrink-timeout", required_argument, NULL, OPT_SHRINK_TIMEOUT },
+        { "shrink-runs", required_argument, NULL, OPT_SHRINK_RUNS },
+        { "shrink-out", required_argument, NULL, OPT_SHRINK_OUT },
+        { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -150,8 +169,9 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
     char err[512];
     int c;
     int sweep_max_given = 0;
+    uint64_t num;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:e:s:l:qh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:e:s:l:j:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'e':
             add_rule(o, optarg);
@@ -179,6 +199,32 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             break;
         case OPT_REPLAY:
             o->replay = optarg;
+            break;
+        case OPT_SHRINK:
+            o->shrink = optarg;
+            break;
+        case OPT_SHRINK_TIMEOUT:
+            if (fr_shrink_timeout_parse(optarg, &o->shrink_timeout_ms, err, sizeof err) < 0)
+                die("faultrun", err);
+            o->shrink_opts = 1;
+            break;
+        case OPT_SHRINK_RUNS:
+            if (fi_number_parse("--shrink-runs", optarg, 1, 1000, &num, err, sizeof err) < 0)
+                die("faultrun", err);
+            o->shrink_runs = (unsigned)num;
+            o->shrink_opts = 1;
+            break;
+        case OPT_SHRINK_OUT:
+            if (optarg[0] == '\0')
+                die("faultrun", "--shrink-out: empty file name");
+            o->shrink_out = optarg;
+            o->shrink_opts = 1;
+            break;
+        case 'j':
+            if (fi_number_parse("--jobs", optarg, 1, FR_JOBS_MAX, &num, err, sizeof err) < 0)
+                die("faultrun", err);
+            o->jobs = (unsigned)num;
+            o->jobs_given = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -394,11 +440,13 @@ static void make_run(struct fr_opts *o)
 
 int main(int argc, char **argv)
 {
-    static struct fr_opts o = { .seed = 1, .sweep_max = 1000 };
+    static struct fr_opts o = { .seed = 1, .sweep_max = 1000, .shrink_timeout_ms = 30000,
+                                .shrink_runs = 1, .jobs = 1 };
     char so[PATH_MAX];
     parse_args(argc, argv, &o);
     if (o.sweep)
         fr_sweep_check(&o);
+    fr_shrink_check(&o);
     unsetenv("FAULTINJECT_REPLAY");
     if (o.replay != NULL)
         load_replay(&o);
@@ -407,6 +455,8 @@ int main(int argc, char **argv)
         check_log(o.log);
     locate_shim(so);
     set_env(&o, so);
+    if (o.shrink != NULL)
+        return fr_shrink(&o);
     make_run(&o);
     if (o.sweep)
         return fr_sweep(&o);

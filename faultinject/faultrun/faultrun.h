@@ -1,5 +1,5 @@
 /* faultrun.h: faultrun's options, parsed once (faultrun.c) and read by
- * the sweep (sweep.c) and the summary. A header of data only: faultrun.c
+ * the sweep (sweep.c), the shrink (shrink.c) and the summary. A header of data only: faultrun.c
  * uses sweep.c and launch.c, never the other way round. */
 #ifndef FI_FAULTRUN_H
 #define FI_FAULTRUN_H
@@ -20,6 +20,13 @@ struct fr_opts {
     int sweep;
     int quiet;
     uint64_t sweep_max;
+    const char *shrink;      /* --shrink LOG */
+    const char *shrink_out;  /* --shrink-out FILE (NULL: LOG.min) */
+    unsigned long shrink_timeout_ms;  /* --shrink-timeout, in ms */
+    unsigned shrink_runs;    /* --shrink-runs N */
+    int shrink_opts;         /* some --shrink-* option was given */
+    unsigned jobs;           /* -j N */
+    int jobs_given;
     const char *self;        /* how faultrun was invoked, for reproduce lines */
     char **argv;             /* COMMAND [ARG...] */
     struct fi_run *run;      /* the run's shared counters */
