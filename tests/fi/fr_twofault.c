@@ -1,6 +1,6 @@
 /* fr_twofault.c: a COMMAND with a known two-fault bug, for test_shrink.
  *
- *   fr_twofault MSGS [flaky COUNTERFILE] [hang PIDFILE]
+ *   fr_twofault MSGS [flaky COUNTERFILE] [hang PIDFILE] [any 1]
  *
  * Reads MSGS 8-byte messages from a stream socketpair it feeds itself:
  * message 1 is the header, MSGS the trailer. Each message's first read is
@@ -16,6 +16,9 @@
  * flaky: every third run (counted in COUNTERFILE) fails anyway, whatever
  * was injected. hang: the bug hangs instead, in the program and in a
  * child it forked into its process group (both pids appended to PIDFILE).
+ * any: an EINTR on any message after the short header is the bug, so a
+ * log holds many minimal pairs, and which one a shrink finds depends on
+ * the order it tries subsets in.
  */
 #include <errno.h>
 #include <signal.h>
@@ -90,11 +93,14 @@ int main(int argc, char **argv)
         return 97;
     long msgs = strtol(argv[1], NULL, 10);
     const char *pidfile = NULL;
+    int any = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "flaky") == 0 && third_time(argv[i + 1]))
             return 1;
         if (strcmp(argv[i], "hang") == 0)
             pidfile = argv[i + 1];
+        if (strcmp(argv[i], "any") == 0)
+            any = 1;
     }
     /* A caught signal without SA_RESTART: eintr can fire on a blocking read. */
     struct sigaction sa = { .sa_handler = on_usr1 };
@@ -110,7 +116,7 @@ int main(int argc, char **argv)
             return 96;
         ssize_t n = read(sv[0], in, sizeof in);
         if (n < 0 && errno == EINTR) {
-            if (m == msgs && partial) {     /* the bug */
+            if ((m == msgs || any) && partial) {     /* the bug */
                 if (pidfile != NULL)
                     hang(pidfile);
                 fprintf(stderr, "fr_twofault: trailer interrupted after a short header\n");

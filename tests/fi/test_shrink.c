@@ -176,6 +176,9 @@ static void SHRINK_two_fault_bug_to_exactly_its_two_faults(void **state)
     fr_expect_exit(0);
 }
 
+/* fr_twofault any: every EINTR after the short header is the bug, so
+ * the log holds dozens of minimal pairs; -j 4 must end on the one -j 1
+ * ends on (the first failing candidate in order, not the first to end). */
 static void SHRINK_jobs_4_finds_what_jobs_1_finds(void **state)
 {
     (void)state;
@@ -185,17 +188,19 @@ static void SHRINK_jobs_4_finds_what_jobs_1_finds(void **state)
     fr_path(m1, "jobs-1.min");
     fr_path(m4, "jobs-4.min");
     record(log, "11", "300", 200);
-    FR_RUN(FR_FAULTRUN, "--shrink", log, "--shrink-out", m1, "-j", "1", "--", TWOFAULT, "300");
+    FR_RUN(FR_FAULTRUN, "--shrink", log, "--shrink-out", m1, "-j", "1", "--", TWOFAULT, "300",
+           "any", "1");
     fr_expect_exit(0);
     FR_RUN(FR_FAULTRUN, "--shrink", log, "--shrink-out", m4, "--jobs", "4", "--", TWOFAULT,
-           "300");
+           "300", "any", "1");
     fr_expect_exit(0);
     assert_true(fiu_slurp(m1, a, sizeof a) > 0);
     assert_true(fiu_slurp(m4, b, sizeof b) > 0);
     assert_int_equal(fault_lines(a, la, sizeof la), 2);
     assert_int_equal(fault_lines(b, lb, sizeof lb), 2);
     assert_string_equal(la, lb);
-    expect_the_pair(m4, "300");
+    assert_non_null(strstr(la, " short=1 "));
+    assert_non_null(strstr(la, " eintr "));
 }
 
 /* fr_twofault flaky fails every third run whatever is injected: one
