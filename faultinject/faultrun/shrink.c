@@ -76,7 +76,7 @@ struct shrink {
     unsigned nslots;
     unsigned long runs, failing;
     unsigned round;
-    size_t faults, chunks;      /* where ddmin is, for the live line */
+    size_t faults, chunks, left; /* where ddmin is, for the live line */
     int tty;
     struct timespec start;
     sigset_t wake, old;
@@ -245,9 +245,9 @@ static void progress(struct shrink *s)
 {
     if (!s->tty)
         return;
-    fprintf(stderr, "\r\033[Kfaultrun: shrink: round %u: %zu faults in %zu chunks, %lu runs "
-            "(%lu failing), %.1f s", s->round, s->faults, s->chunks, s->runs, s->failing,
-            seconds_since(&s->start));
+    fprintf(stderr, "\r\033[Kfaultrun: shrink: round %u: %zu faults in %zu chunks, %zu "
+            "candidates left, %lu runs (%lu failing), %.1f s", s->round, s->faults, s->chunks,
+            s->left, s->runs, s->failing, seconds_since(&s->start));
     fflush(stderr);
 }
 
@@ -473,6 +473,7 @@ static long first_failing(struct shrink *s, const struct part *p)
     long found = -1;
     while (i < k && found < 0) {
         unsigned nb = 0;
+        s->left = k - i;
         size_t end = i;
         while (end < k && nb < s->nslots) {
             size_t n = candidate(p, end, s->scratch);
@@ -491,6 +492,7 @@ static long first_failing(struct shrink *s, const struct part *p)
         i = end;
     }
     free(mk);
+    s->left = 0;
     return found;
 }
 
