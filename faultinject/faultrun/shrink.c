@@ -39,6 +39,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How long a group may take to empty once killed; a process that
+ * SIGKILL does not end (EPERM: it changed its ids) is left, said once. */
+#define DRAIN_S 5
+
 enum verdict { V_NEW, V_PENDING, V_PASS, V_FAIL };
 
 /* A subset tried: the line indexes it replays, in order, and its verdict. */
@@ -57,7 +61,7 @@ struct slot {
     unsigned done;              /* replays of m finished */
     pid_t pid;                  /* the group's leader (and the group) */
     int reaped, timedout, status;
-    struct timespec deadline;
+    struct timespec deadline;   /* the timeout; once reaped, the drain's end */
 };
 
 /* The current set, split into chunks: chunk i is cur[b[i] .. b[i+1]). */
@@ -361,6 +365,8 @@ static void reap(struct shrink *s)
         if (sl != NULL) {
             sl->status = status;
             sl->reaped = 1;
+            clock_gettime(CLOCK_MONOTONIC, &sl->deadline);
+            sl->deadline.tv_sec += DRAIN_S;
         }
     }
 }
@@ -406,7 +412,14 @@ static void wait_slots(struct shrink *s)
         long wait = -1;
         for (unsigned i = 0; i < s->nslots; i++) {
             struct slot *sl = &s->slot[i];
-            if (sl->m != NULL && sl->reaped && !group_alive(sl->pid))
+            if (sl->m != NULL && sl->reaped && group_alive(sl->pid) &&
+                ms_until(&sl->deadline) == 0) {
+                fprintf(stderr, "%sfaultrun: shrink: process group %d still there %d s "
+                        "after SIGKILL; left running\n", s->tty ? "\n" : "", (int)sl->pid,
+                        DRAIN_S);
+                sl->reaped = 2;         /* not waited for again */
+            }
+            if (sl->m != NULL && sl->reaped && (sl->reaped == 2 || !group_alive(sl->pid)))
                 finish_run(s, sl);
             if (sl->m == NULL)
                 continue;
