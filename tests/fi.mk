@@ -4,7 +4,7 @@
 # spec; their helpers in shimtest.c), test_fortify, test_readiness (waits),
 # test_xfer (sendfile, splice, mmsg, datagrams) and test_possible (eagain
 # only where possible, stall, peer=/local=) under $(SHIM_ENV); test_faultrun,
-# test_summary, test_sweep, test_replay (faultrun as users run it).
+# test_summary, test_sweep, test_replay, test_shrink (faultrun as users run it).
 
 FI_TDIR := $(BUILD)/tests/fi
 FI_TEST_RULES   := $(FI_TDIR)/test_rules
@@ -29,6 +29,9 @@ FI_SHIM_MORE    := $(FI_TDIR)/test_readiness $(FI_TDIR)/test_xfer $(FI_TDIR)/tes
 FI_TEST_SUMMARY  := $(FI_TDIR)/test_summary
 FI_TEST_SWEEP    := $(FI_TDIR)/test_sweep
 FI_TEST_REPLAY   := $(FI_TDIR)/test_replay
+# --shrink; fr_twofault is its COMMAND (a known two-fault bug, flaky, hanging).
+FI_TEST_SHRINK   := $(FI_TDIR)/test_shrink
+FR_TWOFAULT      := $(FI_TDIR)/fr_twofault
 FI_TEST_LOGPARSE := $(FI_TDIR)/test_logparse
 # Sandboxes, closers, datagrams beside streams, peers that reset: fr_life
 # is their COMMAND.
@@ -43,11 +46,11 @@ FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
-                 $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE)
+                 $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_LIFE) \
-            $(FI_SHIM_MORE)
+            $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
@@ -87,6 +90,11 @@ $(FR_PROG): $(FI_TDIR)/fr_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(FR_LIFE): $(FI_TDIR)/fr_life.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(FR_TWOFAULT): $(FI_TDIR)/fr_twofault.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(FI_TEST_SHRINK): $(FI_TDIR)/test_shrink.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+        $(TEST_SUPPORT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl -lm
 # Static on purpose (faultrun must refuse it), so without the sanitizers'
 # and coverage's flags, which need the dynamic loader.
 $(FR_STATIC): tests/fi/fr_static.c

@@ -8,6 +8,7 @@
 #include "logparse.h"
 #include "rules.h"
 #include "runblock.h"
+#include "shrink.h"
 #include "summary.h"
 #include "sweep.h"
 #include "trace.h"
@@ -47,7 +48,8 @@ static const char usage_text[] =
 "      --sweep          run COMMAND once per injection point (one -e RULE without when=);\n"
 "                       exit 0 all passed, 1 some run failed, 3 RULE never fired\n"
 "      --sweep-max N    stop a sweep after N runs (default 1000)\n"
-"  -j, --jobs N         sweep N points at a time (1 to 64; default 1), each in its own process\n"
+"  -j, --jobs N         sweep N points (or run N of a shrink's candidates) at a time (1 to 64;\n"
+"                       default 1), each in its own process\n"
 "                       group; what each prints and logs (-l) is kept apart and written out\n"
 "                       in point order, so the lines and exit status are those of -j 1\n"
 "                       (with N > 1, COMMAND's stdin is /dev/null), e.g.\n"
@@ -61,13 +63,24 @@ static const char usage_text[] =
 "      --backend B      auto (default), preload or trace: preload is the LD_PRELOAD shim;\n"
 "                       trace follows the program's system calls (ptrace + seccomp), for\n"
 "                       statically linked and Go programs, which auto sends there\n"
+"      --shrink LOG     find a smallest subset of LOG's faults that still makes COMMAND\n"
+"                       fail (delta debugging, --replay as the test); writes it to\n"
+"                       --shrink-out and prints its --replay command; exit 0 found,\n"
+"                       3 LOG replayed whole does not fail, 2 bad input\n"
+"      --shrink-timeout SECONDS  a run past it is killed with its process group and\n"
+"                       counts as failing (default 30)\n"
+"      --shrink-runs N  a subset fails only if it fails in each of N replays (default 1;\n"
+"                       raise it for a flaky COMMAND)\n"
+"      --shrink-out FILE  where the minimal log goes (default LOG.min)\n"
 "  -q, --quiet          no summary at the end\n"
 "  -h, --help           this help\n"
 "      --version        print the version\n"
 "At the end faultrun prints to stderr, per rule, the calls it matched, the faults it\n"
 "injected and the calls where it could not fire, and warns about a rule that matched\n"
 "nothing, and under the trace backend which backend ran and why. Set-ID programs are\n"
-"refused (exit 2); so are statically linked and Go programs under --backend=preload.\n";
+"refused (exit 2); so are statically linked and Go programs under --backend=preload.\n"
+"Example: faultrun -l f.log -e 'rd:short=100:p=0.3' -- ./server  (fails), then\n"
+"  faultrun --shrink f.log -- ./server  writes f.log.min, the few faults that matter.\n";
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -147,7 +160,7 @@ static const char *absolute(const char *path)
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
     enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION, OPT_SHARD,
-           OPT_BACKEND };
+           OPT_BACKEND, OPT_SHRINK, OPT_SHRINK_TIMEOUT, OPT_SHRINK_RUNS, OPT_SHRINK_OUT };
     static const struct option longs[] = {
         { "inject", required_argument, NULL, 'e' },
         { "seed", required_argument, NULL, 's' },
@@ -158,6 +171,10 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         { "jobs", required_argument, NULL, 'j' },
         { "shard", required_argument, NULL, OPT_SHARD },
         { "replay", required_argument, NULL, OPT_REPLAY },
+        { "shrink", required_argument, NULL, OPT_SHRINK },
+        { "shrink-timeout", required_argument, NULL, OPT_SHRINK_TIMEOUT },
+        { "shrink-runs", required_argument, NULL, OPT_SHRINK_RUNS },
+        { "shrink-out", required_argument, NULL, OPT_SHRINK_OUT },
         { "quiet", no_argument, NULL, 'q' },
         { "backend", required_argument, NULL, OPT_BACKEND },
         { "help", no_argument, NULL, 'h' },
@@ -168,6 +185,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
     int c;
     int sweep_max_given = 0;
     const char *jobs = NULL;
+    uint64_t num;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:e:s:l:j:qh", longs, NULL)) != -1) {
         switch (c) {
@@ -200,6 +218,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             if (fi_number_parse("-j/--jobs", optarg, 1, FR_JOBS_MAX, &n, err, sizeof err) < 0)
                 die("faultrun", err);
             o->jobs = (unsigned)n;
+            o->jobs_given = 1;
             jobs = optarg;
             break;
         }
@@ -208,6 +227,26 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
             break;
         case OPT_REPLAY:
             o->replay = optarg;
+            break;
+        case OPT_SHRINK:
+            o->shrink = optarg;
+            break;
+        case OPT_SHRINK_TIMEOUT:
+            if (fr_shrink_timeout_parse(optarg, &o->shrink_timeout_ms, err, sizeof err) < 0)
+                die("faultrun", err);
+            o->shrink_opts = 1;
+            break;
+        case OPT_SHRINK_RUNS:
+            if (fi_number_parse("--shrink-runs", optarg, 1, 1000, &num, err, sizeof err) < 0)
+                die("faultrun", err);
+            o->shrink_runs = (unsigned)num;
+            o->shrink_opts = 1;
+            break;
+        case OPT_SHRINK_OUT:
+            if (optarg[0] == '\0')
+                die("faultrun", "--shrink-out: empty file name");
+            o->shrink_out = optarg;
+            o->shrink_opts = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -241,9 +280,10 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         usage_error("no COMMAND given%s", "");
     if (sweep_max_given && !o->sweep)
         die("faultrun", "--sweep-max is only meaningful with --sweep");
-    /* -j runs several at a time: sweep points (and, later, shrink candidates). */
-    if (jobs != NULL && !o->sweep)
-        usage_error("-j/--jobs '%s' is only meaningful with --sweep", jobs);
+    /* -j runs several at a time: sweep points or shrink candidates. */
+    if (jobs != NULL && !o->sweep && o->shrink == NULL)
+        usage_error("-j/--jobs '%s' is only meaningful with --sweep (give --sweep or --shrink)",
+                    jobs);
     if (o->shard != NULL && !o->sweep)
         usage_error("--shard '%s' is only meaningful with --sweep", o->shard);
     if (o->replay != NULL && o->rs.n > 0)
@@ -446,11 +486,13 @@ static void make_run(struct fr_opts *o)
 
 int main(int argc, char **argv)
 {
-    static struct fr_opts o = { .seed = 1, .sweep_max = 1000, .backend = "auto" };
+    static struct fr_opts o = { .seed = 1, .sweep_max = 1000, .backend = "auto",
+                                .shrink_timeout_ms = 30000, .shrink_runs = 1, .jobs = 1 };
     char so[PATH_MAX];
     parse_args(argc, argv, &o);
     if (o.sweep)
         fr_sweep_check(&o);
+    fr_shrink_check(&o);
     unsetenv("FAULTINJECT_REPLAY");
     if (o.replay != NULL)
         load_replay(&o);
@@ -465,6 +507,8 @@ int main(int argc, char **argv)
     }
     locate_shim(so);
     set_env(&o, so);
+    if (o.shrink != NULL)
+        return fr_shrink(&o);
     make_run(&o);
     if (o.sweep)
         return fr_sweep(&o);

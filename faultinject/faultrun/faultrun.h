@@ -1,5 +1,5 @@
 /* faultrun.h: faultrun's options, parsed once (faultrun.c) and read by
- * the sweep (sweep.c) and the summary. A header of data only: faultrun.c
+ * the sweep (sweep.c), the shrink (shrink.c) and the summary. A header of data only: faultrun.c
  * uses sweep.c and launch.c, never the other way round. */
 #ifndef FI_FAULTRUN_H
 #define FI_FAULTRUN_H
@@ -24,8 +24,14 @@ struct fr_opts {
     const char *backend;     /* --backend: "auto" (default), "preload" or "trace" */
     uint64_t sweep_max;
     unsigned jobs;           /* -j N: runs at a time (1..FR_JOBS_MAX; default 1) */
+    int jobs_given;          /* -j was given */
     const char *shard;       /* --shard K/N as given (sweep.c reads it), or NULL */
     uint64_t shard_k, shard_n;  /* the points P with P % N == K; 0/1 when not given */
+    const char *shrink;      /* --shrink LOG */
+    const char *shrink_out;  /* --shrink-out FILE (NULL: LOG.min) */
+    unsigned long shrink_timeout_ms;  /* --shrink-timeout, in ms */
+    unsigned shrink_runs;    /* --shrink-runs N */
+    int shrink_opts;         /* some --shrink-* option was given */
     const char *self;        /* how faultrun was invoked, for reproduce lines */
     char **argv;             /* COMMAND [ARG...] */
     struct fi_run *run;      /* the run's shared counters */

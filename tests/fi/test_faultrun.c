@@ -611,7 +611,8 @@ static int shell_words(char *cmd, char **argv, int max)
  * programs are fr_life's stand-ins), and does what its sentence says:
  * the short reads and the refused accepts are injected, the sweep's
  * write faults fire on a file (so it reports failing points, never "tested
- * nothing"), and the replay finds every recorded fault. */
+ * nothing"), the replay finds every recorded fault, and the shrink takes
+ * the copy's failing log down to its one EIO. */
 static void MAN_every_example_runs_as_printed(void **state)
 {
     (void)state;
@@ -628,7 +629,7 @@ static void MAN_every_example_runs_as_printed(void **state)
     snprintf(path, sizeof path, "PATH=%s:%s", dir, getenv("PATH") ? getenv("PATH") : "/bin");
     char *env[] = { path, NULL };
     assert_non_null(getcwd(here, sizeof here));
-    int sweeps = 0, replays = 0;
+    int sweeps = 0, replays = 0, shrinks = 0;
     for (int i = 0; i < n; i++) {
         char *argv[64], shown[1024];
         memcpy(shown, cmds[i], sizeof shown);
@@ -655,6 +656,13 @@ static void MAN_every_example_runs_as_printed(void **state)
             assert_int_equal(sscanf(r, "faultrun: replay: %lu of %lu", &found, &total), 2);
             assert_true(total >= 3);            /* the 3 refused accepts at least */
             assert_int_equal(found, total);
+        } else if (strstr(shown, "--shrink") != NULL) {
+            shrinks++;
+            fr_expect_exit(0);
+            fr_expect_err(" -> 1 in ");
+            fr_expect_err("faultrun: shrink: reproduce: ");
+        } else if (strstr(shown, "-l copy.log") != NULL) {
+            fr_expect_exit(1);                  /* the failing run to shrink */
         } else {
             fr_expect_exit(0);
         }
@@ -665,6 +673,7 @@ static void MAN_every_example_runs_as_printed(void **state)
     }
     assert_int_equal(sweeps, 1);
     assert_int_equal(replays, 1);
+    assert_int_equal(shrinks, 1);
 }
 
 int main(void)
