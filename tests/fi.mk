@@ -161,5 +161,6 @@ $(BUILD)/tests/bench/bench_shim.o: ALL_CFLAGS += -DFI_SO_PATH='"$(abspath $(FI_S
 $(FI_BENCH): $(BUILD)/tests/bench/bench_shim.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-fi-bench: $(FI_BENCH) $(FI_SO)
+fi-bench: $(FI_BENCH) $(FI_SO) $(FAULTRUN) $(FI_PROG)
 	$(FI_BENCH) $(FI_BENCH_PAIRS)
+	sh scripts/bench_sweep.sh $(FAULTRUN) $(FI_PROG)
