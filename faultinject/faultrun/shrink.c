@@ -22,6 +22,8 @@
  * every orphan of a run comes back to it to be reaped. */
 #include "shrink.h"
 
+#include "shellword.h"
+
 #include "launch.h"
 #include "logparse.h"
 #include "runblock.h"
@@ -687,26 +689,6 @@ static void shrink_values(struct shrink *s, struct part *p)
 
 /* ---- result ---- */
 
-/* WORD as the shell reads it back: bare when it is safe, else in '...'. */
-static void put_word(FILE *f, const char *word)
-{
-    int safe = word[0] != '\0';
-    for (const char *p = word; *p && safe; p++)
-        safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                      "_@%+=:,./-", *p) != NULL;
-    if (safe) {
-        fputs(word, f);
-        return;
-    }
-    fputc('\'', f);
-    for (const char *p = word; *p; p++)
-        if (*p == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*p, f);
-    fputc('\'', f);
-}
-
 static void write_result(struct shrink *s, const struct part *p, const char *out)
 {
     FILE *f = fopen(out, "w");
@@ -723,17 +705,17 @@ static void write_result(struct shrink *s, const struct part *p, const char *out
 static void print_replay(const struct shrink *s, const char *out)
 {
     fputs("faultrun: shrink: reproduce: ", stderr);
-    put_word(stderr, s->o->self);
+    fr_shell_word(stderr, s->o->self, 0);
     if (s->o->only != NULL) {
         fputs(" --only ", stderr);
-        put_word(stderr, s->o->only);
+        fr_shell_word(stderr, s->o->only, 0);
     }
     fputs(" --replay ", stderr);
-    put_word(stderr, out);
+    fr_shell_word(stderr, out, 0);
     fputs(" --", stderr);
     for (char **a = s->o->argv; *a; a++) {
         fputc(' ', stderr);
-        put_word(stderr, *a);
+        fr_shell_word(stderr, *a, 0);
     }
     fputc('\n', stderr);
 }

@@ -3,6 +3,8 @@
  * and whether it fired in a run comes from the run's shared counters. */
 #include "sweep.h"
 
+#include "shellword.h"
+
 #include "jobs.h"
 #include "launch.h"
 #include "progress.h"
@@ -87,41 +89,21 @@ void fr_sweep_check(struct fr_opts *o)
     }
 }
 
-/* WORD as the shell reads it back: bare when it is safe, else in '...'. */
-static void put_quoted(FILE *f, const char *word, int always)
-{
-    int safe = word[0] != '\0' && !always;
-    for (const char *p = word; *p && safe; p++)
-        safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                      "_@%+=:,./-", *p) != NULL;
-    if (safe) {
-        fputs(word, f);
-        return;
-    }
-    fputc('\'', f);
-    for (const char *p = word; *p; p++)
-        if (*p == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*p, f);
-    fputc('\'', f);
-}
-
 /* faultrun [--only NAME] -e 'RULE:when=K' -- COMMAND [ARG...] */
 static void reproduce(const struct fr_opts *o, uint64_t point, const char *rule)
 {
     fprintf(stderr, "faultrun: reproduce point %llu: ", (unsigned long long)point);
-    put_quoted(stderr, o->self, 0);
+    fr_shell_word(stderr, o->self, 0);
     if (o->only != NULL) {
         fputs(" --only ", stderr);
-        put_quoted(stderr, o->only, 0);
+        fr_shell_word(stderr, o->only, 0);
     }
     fputs(" -e ", stderr);
-    put_quoted(stderr, rule, 1);
+    fr_shell_word(stderr, rule, 1);
     fputs(" --", stderr);
     for (char **a = o->argv; *a; a++) {
         fputc(' ', stderr);
-        put_quoted(stderr, *a, 0);
+        fr_shell_word(stderr, *a, 0);
     }
     fputc('\n', stderr);
 }

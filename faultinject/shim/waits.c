@@ -347,15 +347,18 @@ static int count_set(int nfds, const fd_set *s)
 static int select_after(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
                         const struct special *sp, int ns, int r)
 {
-    if (r < 0 || ns == 0)
-        return r;
-    for (int j = 0; j < ns; j++) {
-        if (sp[j].add & POLLIN)
-            FD_SET(sp[j].index, rd);
-        if (sp[j].add & POLLOUT)
-            FD_SET(sp[j].index, wr);
+    if (r >= 0 && ns > 0) {
+        for (int j = 0; j < ns; j++) {
+            if (sp[j].add & POLLIN)
+                FD_SET(sp[j].index, rd);
+            if (sp[j].add & POLLOUT)
+                FD_SET(sp[j].index, wr);
+        }
+        r = count_set(nfds, rd) + count_set(nfds, wr) + count_set(nfds, ex);
     }
-    return count_set(nfds, rd) + count_set(nfds, wr) + count_set(nfds, ex);
+    if (r > 0 && fi_engine_watches_ready())
+        note_shown_sets(nfds, rd, wr);     /* what the program is told, for its next call */
+    return r;
 }
 
 EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
@@ -370,8 +373,6 @@ EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *
     int r = get_select()(nfds, rd, wr, ex, ns > 0 ? &zero : tv);
     int e = errno;
     r = select_after(nfds, rd, wr, ex, sp, ns, r);
-    if (r > 0 && fi_engine_watches_ready())
-        note_shown_sets(nfds, rd, wr);
     errno = e;
     return r;
 }
@@ -389,8 +390,6 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct ti
     int r = get_pselect()(nfds, rd, wr, ex, ns > 0 ? &zero : ts, mask);
     int e = errno;
     r = select_after(nfds, rd, wr, ex, sp, ns, r);
-    if (r > 0 && fi_engine_watches_ready())
-        note_shown_sets(nfds, rd, wr);
     errno = e;
     return r;
 }
