@@ -91,6 +91,29 @@ static void TRACE_eagain_never_on_a_blocking_descriptor(void **state)
     fr_expect_err("faultrun: backend trace: statically linked");
 }
 
+/* A dynamically linked program reading a socket through fgets: the reads
+ * glibc makes inside stdio are beyond LD_PRELOAD (preload warns), but the
+ * trace backend sees the system calls themselves. */
+static void TRACE_reaches_the_reads_inside_stdio(void **state)
+{
+    (void)state;
+    char log[PATH_MAX], text[4096];
+    FR_RUN(FR_FAULTRUN, "--backend=preload", "-e", "read:short=2", "--", FR_PROG2, "stdio");
+    fr_expect_exit(0);
+    fr_expect_err("0 faults injected");
+    fr_expect_err("1 socket was handed to stdio (fdopen)");
+    fr_path(log, "stdio.log");
+    FR_RUN(FR_FAULTRUN, "--backend=trace", "-l", log, "-e", "read:short=2", "--", FR_PROG2,
+           "stdio");
+    fr_expect_exit(0);                  /* fgets reads on until the newline: "hello\n" */
+    fr_expect_err("faultrun: backend trace:");
+    assert_null(strstr(fr_err, " 0 faults injected"));
+    read_file(log, text, sizeof text);
+    assert_non_null(strstr(text, " read "));
+    assert_non_null(strstr(text, " short=2 n=1 rule=1 t="));
+    assert_non_null(strstr(text, " ret=2 "));
+}
+
 static void TRACE_a_forked_child_is_traced_with_its_own_path(void **state)
 {
     (void)state;
@@ -200,6 +223,7 @@ int main(void)
         cmocka_unit_test(TRACE_short_read_moves_fewer_bytes_and_every_byte_arrives),
         cmocka_unit_test(TRACE_eintr_skips_the_call_once),
         cmocka_unit_test(TRACE_eagain_never_on_a_blocking_descriptor),
+        cmocka_unit_test(TRACE_reaches_the_reads_inside_stdio),
         cmocka_unit_test(TRACE_a_forked_child_is_traced_with_its_own_path),
         cmocka_unit_test(TRACE_killing_faultrun_kills_the_tracee),
         cmocka_unit_test(AUTO_preload_refuses_a_static_program_and_bad_backends_exit_2),
