@@ -106,6 +106,7 @@ static struct tproc *procs;
 static struct tthread *threads[256];
 static unsigned traced_mask;    /* the call families the filter stops */
 static int want_sigaction, want_ready;
+static unsigned long rings;         /* io_uring_setup calls seen (every one is stopped) */
 static int log_fd = -1;
 static pid_t command_pid;
 static volatile sig_atomic_t forward_pid;
@@ -150,6 +151,7 @@ static void install_filter(void)
         add_nr(nrs, &n, SYS_rt_sigaction);
     if (want_ready)
         add_nr(nrs, &n, SYS_epoll_ctl);
+    add_nr(nrs, &n, SYS_io_uring_setup);    /* to say so: a ring's I/O is beyond the rules */
     struct sock_filter f[80];
     int k = 0;
     f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -564,6 +566,9 @@ static int sort_call(struct tcall *tc)
         }
         return -1;
     }
+    case SYS_io_uring_setup:            /* counted for the summary, then it runs */
+        rings++;
+        return -1;
     case SYS_epoll_ctl: {               /* which descriptors are edge-triggered */
         uint32_t ev;
         int op = (int)a[1], fd = (int)a[2];
@@ -928,6 +933,10 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
         if (!not_started) {
             fprintf(stderr, "faultrun: backend trace: %s\n", reason);
             untraced_note(stderr);
+            if (rings > 0)
+                fprintf(stderr, "faultrun: trace: warning: %lu io_uring ring%s set up: the reads "
+                        "and writes a ring carries are not system calls the rules can reach\n",
+                        rings, rings == 1 ? " was" : "s were");
             fi_summary_print(stderr, &(struct fi_summary){
                 .prefix = "faultrun", .rs = &o->rs, .c = c, .run = o->run, .only = o->only });
         }

@@ -10,6 +10,8 @@
  *   spin SECONDS   reads a socketpair nobody writes (for kill tests): prints
  *                  its pid and blocks
  *   loop N         N one-byte write+read pairs on a socketpair (the bench)
+ *   uring          sets up an io_uring (whatever the kernel answers: a
+ *                  ring, ENOSYS or EPERM), then one round trip
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +92,14 @@ int main(int argc, char **argv)
         struct sigaction sa = { .sa_handler = on_usr1 };   /* no SA_RESTART */
         sigaction(SIGUSR1, &sa, NULL);
         return roundtrip(2);
+    }
+    if (strcmp(what, "uring") == 0) {
+        unsigned params[30] = { 0 };                    /* struct io_uring_params */
+        long fd = syscall(SYS_io_uring_setup, 4, params);
+        printf("io_uring_setup: %s\n", fd >= 0 ? "a ring" : strerror(errno));
+        if (fd >= 0)
+            close((int)fd);
+        return roundtrip(1);
     }
     if (strcmp(what, "fork") == 0) {
         int sv[2];

@@ -114,6 +114,20 @@ static void TRACE_reaches_the_reads_inside_stdio(void **state)
     assert_non_null(strstr(text, " ret=2 "));
 }
 
+/* A program that sets up an io_uring: what the ring carries is no system
+ * call the rules reach, and the summary says so. */
+static void TRACE_an_io_uring_is_named_in_the_summary(void **state)
+{
+    (void)state;
+    FR_RUN(FR_FAULTRUN, "-e", "read:eintr", "--", TSTATIC, "uring");
+    fr_expect_exit(0);
+    assert_non_null(strstr(fr_out, "io_uring_setup: "));
+    fr_expect_err("faultrun: trace: warning: 1 io_uring ring was set up");
+    FR_RUN(FR_FAULTRUN, "-e", "read:eintr", "--", TSTATIC, "roundtrip", "1");
+    fr_expect_exit(0);
+    assert_null(strstr(fr_err, "io_uring"));
+}
+
 static void TRACE_a_forked_child_is_traced_with_its_own_path(void **state)
 {
     (void)state;
@@ -224,6 +238,7 @@ int main(void)
         cmocka_unit_test(TRACE_eintr_skips_the_call_once),
         cmocka_unit_test(TRACE_eagain_never_on_a_blocking_descriptor),
         cmocka_unit_test(TRACE_reaches_the_reads_inside_stdio),
+        cmocka_unit_test(TRACE_an_io_uring_is_named_in_the_summary),
         cmocka_unit_test(TRACE_a_forked_child_is_traced_with_its_own_path),
         cmocka_unit_test(TRACE_killing_faultrun_kills_the_tracee),
         cmocka_unit_test(AUTO_preload_refuses_a_static_program_and_bad_backends_exit_2),
