@@ -425,7 +425,7 @@ static void wait_slots(struct shrink *s)
                 finish_run(s, sl);
             if (sl->m == NULL)
                 continue;
-            long w;
+            long w = 20;            /* each path below sets it (ASan builds cannot tell) */
             if (sl->reaped) {
                 w = 20;             /* an orphan on its way back to us */
             } else if (!sl->timedout && (w = ms_until(&sl->deadline)) == 0) {
