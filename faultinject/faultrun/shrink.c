@@ -749,6 +749,17 @@ static void make_slots(struct shrink *s)
     }
 }
 
+/* The candidate's arrays, when the shrink is over. */
+static void free_part(struct shrink *s, struct part *p)
+{
+    free(p->cur);
+    free(p->b);
+    free(s->scratch);
+    p->cur = NULL;
+    p->b = NULL;
+    s->scratch = NULL;
+}
+
 int fr_shrink(const struct fr_opts *o)
 {
     static struct shrink s;
@@ -797,12 +808,14 @@ int fr_shrink(const struct fr_opts *o)
         (WEXITSTATUS(s.last_status) == 126 || WEXITSTATUS(s.last_status) == 127)) {
         fprintf(stderr, "faultrun: shrink: COMMAND '%s' did not start (exit %d)\n",
                 o->argv[0], WEXITSTATUS(s.last_status));
+        free_part(&s, &p);
         return 2;
     }
     if (!whole) {
         fprintf(stderr, "faultrun: shrink: COMMAND does not fail when the %zu faults of '%s' "
                 "are replayed whole (%s%s): nothing to shrink\n", s.nlog, o->shrink, how,
                 o->shrink_runs > 1 ? ", in one of the --shrink-runs replays" : "");
+        free_part(&s, &p);
         return 3;
     }
     if (!s.tty)
@@ -820,5 +833,6 @@ int fr_shrink(const struct fr_opts *o)
             s.nlog, p.n, s.runs, s.failing, seconds_since(&s.start));
     fprintf(stderr, "faultrun: shrink: minimal log: %s\n", out);
     print_replay(&s, out);
+    free_part(&s, &p);
     return 0;
 }
