@@ -73,7 +73,7 @@ TSAN_RUN    :=
 INSTALL_RUN :=
 UNINSTALL_RUN :=
 
-.PHONY: all test check check-wrap check-server mutants coverage valgrind bench \
+.PHONY: all test test-product check check-wrap check-server mutants coverage valgrind bench \
         soak fuzz tsan install uninstall clean deps deps-test deps-coverage deps-bench \
         realworld deb
 .DEFAULT_GOAL := all
@@ -122,6 +122,13 @@ deps-coverage:
 test: deps-test all
 	$(call run_each,$(TEST_RUN))
 
+# The suites that exercise the product (not the judge's own selftests on
+# the course fixtures, the soak or the lint checks): what the coverage and
+# the sanitizer runs need (`make SANITIZE=address,undefined test-product`).
+PRODUCT_TEST_RUN = $(filter-out wrap-selftest server-verdicts soak-short mutants-check man-lint,$(TEST_RUN))
+test-product: deps-test all
+	$(call run_each,$(PRODUCT_TEST_RUN))
+
 check: deps-test all
 	$(call run_each,$(CHECK_RUN))
 
@@ -157,7 +164,7 @@ COV_BUILD := build-cov
 # The suites that exercise the product; the judge's own selftests
 # (wrap-selftest, server-verdicts), the soak and the lint checks run in
 # `make test` and add little coverage for their minutes at -O0.
-COV_TEST_RUN = $(filter-out wrap-selftest server-verdicts soak-short mutants-check man-lint,$(TEST_RUN))
+COV_TEST_RUN = $(PRODUCT_TEST_RUN)
 COV_INFO  := coverage/coverage.info
 coverage: deps-coverage
 	rm -rf $(COV_BUILD) coverage/html $(COV_INFO)
