@@ -10,6 +10,8 @@
  *                      with posix_spawn (no fork handlers run in them)
  *   fr_prog closeerr   a socketpair round trip of 10 bytes, then closes its
  *                      stderr before it exits (as coreutils' close_stdout)
+ *   fr_prog takefd FILE  opens FILE onto every number from 100 to 109 (dup2:
+ *                      whatever was there goes), then as closeerr
  *   fr_prog reuse N [exec]  N rounds on the same descriptor numbers: a
  *                      socketpair, 8 bytes, 8 one-byte read()s (EINTR
  *                      counted, not retried), both closed; prints one line
@@ -25,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,6 +54,17 @@ static int closeerr(void)
     }
     close(2);
     return 0;
+}
+
+static int takefd(const char *file)
+{
+    int f = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (f < 0)
+        return 2;
+    for (int fd = 100; fd < 110; fd++)
+        if (dup2(f, fd) != fd)
+            return 2;
+    return closeerr() == 0 ? 0 : 3;     /* which closes its stderr too */
 }
 
 static int raw(void)
@@ -289,6 +303,8 @@ int main(int argc, char **argv)
         return raw();
     if (argc == 2 && strcmp(argv[1], "closeerr") == 0)
         return closeerr();
+    if (argc == 3 && strcmp(argv[1], "takefd") == 0)
+        return takefd(argv[2]);
     if (argc == 2 && strcmp(argv[1], "stdio") == 0)
         return stdio();
     if (argc == 3 && strcmp(argv[1], "forks") == 0)
@@ -299,7 +315,7 @@ int main(int argc, char **argv)
         return spawns(argv[0], atoi(argv[2]));
     if (argc == 2 && strcmp(argv[1], "child") == 0)
         return child();
-    fprintf(stderr, "usage: fr_prog raw | closeerr | stdio | forks N | spawn N | child | "
+    fprintf(stderr, "usage: fr_prog raw | closeerr | takefd FILE | stdio | forks N | spawn N | child | "
                     "reuse N [exec] | echo N\n");
     return 2;
 }

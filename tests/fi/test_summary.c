@@ -217,6 +217,22 @@ static void NEVER_bare_preload_summary_survives_a_closed_stderr(void **state)
     fr_expect_err(" 1 faults injected");
 }
 
+/* ... but never into a file the program opened at the number of that
+ * copy: then the summary is not printed rather than written there. */
+static void NEVER_bare_preload_summary_never_lands_in_the_programs_file(void **state)
+{
+    (void)state;
+    char file[PATH_MAX], text[4096];
+    fr_path(file, "taken");
+    char *asked[] = { "LD_PRELOAD=" FR_SHIM, "FAULTINJECT_RULES=read:short=9:when=1",
+                      "FAULTINJECT_SUMMARY=1", NULL };
+    FR_RUN_ENV(asked, FR_PROG2, "takefd", file);
+    fr_expect_exit(0);
+    text[0] = '\0';
+    fiu_slurp(file, text, sizeof text);
+    assert_null(strstr(text, "faultinject"));
+}
+
 static void NEVER_refuses_a_static_program_under_preload(void **state)
 {
     (void)state;
@@ -284,6 +300,7 @@ int main(void)
         cmocka_unit_test(NEVER_exit_status_and_signal_passed_on),
         cmocka_unit_test(NEVER_bare_preload_silent_unless_asked),
         cmocka_unit_test(NEVER_bare_preload_summary_survives_a_closed_stderr),
+        cmocka_unit_test(NEVER_bare_preload_summary_never_lands_in_the_programs_file),
         cmocka_unit_test(NEVER_refuses_a_static_program_under_preload),
         cmocka_unit_test(NEVER_refuses_a_set_id_program),
     };
