@@ -294,6 +294,8 @@ int fi_logline_parse(const char *text, size_t len, struct fi_logline *o, char *e
     uint64_t v;
     long long fd;
     memset(o, 0, sizeof *o);
+    o->text = text;
+    o->textlen = len;
     if (errlen > 0)
         err[0] = '\0';
     struct tok pid = next(&rest);

@@ -49,6 +49,8 @@ struct fi_logline {
     char proc[FI_LOG_PATH_MAX]; /* proc= */
     unsigned image;             /* x=, 0 when absent */
     struct fi_point pt;         /* o=, q=, off=; kind FI_PT_NONE when absent */
+    const char *text;           /* the line itself, TEXTLEN bytes (no newline) */
+    size_t textlen;
 };
 
 /* Formats R's fault as the log writes it ("short=3", "error=EPIPE",

@@ -173,6 +173,13 @@ static void add_line(struct shrink *s, const char *text, size_t len)
     s->line[s->nlines++] = l;
 }
 
+/* The log parser's callback: each fault line kept as written. */
+static int keep_line(const struct fi_logline *l, void *arg)
+{
+    add_line(arg, l->text, l->textlen);
+    return 0;
+}
+
 /* LOG's fault lines, each checked by the log parser; exits 2 on bad input. */
 static void read_log(struct shrink *s, const char *path)
 {
@@ -192,22 +199,10 @@ static void read_log(struct shrink *s, const char *path)
         fprintf(stderr, "faultrun: --shrink '%s': cannot read it\n", path);
         exit(2);
     }
-    long lineno = 0;
-    for (size_t at = 0; at < len;) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        size_t k = nl ? (size_t)(nl - (text + at)) : len - at;
-        struct fi_logline l;
-        char why[256];
-        lineno++;
-        int r = fi_logline_parse(text + at, k, &l, why, sizeof why);
-        if (r < 0) {
-            fprintf(stderr, "faultrun: --shrink '%s': line %ld: %s (not a faultrun -l log?)\n",
-                    path, lineno, why);
-            exit(2);
-        }
-        if (r > 0)
-            add_line(s, text + at, k);
-        at += k + 1;
+    char why[256];
+    if (fi_log_parse(text, len, keep_line, s, why, sizeof why) < 0) {
+        fprintf(stderr, "faultrun: --shrink '%s': %s (not a faultrun -l log?)\n", path, why);
+        exit(2);
     }
     free(text);
     s->nlog = s->nlines;
