@@ -4,7 +4,10 @@
  * shim's own engine (decide.h), one per traced process, and the log and
  * summary are the shim's.
  *
- * Owner: trace.c (the supervisor: filter, wait loop, faults); tracee.c
+ * Owner: trace.c (the supervisor: filter, start, wait loop, exec, the
+ * summary); tracestate.c the processes, threads and descriptor kinds;
+ * tracecall.c one call (decision, change, result, log line);
+ * tracepossible.c whether the kernel could give a fault there; tracee.c
  * reads and changes a stopped tracee. x86_64 only.
  *
  * This slice (faultinject/NOTES.md, "Trace backend"): short on read,

@@ -1,0 +1,200 @@
+/* tracecall.c: one traced call (see tracecall.h). */
+#include "tracecall.h"
+
+#include "logfmt.h"
+#include "tracepossible.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EPOLLET_BIT ((uint32_t)EPOLLET)
+
+/* ---- one call -------------------------------------------------------- */
+
+/* The bytes IOVCNT iovecs at IOV ask for. */
+static long long iov_bytes(pid_t pid, uint64_t iov, uint64_t iovcnt)
+{
+    long long sum = 0;
+    for (uint64_t i = 0; i < iovcnt && i < 1024; i++) {
+        uint64_t v[2];
+        if (ft_peek(pid, iov + i * 16, v, sizeof v) < 0)
+            return sum;
+        sum += (long long)v[1];
+    }
+    return sum;
+}
+
+static long long msg_bytes(pid_t pid, uint64_t msg)
+{
+    uint64_t m[4];              /* msg_name, msg_namelen, msg_iov, msg_iovlen */
+    return ft_peek(pid, msg, m, sizeof m) < 0 ? 0 : iov_bytes(pid, m[2], m[3]);
+}
+
+/* Which family the call at its stop is, and how it moves data. */
+static int sort_call(struct tcall *tc)
+{
+    const uint64_t *a = tc->c.args;
+    pid_t pid = tc->p->pid;
+    tc->fd = (int)a[0];
+    switch (tc->c.nr) {
+    case SYS_read:     tc->call = FI_C_READ; tc->len = a[2]; break;
+    case SYS_readv:    tc->call = FI_C_READV; break;
+    case SYS_recvfrom: tc->call = a[4] ? FI_C_RECVFROM : FI_C_RECV; tc->len = a[2];
+                       tc->dontwait = (a[3] & MSG_DONTWAIT) != 0; break;
+    case SYS_recvmsg:  tc->call = FI_C_RECVMSG; tc->dontwait = (a[2] & MSG_DONTWAIT) != 0; break;
+    case SYS_write:    tc->call = FI_C_WRITE; break;
+    case SYS_writev:   tc->call = FI_C_WRITEV; break;
+    case SYS_sendto:   tc->call = a[4] ? FI_C_SENDTO : FI_C_SEND;
+                       tc->dontwait = (a[3] & MSG_DONTWAIT) != 0; break;
+    case SYS_sendmsg:  tc->call = FI_C_SENDMSG; tc->dontwait = (a[2] & MSG_DONTWAIT) != 0; break;
+    case SYS_accept:   tc->call = FI_C_ACCEPT; break;
+    case SYS_accept4:  tc->call = FI_C_ACCEPT4; break;
+    case SYS_connect:  tc->call = FI_C_CONNECT; break;
+    case SYS_close:    tc->call = FI_C_CLOSE; tc->closing = 1; break;
+    case SYS_poll: case SYS_ppoll: tc->call = FI_C_POLL; tc->wait = 1; break;
+    case SYS_select: case SYS_pselect6: tc->call = FI_C_SELECT; tc->wait = 1; break;
+    case SYS_epoll_wait: case SYS_epoll_pwait: case 441:
+        tc->call = FI_C_EPOLL_WAIT; tc->wait = 1; break;
+    case SYS_rt_sigaction: {            /* which handlers restart calls */
+        uint64_t act[2];                /* sa_handler, sa_flags */
+        int sig = (int)a[0];
+        if (a[1] != 0 && sig >= 1 && sig <= 64 && ft_peek(pid, a[1], act, sizeof act) == 0) {
+            if (act[1] & KSA_RESTART)
+                tc->p->restart |= 1ULL << (sig - 1);
+            else
+                tc->p->restart &= ~(1ULL << (sig - 1));
+        }
+        return -1;
+    }
+    case SYS_io_uring_setup:            /* counted for the summary, then it runs */
+        tr_run.rings++;
+        return -1;
+    case SYS_epoll_ctl: {               /* which descriptors are edge-triggered */
+        uint32_t ev;
+        int op = (int)a[1], fd = (int)a[2];
+        if (op == EPOLL_CTL_DEL)
+            tr_et_mark(tc->p, fd, 0);
+        else if (a[3] != 0 && ft_peek(pid, a[3], &ev, sizeof ev) == 0)
+            tr_et_mark(tc->p, fd, (ev & EPOLLET_BIT) != 0);
+        return -1;
+    }
+    default:
+        return -1;
+    }
+    if (tc->wait) {
+        tc->fd = -1;
+        tc->p->waited = 1;
+        return 0;
+    }
+    tc->reading = ((FI_RD_MASK >> tc->call) & 1u) || tc->call == FI_C_ACCEPT ||
+                  tc->call == FI_C_ACCEPT4;
+    tc->data = ((FI_RD_MASK | FI_WR_MASK) >> tc->call) & 1u;
+    return 0;
+}
+
+static long long asked_of(const struct tcall *tc)
+{
+    const uint64_t *a = tc->c.args;
+    switch (tc->call) {
+    case FI_C_READV: case FI_C_WRITEV: return iov_bytes(tc->p->pid, a[1], a[2]);
+    case FI_C_RECVMSG: case FI_C_SENDMSG: return msg_bytes(tc->p->pid, a[1]);
+    default: return (long long)a[2];
+    }
+}
+
+void tr_resume(pid_t tid, int how, int sig)
+{
+    ptrace(how, tid, NULL, (void *)(long)sig);      /* ESRCH: it died meanwhile */
+}
+
+/* The seccomp stop of T: decide, change the call, and resume it. */
+void tr_at_seccomp(struct tthread *t)
+{
+    struct tcall tc = { .p = t->p, .t = t };
+    if (ft_call_at(t->tid, &tc.c) < 0 || !tc.c.native || !t->p->execd || !t->p->active ||
+        sort_call(&tc) < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
+        tr_resume(t->tid, PTRACE_CONT, 0);
+        return;
+    }
+    if (!tc.wait && tr_classify(&tc) < 0) {        /* a bad descriptor: EBADF from the kernel */
+        tr_resume(t->tid, PTRACE_CONT, 0);
+        return;
+    }
+    struct fi_callctx cc = {
+        .call = tc.call, .fd = tc.fd, .kind = tc.kind, .socktype = tc.socktype,
+        .callno = fi_decide_callno(&t->p->eng, tc.call), .possible = tr_possible, .arg = &tc,
+    };
+    struct fi_rule r;
+    uint64_t k;
+    int rule = fi_decide_call(&t->p->eng, &cc, 1, &r, &k);
+    if (rule < 0) {
+        tr_resume(t->tid, PTRACE_CONT, 0);
+        return;
+    }
+    *t = (struct tthread){ .tid = t->tid, .p = t->p, .next = t->next, .pending = 1, .r = r,
+                           .rule = rule, .k = k, .callno = cc.callno, .call = tc.call,
+                           .fd = tc.fd, .data = tc.data, .asked = tc.data ? asked_of(&tc) : 0 };
+    if (r.fault == FI_F_SHORT) {
+        /* the kernel itself reads fewer bytes: the rest stays queued */
+        if ((long long)tc.len > r.arg)
+            ft_set_arg(t->tid, 2, (uint64_t)r.arg);
+    } else {
+        int e = r.fault == FI_F_EINTR ? EINTR : r.fault == FI_F_EAGAIN ? EAGAIN : (int)r.arg;
+        t->set_ret = -(long long)e;
+        /* Linux releases a descriptor whatever close says; an interrupted
+         * connect goes on: both run, then report (faultinject.md, eintr) */
+        if (tc.call == FI_C_CONNECT && r.fault == FI_F_EINTR)
+            t->keep_error = 1;
+        else if (tc.call != FI_C_CLOSE)
+            ft_set_nr(t->tid, -1);
+        int flags = tc.call == FI_C_SEND || tc.call == FI_C_SENDTO ? (int)tc.c.args[3]
+                  : tc.call == FI_C_SENDMSG ? (int)tc.c.args[2] : 0;
+        t->sigpipe = e == EPIPE && ((FI_WR_MASK >> tc.call) & 1u) && !(flags & MSG_NOSIGNAL);
+    }
+    tr_resume(t->tid, PTRACE_SYSCALL, 0);
+}
+
+static void write_log(const struct tthread *t, long long ret)
+{
+    if (tr_run.log_fd < 0)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char line[320];
+    size_t len = fi_log_format(line, sizeof line, &(struct fi_logfields){
+        .pid = t->p->pid, .tid = t->tid, .call = t->call, .fd = t->fd, .r = &t->r,
+        .rule = t->rule, .k = t->k, .t_sec = (uint64_t)ts.tv_sec, .t_nsec = ts.tv_nsec,
+        .data = t->data, .asked = t->asked, .ret = ret < 0 ? -1 : ret, .callno = t->callno,
+        .proc = t->p->path, .image = t->p->image });
+    if (write(tr_run.log_fd, line, len) != (ssize_t)len)
+        fprintf(stderr, "faultrun: log: %s\n", strerror(errno));
+}
+
+/* The syscall-exit stop after an injection: the result, the log line. */
+void tr_at_exit_stop(struct tthread *t)
+{
+    long long ret = 0;
+    if (t->pending && ft_get_ret(t->tid, &ret) == 0) {
+        if (t->set_ret != 0 && !(t->keep_error && ret < 0 && ret != -EINTR)) {
+            ft_set_ret(t->tid, t->set_ret);
+            ret = t->set_ret;
+        }
+        write_log(t, ret);
+        if (t->sigpipe)
+            syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
+    }
+    t->pending = 0;
+    tr_resume(t->tid, PTRACE_CONT, 0);
+}
