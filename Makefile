@@ -113,11 +113,11 @@ define run_each
 endef
 
 deps deps-test:
-	@sh scripts/deps.sh cmocka valgrind mandoc
+	@sh scripts/deps.sh cmocka valgrind mandoc musl go
 deps-bench:
 	@sh scripts/deps.sh bench
 deps-coverage:
-	@sh scripts/deps.sh cmocka valgrind mandoc lcov
+	@sh scripts/deps.sh cmocka valgrind mandoc musl go lcov
 
 test: deps-test all
 	$(call run_each,$(TEST_RUN))

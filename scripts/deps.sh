@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs what the tests need on a Debian machine, and only that:
-# libcmocka-dev, valgrind, mandoc, lcov, and for `make realworld` the real programs
+# libcmocka-dev, valgrind, mandoc, lcov, for the trace backend's static and
+# Go programs musl-tools and golang-go, and for `make realworld` the real programs
 # (nginx-light, redis-server, redis-tools, curl, netcat-openbsd, and the
 # clients socat, wget, nodejs), and for `make bench` the tools it measures
 # the shim against (strace, fiu-utils), and for `make deb` the Debian
 # packaging tools (dpkg-dev, debhelper, fakeroot, lintian). As root it runs
 # apt-get; otherwise it stops and prints the exact command. Arguments: which
-# of cmocka, valgrind, mandoc, lcov, realworld, bench, deb. Nothing is ever
+# of cmocka, valgrind, mandoc, lcov, musl, go, realworld, bench, deb. Nothing is ever
 # skipped silently.
 set -u
 missing=
@@ -35,6 +36,8 @@ for want in "$@"; do
     bench)
       command -v strace >/dev/null 2>&1 || missing="$missing strace"
       command -v fiu-run >/dev/null 2>&1 || missing="$missing fiu-utils" ;;
+    musl)     command -v musl-gcc >/dev/null 2>&1 || missing="$missing musl-tools" ;;
+    go)       command -v go >/dev/null 2>&1 || missing="$missing golang-go" ;;
     deb)
       command -v dpkg-buildpackage >/dev/null 2>&1 || missing="$missing dpkg-dev"
       command -v dh >/dev/null 2>&1 || missing="$missing debhelper"

@@ -42,6 +42,8 @@ FI_TEST_EINTR    := $(FI_TDIR)/test_eintr
 # the common parser.
 FI_TEST_TRACE    := $(FI_TDIR)/test_trace
 FR_TSTATIC       := $(FI_TDIR)/fr_tstatic
+# The same COMMAND built by musl-gcc -static (Debian's musl-tools).
+FR_TSTATIC_MUSL  := $(FI_TDIR)/fr_tstatic_musl
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
@@ -49,7 +51,7 @@ FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_RE
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
-            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_LIFE) \
+            $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_TSTATIC_MUSL) $(FR_LIFE) \
             $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
@@ -103,6 +105,9 @@ $(FR_STATIC): tests/fi/fr_static.c
 $(FR_TSTATIC): tests/fi/fr_tstatic.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TSTATIC_MUSL): tests/fi/fr_tstatic.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl
 

@@ -87,6 +87,12 @@ int ft_peek(pid_t pid, uint64_t addr, void *buf, size_t len)
     return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
 }
 
+int ft_poke(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+    struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
+    return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
 int ft_fd_stat(pid_t pid, int fd, struct stat *st)
 {
     char path[64];

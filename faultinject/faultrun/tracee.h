@@ -33,6 +33,11 @@ int ft_set_ret(pid_t tid, long long ret);
 /* LEN bytes of PID's memory at ADDR into BUF (process_vm_readv). */
 int ft_peek(pid_t pid, uint64_t addr, void *buf, size_t len);
 
+/* LEN bytes of BUF into PID's memory at ADDR (process_vm_writev; the
+ * page must be writable: the stack below the red zone is, 128 bytes under
+ * rsp by the x86_64 ABI). */
+int ft_poke(pid_t pid, uint64_t addr, const void *buf, size_t len);
+
 /* What descriptor FD of process PID is (stat through /proc/PID/fd/FD). */
 int ft_fd_stat(pid_t pid, int fd, struct stat *st);
 
