@@ -18,7 +18,7 @@ FI_RUND   := faultinject/faultrun
 FI_INC    := -iquote faultinject -iquote $(FI_COMMON)
 
 FI_COMMON_SRCS := $(addprefix $(FI_COMMON)/,names.c rules.c errnames.c logparse.c summary.c logfmt.c forkpath.c \
-                    runblock.c why.c decide.c)
+                    runblock.c why.c decide.c roomrule.c)
 FI_SHIM_SRCS   := $(addprefix $(FI_SHIMD)/,shim.c control.c engine.c fdstate.c filog.c \
                     fdlife.c xfer.c waits.c blocking.c sockends.c tally.c proc.c \
                     replay.c run.c fdflags.c sandbox.c seccomp.c classify.c sigstate.c room.c)

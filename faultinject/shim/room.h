@@ -12,6 +12,7 @@
 #define FI_ROOM_H
 
 #include "engine.h"
+#include "roomrule.h"       /* fi_room_floor and the rule itself */
 
 /* Bytes a write-like call on FD (of KIND) is sure to move at once, whatever
  * the kernel's buffer sizes: for a stream socket, the room of its send
@@ -19,11 +20,6 @@
  * (SIOCOUTQ); for a pipe, its free pages (F_GETPIPE_SZ, FIONREAD). -1 when
  * no floor is known (files, terminals, other socket families). */
 long long fi_room(int fd, enum fi_fdkind kind);
-
-/* The smallest send queue the kernel allows, for a stream socket of
- * FAMILY (AF_INET, AF_INET6, AF_UNIX); -1 for another. Measured on this
- * kernel by tests/fi/test_room.c. */
-long long fi_room_floor(int family);
 
 /* Nonzero when the peer's FIN (a pipe: the last writer's close) is queued
  * on FD: all data is in, a read returns it or 0, never EAGAIN, and a

@@ -21,6 +21,7 @@
 #include "filog.h"
 #include "real.h"
 #include "room.h"
+#include "roomrule.h"
 #include "sandbox.h"
 #include "sigstate.h"
 #include "sockends.h"
@@ -280,22 +281,12 @@ static int stream_like(const struct fi_fdinfo *info)
 }
 
 /* The first read-like (write-like) call after a wait reported the stream
- * ready, or MSG_PEEK showed bytes: the kernel answers with data (room), so
- * no eagain, no write stall, and no cut below the bytes peeked. */
+ * ready, or MSG_PEEK showed bytes (roomrule.h, fi_shown_why). */
 static enum fi_why shown_ready(struct callinfo *ci, const struct fi_rule *r)
 {
-    if (!(ci->shown & (ci->reading ? FI_SHOWN_RD : FI_SHOWN_WR)))
-        return FI_WHY_OK;
-    /* A read stall still delivers what is queued first (begin_stall). */
-    if (ci->reading && r->fault == FI_F_STALL)
-        return FI_WHY_OK;
-    if (r->fault != FI_F_SHORT)
-        return FI_WHY_READY;
-    long long peeked = (long long)(ci->shown >> FI_SHOWN_SHIFT);
-    if (!ci->reading || peeked == 0)
-        return FI_WHY_OK;
-    ci->room = peeked;
-    return asked(ci->io) <= peeked ? FI_WHY_READY : FI_WHY_OK;
+    int shown = (ci->shown & (ci->reading ? FI_SHOWN_RD : FI_SHOWN_WR)) != 0;
+    return fi_shown_why(r, ci->reading, shown, ci->shown >> FI_SHOWN_SHIFT, asked(ci->io),
+                        &ci->room);
 }
 
 /* A read's short, eagain or stall once the peer's FIN is queued: the
@@ -322,16 +313,8 @@ static enum fi_why write_side(struct callinfo *ci, const struct fi_rule *r)
         return FI_WHY_SANDBOXED;        /* no ioctl of ours in a sandbox */
     if (r->fault != FI_F_SHORT && shown_ready(ci, r) != FI_WHY_OK)
         return FI_WHY_READY;
-    long long n = asked(ci->io);
-    int atomic = ci->info->kind == FI_K_PIPE && n <= PIPE_BUF;
     ci->room = fi_room(ci->fd, ci->info->kind);
-    if (ci->room < 0)
-        return FI_WHY_OK;
-    if (r->fault == FI_F_SHORT)
-        return atomic ? FI_WHY_PIPE_ATOMIC : n <= ci->room ? FI_WHY_ROOM : FI_WHY_OK;
-    if (r->fault == FI_F_STALL)
-        return FI_WHY_OK;               /* takes the room first (inject) */
-    return (atomic ? ci->room >= n : ci->room > 0) ? FI_WHY_ROOM : FI_WHY_OK;
+    return fi_room_why(r, ci->info->kind == FI_K_PIPE, asked(ci->io), ci->room);
 }
 
 /* The data calls' extra conditions for short, eagain and stall. */
