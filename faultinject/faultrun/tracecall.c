@@ -23,25 +23,6 @@
 
 /* ---- one call -------------------------------------------------------- */
 
-/* The bytes IOVCNT iovecs at IOV ask for. */
-static long long iov_bytes(pid_t pid, uint64_t iov, uint64_t iovcnt)
-{
-    long long sum = 0;
-    for (uint64_t i = 0; i < iovcnt && i < 1024; i++) {
-        uint64_t v[2];
-        if (ft_peek(pid, iov + i * 16, v, sizeof v) < 0)
-            return sum;
-        sum += (long long)v[1];
-    }
-    return sum;
-}
-
-static long long msg_bytes(pid_t pid, uint64_t msg)
-{
-    uint64_t m[4];              /* msg_name, msg_namelen, msg_iov, msg_iovlen */
-    return ft_peek(pid, msg, m, sizeof m) < 0 ? 0 : iov_bytes(pid, m[2], m[3]);
-}
-
 /* Which family the call at its stop is, and how it moves data. */
 static int sort_call(struct tcall *tc)
 {
@@ -104,16 +85,6 @@ static int sort_call(struct tcall *tc)
     return 0;
 }
 
-static long long asked_of(const struct tcall *tc)
-{
-    const uint64_t *a = tc->c.args;
-    switch (tc->call) {
-    case FI_C_READV: case FI_C_WRITEV: return iov_bytes(tc->p->pid, a[1], a[2]);
-    case FI_C_RECVMSG: case FI_C_SENDMSG: return msg_bytes(tc->p->pid, a[1]);
-    default: return (long long)a[2];
-    }
-}
-
 void tr_resume(pid_t tid, int how, int sig)
 {
     ptrace(how, tid, NULL, (void *)(long)sig);      /* ESRCH: it died meanwhile */
@@ -122,16 +93,25 @@ void tr_resume(pid_t tid, int how, int sig)
 /* The seccomp stop of T: decide, change the call, and resume it. */
 void tr_at_seccomp(struct tthread *t)
 {
-    struct tcall tc = { .p = t->p, .t = t };
-    if (ft_call_at(t->tid, &tc.c) < 0 || !tc.c.native || !t->p->execd || !t->p->active ||
-        sort_call(&tc) < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
+    struct tcall tc = { .p = t->p, .t = t, .room = -1 };
+    if (ft_call_at(t->tid, &tc.c) < 0 || !tc.c.native || !t->p->execd || !t->p->active) {
         tr_resume(t->tid, PTRACE_CONT, 0);
+        return;
+    }
+    /* a wait, a peek, an epoll_ctl: what it reports is noted at its exit */
+    struct tw_note note = tw_entry(t->p, &tc.c);
+    int how = note.kind != TW_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
+    t->note = note;
+    if (sort_call(&tc) < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
+        tr_resume(t->tid, how, 0);
         return;
     }
     if (!tc.wait && tr_classify(&tc) < 0) {        /* a bad descriptor: EBADF from the kernel */
-        tr_resume(t->tid, PTRACE_CONT, 0);
+        tr_resume(t->tid, how, 0);
         return;
     }
+    if (tc.data && tr_run.want_ready)
+        tc.shown = tw_take_shown(t->p, tc.fd, tc.reading);
     struct fi_callctx cc = {
         .call = tc.call, .fd = tc.fd, .kind = tc.kind, .socktype = tc.socktype,
         .callno = fi_decide_callno(&t->p->eng, tc.call), .possible = tr_possible, .arg = &tc,
@@ -140,16 +120,18 @@ void tr_at_seccomp(struct tthread *t)
     uint64_t k;
     int rule = fi_decide_call(&t->p->eng, &cc, 1, &r, &k);
     if (rule < 0) {
-        tr_resume(t->tid, PTRACE_CONT, 0);
+        tr_resume(t->tid, how, 0);
         return;
     }
     *t = (struct tthread){ .tid = t->tid, .p = t->p, .next = t->next, .pending = 1, .r = r,
                            .rule = rule, .k = k, .callno = cc.callno, .call = tc.call,
-                           .fd = tc.fd, .data = tc.data, .asked = tc.data ? asked_of(&tc) : 0 };
+                           .fd = tc.fd, .data = tc.data, .note = note,
+                           .asked = tc.data ? tx_asked(tc.p->pid, &tc.c, tc.call) : 0 };
     if (r.fault == FI_F_SHORT) {
-        /* the kernel itself reads fewer bytes: the rest stays queued */
-        if ((long long)tc.len > r.arg)
-            ft_set_arg(t->tid, 2, (uint64_t)r.arg);
+        /* the kernel itself moves fewer bytes: the rest stays queued; a
+         * write moves at least its sure room, a read what MSG_PEEK showed */
+        long long limit = tc.room > r.arg ? tc.room : r.arg;
+        tx_cut(tc.p->pid, t->tid, &tc.c, tc.call, limit, &t->undo);
     } else {
         int e = r.fault == FI_F_EINTR ? EINTR : r.fault == FI_F_EAGAIN ? EAGAIN : (int)r.arg;
         t->set_ret = -(long long)e;
@@ -186,7 +168,9 @@ static void write_log(const struct tthread *t, long long ret)
 void tr_at_exit_stop(struct tthread *t)
 {
     long long ret = 0;
-    if (t->pending && ft_get_ret(t->tid, &ret) == 0) {
+    int have = ft_get_ret(t->tid, &ret) == 0;
+    if (t->pending && have) {
+        tx_undo(t->p->pid, t->tid, &t->undo);
         if (t->set_ret != 0 && !(t->keep_error && ret < 0 && ret != -EINTR)) {
             ft_set_ret(t->tid, t->set_ret);
             ret = t->set_ret;
@@ -195,6 +179,9 @@ void tr_at_exit_stop(struct tthread *t)
         if (t->sigpipe)
             syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     }
+    if (t->note.kind != TW_NONE && have)
+        tw_exit(t->p, &t->note, ret);
+    t->note.kind = TW_NONE;
     t->pending = 0;
     tr_resume(t->tid, PTRACE_CONT, 0);
 }

@@ -81,6 +81,29 @@ int ft_get_ret(pid_t tid, long long *ret)
     return 0;
 }
 
+int ft_get_sp(pid_t tid, uint64_t *sp)
+{
+    struct user_regs_struct r;
+    if (ptrace(PTRACE_GETREGS, tid, NULL, &r) < 0)
+        return -1;
+    *sp = r.rsp;
+    return 0;
+}
+
+int ft_set_args(pid_t tid, const uint64_t args[6], unsigned mask)
+{
+    struct user_regs_struct r;
+    if (mask == 0)
+        return 0;
+    if (ptrace(PTRACE_GETREGS, tid, NULL, &r) < 0)
+        return -1;
+    unsigned long long *reg[6] = { &r.rdi, &r.rsi, &r.rdx, &r.r10, &r.r8, &r.r9 };
+    for (int i = 0; i < 6; i++)
+        if (mask & (1u << i))
+            *reg[i] = args[i];
+    return ptrace(PTRACE_SETREGS, tid, NULL, &r) < 0 ? -1 : 0;
+}
+
 int ft_peek(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
     struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };

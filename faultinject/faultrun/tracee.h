@@ -30,6 +30,11 @@ int ft_set_arg(pid_t tid, int arg, uint64_t val);
 int ft_get_ret(pid_t tid, long long *ret);
 int ft_set_ret(pid_t tid, long long ret);
 
+/* At a stop: the stack pointer; and the argument registers whose bit
+ * (1 << ARG) is in MASK set back to ARGS[ARG]. */
+int ft_get_sp(pid_t tid, uint64_t *sp);
+int ft_set_args(pid_t tid, const uint64_t args[6], unsigned mask);
+
 /* LEN bytes of PID's memory at ADDR into BUF (process_vm_readv). */
 int ft_peek(pid_t pid, uint64_t addr, void *buf, size_t len);
 

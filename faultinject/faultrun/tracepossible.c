@@ -2,6 +2,9 @@
  * call (see tracepossible.h). */
 #include "tracepossible.h"
 
+#include "roomrule.h"
+#include "traceroom.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,10 +43,11 @@ static struct fdstate fd_state(const struct tcall *tc)
         s.timeout = getsockopt(copy, SOL_SOCKET, opt, &tv, &len) == 0 &&
                     (tv.tv_sec != 0 || tv.tv_usec != 0);
     }
-    /* tcp_poll/unix_poll: POLLRDHUP once RCV_SHUTDOWN; a pipe: POLLHUP */
+    /* tcp_poll/unix_poll: POLLRDHUP once RCV_SHUTDOWN (HUP alone also
+     * when both sides are shut, as room.c's fi_fin_queued); a pipe: POLLHUP */
     struct pollfd pfd = { .fd = copy, .events = POLLIN | POLLRDHUP };
     if (tc->reading && poll(&pfd, 1, 0) == 1)
-        s.fin = (pfd.revents & (tc->kind == FI_K_SOCK ? POLLRDHUP : POLLHUP)) != 0;
+        s.fin = (pfd.revents & (tc->kind == FI_K_PIPE ? POLLHUP : POLLRDHUP | POLLHUP)) != 0;
     close(copy);
     return s;
 }
@@ -118,6 +122,34 @@ int tr_is_eagain(const struct fi_rule *r)
            (r->fault == FI_F_ERROR && (r->arg == EAGAIN || r->arg == EWOULDBLOCK));
 }
 
+/* A stream the write-side and FIN rules speak of: a stream socket (or one
+ * whose type could not be read) or a pipe. */
+static int stream_like(const struct tcall *tc)
+{
+    return tc->kind == FI_K_PIPE ||
+           (tc->kind == FI_K_SOCK && (tc->socktype == 0 || tc->socktype == SOCK_STREAM));
+}
+
+/* shim.c's data_side: a data call's extra conditions for short and eagain
+ * (the FIN, what a wait or peek showed, the write side's room). */
+static enum fi_why data_side(struct tcall *tc, const struct fi_rule *r, const struct fdstate *s)
+{
+    if (!tc->data || !stream_like(tc))
+        return FI_WHY_OK;
+    long long asked = tx_asked(tc->p->pid, &tc->c, tc->call);
+    unsigned bit = tc->reading ? TW_SHOWN_RD : TW_SHOWN_WR;
+    int shown = (tc->shown & bit) != 0;
+    if (tc->reading) {
+        if (s->fin)
+            return FI_WHY_FIN;
+        return fi_shown_why(r, 1, shown, tc->shown >> TW_SHOWN_SHIFT, asked, &tc->room);
+    }
+    if (r->fault != FI_F_SHORT && fi_shown_why(r, 0, shown, 0, asked, &tc->room) != FI_WHY_OK)
+        return FI_WHY_READY;
+    tc->room = tr_room(tc->p->pidfd, tc->fd, tc->kind);
+    return fi_room_why(r, tc->kind == FI_K_PIPE, asked, tc->room);
+}
+
 enum fi_why tr_possible(void *arg, const struct fi_rule *r)
 {
     struct tcall *tc = arg;
@@ -127,24 +159,28 @@ enum fi_why tr_possible(void *arg, const struct fi_rule *r)
         struct fdstate s = fd_state(tc);
         if (!(tc->dontwait || s.nonblock || (tc->kind == FI_K_SOCK && s.timeout)))
             return FI_WHY_BLOCKING;
-        if (!tc->data)
-            return FI_WHY_OK;
-        if (tc->reading && s.fin)
-            return FI_WHY_FIN;
-        /* not yet: the write room, what a wait showed, the EPOLLET re-arm */
-        if (!tc->reading || tc->p->waited || tr_et_registered(tc->p, tc->fd))
+        enum fi_why why = data_side(tc, r, &s);
+        /* not yet: the EPOLLET re-arm */
+        if (why == FI_WHY_OK && tc->data && tr_et_registered(tc->p, tc->fd))
             return FI_WHY_TRACE_TODO;
-        return FI_WHY_OK;
+        return why;
     }
     switch (r->fault) {
     case FI_F_SHORT: {
         if (tc->kind == FI_K_SOCK && tc->socktype != 0 && tc->socktype != SOCK_STREAM)
             return FI_WHY_MESSAGE;
-        if (!tc->reading || (tc->call != FI_C_READ && tc->call != FI_C_RECV &&
-                             tc->call != FI_C_RECVFROM) || tr_et_registered(tc->p, tc->fd))
-            return FI_WHY_TRACE_TODO;
+        if (!tc->data)
+            return FI_WHY_OK;
         struct fdstate s = fd_state(tc);
-        return s.fin ? FI_WHY_FIN : FI_WHY_OK;
+        enum fi_why why = data_side(tc, r, &s);
+        if (why != FI_WHY_OK)
+            return why;
+        /* not yet: the EPOLLET re-arm; a vector too long to copy */
+        long long limit = tc->room > r->arg ? tc->room : r->arg;
+        if (tr_et_registered(tc->p, tc->fd) ||
+            tx_can_cut(tc->p->pid, &tc->c, tc->call, limit) < 0)
+            return FI_WHY_TRACE_TODO;
+        return FI_WHY_OK;
     }
     case FI_F_EINTR:
         return eintr_data(tc);

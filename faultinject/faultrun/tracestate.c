@@ -3,6 +3,7 @@
 #include "tracestate.h"
 
 #include "forkpath.h"
+#include "traceepoll.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +75,8 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
             memcpy(p->et, parent->et, (size_t)parent->net);
             p->net = parent->net;
         }
+        te_fork(p, parent);
+        tw_fork(p, parent);
     }
     p->stream = fi_forkpath_stream(p->path);
     p->next = procs;
@@ -92,6 +95,8 @@ static void proc_free(struct tproc *p)
         close(p->pidfd);
     free(p->fds);
     free(p->et);
+    te_free(p);
+    tw_free(p);
     free(p);
 }
 

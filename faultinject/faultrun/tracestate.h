@@ -13,6 +13,8 @@
 #include "decide.h"
 #include "faultrun.h"
 #include "tracee.h"
+#include "tracewait.h"
+#include "tracexfer.h"
 
 #include <signal.h>
 #include <stddef.h>
@@ -50,6 +52,8 @@ struct tproc {
     int nfds;
     unsigned char *et;          /* descriptors registered EPOLLET, by number */
     int net;
+    struct te_table *ep;        /* epoll registrations (traceepoll.c) */
+    struct tw_table *shown;     /* readiness the waits showed (tracewait.c) */
 };
 
 /* One traced thread, and the fault it waits to finish at the syscall exit. */
@@ -67,6 +71,8 @@ struct tthread {
     enum fi_call call;
     int fd, data;
     long long asked;
+    struct tx_undo undo;        /* registers a short changed (tracexfer.c) */
+    struct tw_note note;        /* a wait, peek or epoll_ctl to note at the exit */
 };
 
 /* One call at its seccomp stop, for possible(). */
@@ -81,6 +87,9 @@ struct tcall {
     int socktype;
     int reading, data, dontwait, closing, wait;
     size_t len;                 /* read/recv/recvfrom: the size asked */
+    uint64_t shown;             /* what a wait or peek showed (tracewait.h) */
+    long long room;             /* bytes the call surely moves: a write's room,
+                                 * a read's peeked bytes; -1 none known */
 };
 
 /* The run's settings, set once by fr_trace_run before COMMAND starts. */
