@@ -172,10 +172,16 @@ static long read_call(const char *call, int fd, char *buf, size_t n)
         return r;
     }
     if (strcmp(call, "recvmsg") == 0) {
-        struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt }, ms = m;
+        /* what the kernel writes back must reach this msghdr: an unbound
+         * peer's name has length 0, and no flag is set */
+        struct sockaddr_storage from;
+        struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt, .msg_name = &from,
+                            .msg_namelen = 99, .msg_flags = 0x7f00 }, ms = m;
         r = sys6(SYS_recvmsg, fd, (long)&m, 0, 0, 0, 0);
         check_iov(iov, saved, 2);
         check_msg(&m, &ms);
+        if (r > 0 && (m.msg_namelen != 0 || m.msg_flags != 0))
+            vector_changed("msghdr's results are not the kernel's");
         return r;
     }
     printf("unknown read call '%s'\n", call);
@@ -412,8 +418,8 @@ static int waits(const char *kind)
             return 2;
     }
     send_pattern(sv[0], sizeof buf);
-    while (got < sizeof buf) {
-        if (wait_kind(kind, sv[1], ep) != 1)
+    for (int waited = 0; got < sizeof buf; waited++) {
+        if (waited == 8 || wait_kind(kind, sv[1], ep) != 1)
             return 1;
         for (;;) {
             long r = sys6(SYS_read, sv[1], (long)(buf + got), 8, 0, 0, 0);

@@ -48,7 +48,7 @@ static void run(struct logbook *b, const char *rule, const char *prog, const cha
                 const char *a2, const char *a3, const char *a4)
 {
     char log[PATH_MAX], err[256];
-    static char text[16384];
+    static char text[65536];
     fr_path(log, "io.log");
     fr_run_env(NULL, FR_FAULTRUN, "-l", log, "-e", rule, "--", prog, a1, a2, a3, a4,
                (char *)NULL);
