@@ -62,6 +62,9 @@ static int syscalls_of(unsigned mask, long *nrs)
         { FI_C_POLL, SYS_poll }, { FI_C_POLL, SYS_ppoll }, { FI_C_SELECT, SYS_select },
         { FI_C_SELECT, SYS_pselect6 }, { FI_C_EPOLL_WAIT, SYS_epoll_wait },
         { FI_C_EPOLL_WAIT, SYS_epoll_pwait }, { FI_C_EPOLL_WAIT, 441 /* epoll_pwait2 */ },
+        { FI_C_SENDFILE, SYS_sendfile }, { FI_C_SPLICE_IN, SYS_splice },
+        { FI_C_SPLICE_OUT, SYS_splice }, { FI_C_RECVMMSG, SYS_recvmmsg },
+        { FI_C_SENDMMSG, SYS_sendmmsg },
     };
     int n = 0;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -283,24 +286,6 @@ static void start(char **argv)
     kill(pid, SIGCONT);
 }
 
-/* The calls a rule names that this backend does not trace yet. */
-static void untraced_note(FILE *out)
-{
-    static const enum fi_call no[] = { FI_C_RECVMMSG, FI_C_SENDMMSG, FI_C_SENDFILE,
-                                       FI_C_SPLICE_IN };
-    unsigned mask = 0;
-    for (int i = 0; i < tr_run.opts->rs.n; i++)
-        mask |= tr_run.opts->rs.rule[i].calls;
-    if (!(mask & (FI_BIT(FI_C_RECVMMSG) | FI_BIT(FI_C_SENDMMSG) | FI_BIT(FI_C_SENDFILE) |
-                  FI_BIT(FI_C_SPLICE_IN) | FI_BIT(FI_C_SPLICE_OUT))))
-        return;
-    fprintf(out, "faultrun: trace: not traced yet, though the rules name them:");
-    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-        if (mask & FI_BIT(no[i]))
-            fprintf(out, " %s", fi_call_name(no[i]));
-    fprintf(out, "\n");
-}
-
 int fr_trace_run(const struct fr_opts *o, const char *reason)
 {
     tr_run.opts = o;
@@ -311,8 +296,6 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
         tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
                       (r->calls & (FI_RD_MASK | FI_WR_MASK));
     }
-    tr_run.traced_mask &= ~(FI_BIT(FI_C_RECVMMSG) | FI_BIT(FI_C_SENDMMSG) | FI_BIT(FI_C_SENDFILE) |
-                     FI_BIT(FI_C_SPLICE_IN) | FI_BIT(FI_C_SPLICE_OUT));
     if (o->log != NULL && (tr_run.log_fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                                          0644)) < 0) {
         fprintf(stderr, "faultrun: log '%s': %s\n", o->log, strerror(errno));
@@ -349,7 +332,6 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
                            WEXITSTATUS(command_status) == 127);
         if (!not_started) {
             fprintf(stderr, "faultrun: backend trace: %s\n", reason);
-            untraced_note(stderr);
             if (tr_run.rings > 0)
                 fprintf(stderr, "faultrun: trace: warning: %lu io_uring ring%s set up: the reads "
                         "and writes a ring carries are not system calls the rules can reach\n",

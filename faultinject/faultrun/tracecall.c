@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +41,17 @@ static int sort_call(struct tcall *tc)
     case SYS_sendto:   tc->call = a[4] ? FI_C_SENDTO : FI_C_SEND;
                        tc->dontwait = (a[3] & MSG_DONTWAIT) != 0; break;
     case SYS_sendmsg:  tc->call = FI_C_SENDMSG; tc->dontwait = (a[2] & MSG_DONTWAIT) != 0; break;
+    case SYS_sendfile: tc->call = FI_C_SENDFILE; break;
+    case SYS_splice: {                  /* xfer.c: the end that is not a pipe */
+        struct stat st;
+        int from_pipe = ft_fd_stat(pid, (int)a[0], &st) == 0 && S_ISFIFO(st.st_mode);
+        tc->call = from_pipe ? FI_C_SPLICE_OUT : FI_C_SPLICE_IN;
+        tc->fd = from_pipe ? (int)a[2] : (int)a[0];
+        tc->dontwait = (a[5] & SPLICE_F_NONBLOCK) != 0;
+        break;
+    }
+    case SYS_recvmmsg: tc->call = FI_C_RECVMMSG; tc->dontwait = (a[3] & MSG_DONTWAIT) != 0; break;
+    case SYS_sendmmsg: tc->call = FI_C_SENDMMSG; tc->dontwait = (a[3] & MSG_DONTWAIT) != 0; break;
     case SYS_accept:   tc->call = FI_C_ACCEPT; break;
     case SYS_accept4:  tc->call = FI_C_ACCEPT4; break;
     case SYS_connect:  tc->call = FI_C_CONNECT; break;
@@ -141,7 +153,9 @@ void tr_at_seccomp(struct tthread *t)
             t->keep_error = 1;
         else if (tc.call != FI_C_CLOSE)
             ft_set_nr(t->tid, -1);
-        int flags = tc.call == FI_C_SEND || tc.call == FI_C_SENDTO ? (int)tc.c.args[3]
+        /* sendfile and splice have no MSG_NOSIGNAL: they always raise it */
+        int flags = tc.call == FI_C_SEND || tc.call == FI_C_SENDTO ||
+                    tc.call == FI_C_SENDMMSG ? (int)tc.c.args[3]
                   : tc.call == FI_C_SENDMSG ? (int)tc.c.args[2] : 0;
         t->sigpipe = e == EPIPE && ((FI_WR_MASK >> tc.call) & 1u) && !(flags & MSG_NOSIGNAL);
     }

@@ -8,7 +8,10 @@
  *     call), rsi pointed at it and rdx set to its length;
  *   recvmsg, sendmsg: the same copy, and a copy of the msghdr pointing at
  *     it, rsi pointed at that; at the exit, what the kernel wrote back
- *     (msg_namelen, msg_controllen, msg_flags) goes to the program's own.
+ *     (msg_namelen, msg_controllen, msg_flags) goes to the program's own;
+ *   sendfile, splice: the count register (r10, r8) lowered;
+ *   recvmmsg, sendmmsg: the first message alone (vlen 1, xfer.c's rule),
+ *     its iovecs cut as recvmsg's, and its msg_len copied back too.
  * At the syscall-exit stop every register changed is put back: the kernel
  * preserves rdi, rsi, rdx, r10, r8, r9 across a syscall and inline
  * syscalls (glibc's, musl's, Go's) may rely on it.
@@ -33,8 +36,10 @@
 struct tx_undo {
     unsigned mask;              /* argument registers changed (1 << arg) */
     uint64_t args[6];           /* their values as the program passed them */
-    uint64_t msg, copy;         /* recvmsg: the program's msghdr and ours (0: none) */
+    uint64_t msg, copy;         /* recvmsg, mmsg: the program's msghdr and ours (0: none) */
+    unsigned results;           /* what the kernel wrote in ours: TX_* bits */
 };
+enum { TX_RECVD = 1, TX_MSGLEN = 2 };  /* name/control/flags; an mmsghdr's msg_len */
 
 /* The bytes call C (of family CALL) in process PID asks to move. */
 long long tx_asked(pid_t pid, const struct ft_call *c, enum fi_call call);

@@ -28,7 +28,15 @@
  *                       drain until EAGAIN, and KIND waits again
  *   peek ASK            32 bytes arrive; recv MSG_PEEK of 16, then recv
  *                       asking ASK, then the rest
+ *   xfer CALL           the calls that move more than one buffer: splice
+ *                       (socket to pipe: "splice_in"), recvmmsg (two
+ *                       messages, MSG_WAITFORONE) read 64 arriving bytes;
+ *                       sendfile (from a memfd), splice (pipe to socket:
+ *                       "splice_out"), sendmmsg (two messages) write
+ *                       20000, the peer drained between calls; each line
+ *                       says the bytes moved ("CALL K -> N")
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -464,6 +472,95 @@ static int peek(size_t ask)
     return 0;
 }
 
+/* One of xfer's calls moving at most N bytes at offset AT of the stream;
+ * the bytes it moved, or -1. SRC: the memfd or pipe a write reads from. */
+static long xfer_call(const char *call, int fd, int src, char *buf, size_t n)
+{
+    if (strcmp(call, "sendfile") == 0)
+        return sys6(SYS_sendfile, fd, src, 0, (long)n, 0, 0);
+    if (strcmp(call, "splice_out") == 0)
+        return sys6(SYS_splice, src, 0, fd, 0, (long)n, 0);
+    if (strcmp(call, "splice_in") == 0)
+        return sys6(SYS_splice, fd, 0, src, 0, (long)n, 0);
+    struct iovec iov[2][2], saved[2][2];
+    struct mmsghdr mm[2];
+    size_t half = (n + 1) / 2;          /* the first message never empty */
+    memset(mm, 0, sizeof mm);
+    for (int m = 0; m < 2; m++) {
+        char *at = buf + (m ? half : 0);
+        int cnt = two_iov(iov[m], at, m ? n - half : half);
+        mm[m].msg_hdr = (struct msghdr){ .msg_iov = iov[m], .msg_iovlen = (size_t)cnt };
+    }
+    memcpy(saved, iov, sizeof saved);
+    struct mmsghdr ms[2];
+    memcpy(ms, mm, sizeof ms);
+    long r = strcmp(call, "recvmmsg") == 0
+                 ? sys6(SYS_recvmmsg, fd, (long)mm, 2, 0x10000 /* MSG_WAITFORONE */, 0, 0)
+                 : sys6(SYS_sendmmsg, fd, (long)mm, 2, MSG_NOSIGNAL, 0, 0);
+    for (int m = 0; m < 2; m++) {
+        check_iov(iov[m], saved[m], 2);
+        check_msg(&mm[m].msg_hdr, &ms[m].msg_hdr);
+    }
+    if (r < 0)
+        return r;
+    if (r == 2 && mm[0].msg_len != half) {
+        printf("a first message of %u bytes, then a second\n", mm[0].msg_len);
+        exit(1);
+    }
+    long bytes = 0;
+    for (long m = 0; m < r; m++)
+        bytes += mm[m].msg_len;
+    return bytes;
+}
+
+static int xfer(const char *call)
+{
+    int sv[2], pp[2], k = 0, errors = 0;
+    int reading = strcmp(call, "splice_in") == 0 || strcmp(call, "recvmmsg") == 0;
+    size_t size = reading ? 64 : 20000, done = 0, rcvd = 0;
+    char *data = pattern_of(size), *buf = malloc(size);
+    pair(sv);
+    if (buf == NULL || pipe(pp) < 0)
+        return 2;
+    int src = pp[reading ? 1 : 0];
+    if (strcmp(call, "sendfile") == 0) {
+        src = (int)syscall(SYS_memfd_create, "fr_tio", 0);
+        if (src < 0 || write(src, data, size) != (ssize_t)size || lseek(src, 0, SEEK_SET) != 0)
+            return 2;
+    } else if (!reading && write(pp[1], data, size) != (ssize_t)size) {
+        return 2;
+    }
+    if (reading && write(sv[0], data, size) != (ssize_t)size)
+        return 2;
+    nonblock(sv[1]);
+    if (reading)
+        fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) & ~O_NONBLOCK);
+    while (done < size) {
+        long r = xfer_call(call, reading ? sv[1] : sv[0], src, (reading ? buf : data) + done,
+                           size - done);
+        say(call, ++k, r);
+        if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN && ++errors > 3))
+            return 1;
+        if (r > 0)
+            done += (size_t)r;
+        if (!reading && drain(sv[1], &rcvd) < 0)
+            return 1;
+    }
+    if (reading) {
+        /* splice_in moved the bytes into the pipe: they come out of it */
+        if (strcmp(call, "splice_in") == 0 && read(pp[0], buf, size) != (ssize_t)size)
+            return 1;
+        if (!in_order(buf, size, 0))
+            return 1;
+        rcvd = size;
+    } else if (drain(sv[1], &rcvd) < 0 || rcvd != size) {
+        printf("%zu bytes of %zu arrived\n", rcvd, size);
+        return 1;
+    }
+    printf("ok %zu bytes\n", rcvd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     alarm(10);                          /* every case is bounded */
@@ -483,6 +580,8 @@ int main(int argc, char **argv)
         return full("write", 1);
     if (strcmp(what, "wait") == 0 && argc > 2)
         return waits(arg);
+    if (strcmp(what, "xfer") == 0 && argc > 2)
+        return xfer(arg);
     if (strcmp(what, "peek") == 0 && argc > 2)
         return peek((size_t)atol(arg));
     fprintf(stderr, "fr_tio: unknown case '%s'\n", what);

@@ -286,6 +286,52 @@ static void TRACE_IO_short_never_below_what_msg_peek_showed(void **state)
     }
 }
 
+/* The calls that move more than one buffer (xfer.c's): splice from a
+ * socket and recvmmsg cut to 5 bytes (recvmmsg: the first message alone,
+ * xfer.c's rule), sendfile, splice to a socket and sendmmsg to the
+ * room; error= on each, then every byte. */
+static void TRACE_IO_sendfile_splice_and_mmsg_short_and_error(void **state)
+{
+    (void)state;
+    static const struct { const char *arg, *call; int reading; } x[] = {
+        { "splice_in", "splice", 1 }, { "recvmmsg", "recvmmsg", 1 },
+        { "sendfile", "sendfile", 0 }, { "splice_out", "splice", 0 },
+        { "sendmmsg", "sendmmsg", 0 },
+    };
+    struct logbook b;
+    char rule[64];
+    for (int p = 0; p < NPROGS; p++)
+        for (size_t c = 0; c < sizeof x / sizeof *x; c++) {
+            int mm = strstr(x[c].call, "mmsg") != NULL;
+            snprintf(rule, sizeof rule, "%s:short=%d", x[c].call, x[c].reading ? 5 : 100);
+            run(&b, rule, progs[p], "xfer", x[c].arg, NULL, NULL);
+            fr_expect_exit(0);
+            expect_out("ok %d bytes\n", x[c].reading ? 64 : 20000);
+            if (x[c].reading) {
+                expect_out("%s 1 -> 5\n%s 2 -> 5\n", x[c].arg, x[c].arg);
+                assert_true(b.n >= 13);
+                for (int i = 0; i < 12; i++)
+                    expect_line(&b, i, x[c].call, FI_F_SHORT, 5, 64 - 5 * i, mm ? 1 : 5,
+                                (uint64_t)i + 1);
+            } else {
+                for (int i = 1; i <= 3; i++)
+                    expect_out("%s %d -> 4480\n", x[c].arg, i);
+                assert_int_equal(b.n, 4);
+                for (int i = 0; i < 4; i++)
+                    expect_line(&b, i, x[c].call, FI_F_SHORT, 100, 20000 - 4480 * i,
+                                mm ? 1 : 4480, (uint64_t)i + 1);
+            }
+            snprintf(rule, sizeof rule, "%s:error=ECONNABORTED:when=1", x[c].call);
+            run(&b, rule, progs[p], "xfer", x[c].arg, NULL, NULL);
+            fr_expect_exit(0);
+            expect_out("%s 1 -> ECONNABORTED\n%s 2 -> %d\nok", x[c].arg, x[c].arg,
+                       x[c].reading ? 64 : 20000);
+            assert_int_equal(b.n, 1);
+            expect_line(&b, 0, x[c].call, FI_F_ERROR, ECONNABORTED, x[c].reading ? 64 : 20000,
+                        -1, 1);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +342,7 @@ int main(void)
         cmocka_unit_test(TRACE_IO_no_eagain_on_the_read_right_after_a_wait_said_readable),
         cmocka_unit_test(TRACE_IO_no_write_eagain_right_after_a_wait_said_writable),
         cmocka_unit_test(TRACE_IO_short_never_below_what_msg_peek_showed),
+        cmocka_unit_test(TRACE_IO_sendfile_splice_and_mmsg_short_and_error),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
