@@ -67,6 +67,11 @@ int te_lookup(const struct tproc *p, int fd, struct te_reg *out)
 
 int te_find(const struct tproc *p, int epfd, uint64_t data)
 {
+    /* the data as a descriptor number first (data.fd), as fdstate.c does */
+    int guess = (int)(uint32_t)data;
+    struct te_reg r;
+    if (te_lookup(p, guess, &r) && r.epfd == epfd && r.data == data)
+        return guess;
     int best = -1;
     uint64_t seq = 0;
     for (int fd = 0; p->ep != NULL && fd < p->ep->n; fd++) {

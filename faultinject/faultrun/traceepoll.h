@@ -31,8 +31,9 @@ void te_record(struct tproc *p, int epfd, int op, int fd, uint32_t events, uint6
 /* FD's registration in P: 1 and *OUT, or 0 if it has none. */
 int te_lookup(const struct tproc *p, int fd, struct te_reg *out);
 
-/* The descriptor of P registered in EPFD with DATA (the last recorded of
- * several); -1 if none. */
+/* The descriptor of P registered in EPFD with DATA: DATA's low 32 bits
+ * as a number first (data.fd), else the last recorded of several (a
+ * pointer as data: a scan); -1 if none. */
 int te_find(const struct tproc *p, int epfd, uint64_t data);
 
 /* FD was closed in P (the kernel drops it from every epoll set). */
