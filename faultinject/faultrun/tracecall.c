@@ -3,6 +3,7 @@
 
 #include "logfmt.h"
 #include "tracepossible.h"
+#include "traceshown.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,7 +124,7 @@ void tr_at_seccomp(struct tthread *t)
         return;
     }
     if (tc.data && tr_run.want_ready)
-        tc.shown = tw_take_shown(t->p, tc.fd, tc.reading);
+        tc.shown = ts_take(t->p->shown, tc.fd, tc.reading);
     struct fi_callctx cc = {
         .call = tc.call, .fd = tc.fd, .kind = tc.kind, .socktype = tc.socktype,
         .callno = fi_decide_callno(&t->p->eng, tc.call), .possible = tr_possible, .arg = &tc,

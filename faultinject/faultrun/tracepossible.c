@@ -4,6 +4,7 @@
 
 #include "roomrule.h"
 #include "traceroom.h"
+#include "traceshown.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,12 +138,12 @@ static enum fi_why data_side(struct tcall *tc, const struct fi_rule *r, const st
     if (!tc->data || !stream_like(tc))
         return FI_WHY_OK;
     long long asked = tx_asked(tc->p->pid, &tc->c, tc->call);
-    unsigned bit = tc->reading ? TW_SHOWN_RD : TW_SHOWN_WR;
+    unsigned bit = tc->reading ? TS_RD : TS_WR;
     int shown = (tc->shown & bit) != 0;
     if (tc->reading) {
         if (s->fin)
             return FI_WHY_FIN;
-        return fi_shown_why(r, 1, shown, tc->shown >> TW_SHOWN_SHIFT, asked, &tc->room);
+        return fi_shown_why(r, 1, shown, tc->shown >> TS_SHIFT, asked, &tc->room);
     }
     if (r->fault != FI_F_SHORT && fi_shown_why(r, 0, shown, 0, asked, &tc->room) != FI_WHY_OK)
         return FI_WHY_READY;

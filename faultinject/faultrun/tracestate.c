@@ -4,6 +4,7 @@
 
 #include "forkpath.h"
 #include "traceepoll.h"
+#include "traceshown.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,8 +76,8 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
             memcpy(p->et, parent->et, (size_t)parent->net);
             p->net = parent->net;
         }
-        te_fork(p, parent);
-        tw_fork(p, parent);
+        p->ep = te_copy(parent->ep);
+        p->shown = ts_copy(parent->shown);
     }
     p->stream = fi_forkpath_stream(p->path);
     p->next = procs;
@@ -95,8 +96,8 @@ static void proc_free(struct tproc *p)
         close(p->pidfd);
     free(p->fds);
     free(p->et);
-    te_free(p);
-    tw_free(p);
+    te_free(p->ep);
+    ts_free(p->shown);
     free(p);
 }
 

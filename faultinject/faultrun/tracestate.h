@@ -53,7 +53,7 @@ struct tproc {
     unsigned char *et;          /* descriptors registered EPOLLET, by number */
     int net;
     struct te_table *ep;        /* epoll registrations (traceepoll.c) */
-    struct tw_table *shown;     /* readiness the waits showed (tracewait.c) */
+    struct ts_table *shown;     /* readiness the waits showed (traceshown.c) */
 };
 
 /* One traced thread, and the fault it waits to finish at the syscall exit. */
@@ -87,7 +87,7 @@ struct tcall {
     int socktype;
     int reading, data, dontwait, closing, wait;
     size_t len;                 /* read/recv/recvfrom: the size asked */
-    uint64_t shown;             /* what a wait or peek showed (tracewait.h) */
+    uint64_t shown;             /* what a wait or peek showed (traceshown.h) */
     long long room;             /* bytes the call surely moves: a write's room,
                                  * a read's peeked bytes; -1 none known */
 };

@@ -2,6 +2,7 @@
 #include "tracewait.h"
 
 #include "traceepoll.h"
+#include "traceshown.h"
 #include "tracestate.h"
 
 #include <poll.h>
@@ -14,67 +15,8 @@
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
 #endif
-#define RD_BITS (POLLIN | POLLRDNORM)
-#define WR_BITS (POLLOUT | POLLWRNORM)
 #define CHUNK 256                   /* entries read from the tracee at a time */
 #define MAX_FD 65536
-
-struct tw_table {
-    uint64_t *shown;
-    int n;
-};
-
-static uint64_t *slot_of(struct tproc *p, int fd, int grow)
-{
-    if (fd < 0 || fd >= MAX_FD)
-        return NULL;
-    if (p->shown == NULL) {
-        if (!grow || (p->shown = calloc(1, sizeof *p->shown)) == NULL)
-            return NULL;
-    }
-    struct tw_table *t = p->shown;
-    if (fd >= t->n) {
-        if (!grow)
-            return NULL;
-        int n = fd < 64 ? 64 : fd * 2;
-        uint64_t *m = realloc(t->shown, (size_t)n * sizeof *m);
-        if (m == NULL)
-            return NULL;
-        memset(m + t->n, 0, (size_t)(n - t->n) * sizeof *m);
-        t->shown = m;
-        t->n = n;
-    }
-    return &t->shown[fd];
-}
-
-/* waits.c's note_shown: the directions REVENTS says are ready. */
-static void note_shown(struct tproc *p, int fd, unsigned revents)
-{
-    uint64_t bits = (revents & RD_BITS ? TW_SHOWN_RD : 0) | (revents & WR_BITS ? TW_SHOWN_WR : 0);
-    uint64_t *s = bits ? slot_of(p, fd, 1) : NULL;
-    if (s != NULL)
-        *s |= bits;
-}
-
-/* MSG_PEEK showed N bytes: readable, N kept (the write bit stays). */
-static void note_peeked(struct tproc *p, int fd, uint64_t n)
-{
-    uint64_t *s = slot_of(p, fd, 1);
-    if (s != NULL)
-        *s = (*s & TW_SHOWN_WR) | TW_SHOWN_RD | n << TW_SHOWN_SHIFT;
-}
-
-uint64_t tw_take_shown(struct tproc *p, int fd, int reading)
-{
-    uint64_t *s = slot_of(p, fd, 0);
-    unsigned bit = reading ? TW_SHOWN_RD : TW_SHOWN_WR;
-    if (s == NULL || !(*s & bit))
-        return 0;
-    uint64_t was = *s;
-    /* Reading takes the peeked count with the bit. */
-    *s &= reading ? (uint64_t)TW_SHOWN_WR : ~(uint64_t)TW_SHOWN_WR;
-    return was;
-}
 
 static int is_wait(long nr)
 {
@@ -84,10 +26,8 @@ static int is_wait(long nr)
 
 static void forget(struct tproc *p, int fd)
 {
-    uint64_t *s = slot_of(p, fd, 0);
-    if (s != NULL)
-        *s = 0;
-    te_forget(p, fd);
+    ts_forget(p->shown, fd);
+    te_forget(p->ep, fd);
 }
 
 struct tw_note tw_entry(struct tproc *p, const struct ft_call *c)
@@ -123,7 +63,7 @@ static void note_poll(struct tproc *p, uint64_t fds, uint64_t nfds)
             return;
         for (size_t j = 0; j < k; j++)
             if (buf[j].fd >= 0)
-                note_shown(p, buf[j].fd, (unsigned short)buf[j].revents);
+                ts_note(&p->shown, buf[j].fd, (unsigned short)buf[j].revents);
     }
 }
 
@@ -136,7 +76,7 @@ static void note_set(struct tproc *p, uint64_t addr, int nfds, unsigned bits)
         return;
     for (int fd = 0; fd < nfds; fd++)
         if (set[fd / 8] & (1u << (fd % 8)))
-            note_shown(p, fd, bits);
+            ts_note(&p->shown, fd, bits);
 }
 
 static void note_epoll(struct tproc *p, int epfd, uint64_t events, long long n)
@@ -147,9 +87,9 @@ static void note_epoll(struct tproc *p, int epfd, uint64_t events, long long n)
         if (ft_peek(p->pid, events + (uint64_t)i * sizeof *buf, buf, k * sizeof *buf) < 0)
             return;
         for (size_t j = 0; j < k; j++) {
-            int fd = te_find(p, epfd, buf[j].data);
+            int fd = te_find(p->ep, epfd, buf[j].data);
             if (fd >= 0)
-                note_shown(p, fd, buf[j].events);
+                ts_note(&p->shown, fd, buf[j].events);
         }
     }
 }
@@ -160,11 +100,11 @@ void tw_exit(struct tproc *p, const struct tw_note *n, long long ret)
     switch (n->kind) {
     case TW_EPCTL:
         if (ret == 0)
-            te_record(p, (int)a[0], (int)a[1], (int)a[2], n->events, n->data);
+            te_record(&p->ep, (int)a[0], (int)a[1], (int)a[2], n->events, n->data);
         return;
     case TW_PEEK:
         if (ret > 0)
-            note_peeked(p, (int)a[0], (uint64_t)ret);
+            ts_peeked(&p->shown, (int)a[0], (uint64_t)ret);
         return;
     case TW_WAIT:
         break;
@@ -188,24 +128,4 @@ void tw_exit(struct tproc *p, const struct tw_note *n, long long ret)
     default:                        /* epoll_wait, epoll_pwait, epoll_pwait2 */
         note_epoll(p, (int)a[0], a[1], ret);
     }
-}
-
-void tw_fork(struct tproc *child, const struct tproc *parent)
-{
-    child->shown = NULL;
-    if (parent->shown == NULL || (child->shown = calloc(1, sizeof *child->shown)) == NULL)
-        return;
-    size_t len = (size_t)parent->shown->n * sizeof *parent->shown->shown;
-    if (len > 0 && (child->shown->shown = malloc(len)) != NULL) {
-        memcpy(child->shown->shown, parent->shown->shown, len);
-        child->shown->n = parent->shown->n;
-    }
-}
-
-void tw_free(struct tproc *p)
-{
-    if (p->shown != NULL)
-        free(p->shown->shown);
-    free(p->shown);
-    p->shown = NULL;
 }

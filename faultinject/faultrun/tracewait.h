@@ -9,7 +9,7 @@
  *   recv, recvfrom, recvmsg with MSG_PEEK: the bytes it showed;
  * all read from the tracee's memory at the call's exit stop. The next
  * traced data call on that descriptor in that direction takes the note
- * (tw_take_shown), fired or not, as the shim's slow path does.
+ * (traceshown.h, ts_take), fired or not, as the shim's slow path does.
  *
  * Owner: tracewait.c. Only while tr_run.want_ready (some rule could make
  * a data call fail or stall where a wait showed it ready): the filter
@@ -41,15 +41,5 @@ struct tw_note tw_entry(struct tproc *p, const struct ft_call *c);
 
 /* At the exit stop: RET is what the program gets back. */
 void tw_exit(struct tproc *p, const struct tw_note *n, long long ret);
-
-/* Readiness shown to the program for P's FD, taken by a data call in
- * direction READING (the note cleared): TW_SHOWN_RD/WR bits, and the
- * bytes MSG_PEEK showed shifted by TW_SHOWN_SHIFT (fdstate.h's encoding). */
-enum { TW_SHOWN_RD = 1, TW_SHOWN_WR = 2, TW_SHOWN_SHIFT = 2 };
-uint64_t tw_take_shown(struct tproc *p, int fd, int reading);
-
-/* CHILD was forked from PARENT: a copy of its notes. P is gone. */
-void tw_fork(struct tproc *child, const struct tproc *parent);
-void tw_free(struct tproc *p);
 
 #endif
