@@ -13,10 +13,12 @@
  *                       asking for all that is left each time (readv and
  *                       recvmsg: two iovecs, 3 bytes and the rest); nb:
  *                       non-blocking (EAGAIN: poll, then on); sig: a
- *                       SIGUSR1 handler without SA_RESTART
+ *                       SIGUSR1 handler without SA_RESTART; dgram: a
+ *                       datagram socketpair (one 64-byte message)
  *   wr CALL SIZE [nb|sig] SIZE bytes written through CALL (write writev
  *                       send sendto sendmsg), asking for all that is left
- *                       each time; the peer drains between calls
+ *                       each time; the peer drains between calls;
+ *                       pipe: into a pipe instead of a socket
  *   full CALL           non-blocking: 8000 bytes through CALL, then 16
  *                       more before the peer drains (the send queue is
  *                       past the room the kernel surely has)
@@ -259,7 +261,10 @@ static int rd(const char *call, const char *mode)
     int sv[2], k = 0, errors = 0;
     char buf[64];
     size_t got = 0;
-    pair(sv);
+    if (strcmp(mode, "dgram") != 0)
+        pair(sv);
+    else if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+        return 2;
     if (strcmp(mode, "nb") == 0)
         nonblock(sv[1]);
     if (strcmp(mode, "sig") == 0) {
@@ -315,7 +320,15 @@ static int wr(const char *call, size_t size, const char *mode)
     int sv[2], k = 0, errors = 0;
     size_t sent = 0, rcvd = 0;
     char *data = pattern_of(size);
-    pair(sv);
+    if (strcmp(mode, "pipe") != 0) {
+        pair(sv);
+    } else if (pipe(sv) < 0) {
+        return 2;
+    } else {                            /* the pipe's write end is sv[0] */
+        int r = sv[0];
+        sv[0] = sv[1];
+        sv[1] = r;
+    }
     nonblock(sv[1]);
     if (strcmp(mode, "nb") == 0)
         nonblock(sv[0]);

@@ -286,6 +286,51 @@ static void TRACE_IO_short_never_below_what_msg_peek_showed(void **state)
     }
 }
 
+/* A datagram is a message: short would lose its tail, so it never fires
+ * there (the call counts); the 64-byte message arrives whole. */
+static void TRACE_IO_short_never_cuts_a_datagram(void **state)
+{
+    (void)state;
+    struct logbook b;
+    char rule[64];
+    for (int p = 0; p < NPROGS; p++)
+        for (size_t c = 0; c < sizeof reads / sizeof *reads; c++) {
+            snprintf(rule, sizeof rule, "%s:short=5", reads[c]);
+            run(&b, rule, progs[p], "rd", reads[c], "dgram", NULL);
+            fr_expect_exit(0);
+            expect_out("%s 1 -> 64\nok 64 bytes\n", reads[c]);
+            fr_expect_err("1 calls matched, 0 faults injected, 1 could not fire "
+                          "(1: message socket)");
+            assert_int_equal(b.n, 0);
+        }
+}
+
+/* A pipe (fd=pipe): a write of at most PIPE_BUF bytes is atomic, never
+ * cut; a longer one moves at least the pages surely free (64 KiB less
+ * two pages when empty). */
+static void TRACE_IO_pipe_writes_are_atomic_or_cut_to_the_free_pages(void **state)
+{
+    (void)state;
+    struct logbook b;
+    long page = sysconf(_SC_PAGESIZE);
+    char want[64];
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "write:short=1:fd=pipe", progs[p], "wr", "write", "16", "pipe");
+        fr_expect_exit(0);
+        expect_out("write 1 -> 16\nok 16 bytes\n");
+        fr_expect_err("0 faults injected");
+        fr_expect_err("atomic pipe write)");    /* (and stdout, a pipe here) */
+        run(&b, "write:short=1:fd=pipe", progs[p], "wr", "write", "60000", "pipe");
+        fr_expect_exit(0);
+        snprintf(want, sizeof want, "write 1 -> %ld\n", 65536 - 2 * page);
+        expect_out("%s", want);
+        expect_out("ok 60000 bytes\n");
+        fr_expect_err("1 faults injected");
+        assert_int_equal(b.n, 1);
+        expect_line(&b, 0, "write", FI_F_SHORT, 1, 60000, 65536 - 2 * page, 1);
+    }
+}
+
 /* The calls that move more than one buffer (xfer.c's): splice from a
  * socket and recvmmsg cut to 5 bytes (recvmmsg: the first message alone,
  * xfer.c's rule), sendfile, splice to a socket and sendmmsg to the
@@ -342,6 +387,8 @@ int main(void)
         cmocka_unit_test(TRACE_IO_no_eagain_on_the_read_right_after_a_wait_said_readable),
         cmocka_unit_test(TRACE_IO_no_write_eagain_right_after_a_wait_said_writable),
         cmocka_unit_test(TRACE_IO_short_never_below_what_msg_peek_showed),
+        cmocka_unit_test(TRACE_IO_short_never_cuts_a_datagram),
+        cmocka_unit_test(TRACE_IO_pipe_writes_are_atomic_or_cut_to_the_free_pages),
         cmocka_unit_test(TRACE_IO_sendfile_splice_and_mmsg_short_and_error),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
