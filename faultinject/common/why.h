@@ -21,7 +21,7 @@ enum fi_why {
     FI_WHY_NEVER_SLEEPS,    /* eintr on a call that cannot sleep (non-blocking) */
     FI_WHY_SANDBOXED,       /* in a seccomp sandbox, the state was not known */
     FI_WHY_TRACE_TODO,      /* the trace backend cannot yet give it faithfully here
-                             * (EPOLLET re-arm, a cut vector of more than 32 iovecs) */
+                             * (EPOLLET re-arm, a cut vector of more than 16 iovecs) */
     FI_WHY_COUNT
 };
 

@@ -14,6 +14,7 @@
 #include "tracecall.h"
 #include "tracepossible.h"
 #include "tracestate.h"
+#include "tracewait.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,8 +81,10 @@ static void install_filter(void)
     int n = syscalls_of(tr_run.traced_mask | (tr_run.want_ready ? FI_WAIT_MASK : 0), nrs);
     if (tr_run.want_sigaction)
         add_nr(nrs, &n, SYS_rt_sigaction);
-    if (tr_run.want_ready)
+    if (tr_run.want_ready) {
         add_nr(nrs, &n, SYS_epoll_ctl);
+        add_nr(nrs, &n, SYS_close);     /* a closed descriptor's notes go (tracewait.h) */
+    }
     add_nr(nrs, &n, SYS_io_uring_setup);    /* to say so: a ring's I/O is beyond the rules */
     struct sock_filter f[80];
     int k = 0;
@@ -147,6 +150,7 @@ static void at_exec(struct tthread *t)
     p->execd = 1;
     p->restart = 0;                     /* caught signals are reset by exec */
     tr_engine_start(p);
+    tw_exec(p);
     p->active = tr_run.opts->only == NULL || only_matches(p->pid);
     atomic_fetch_add(&tr_run.opts->run->c.procs, 1);
     if (tr_run.opts->only != NULL && p->active)

@@ -129,3 +129,11 @@ void tw_exit(struct tproc *p, const struct tw_note *n, long long ret)
         note_epoll(p, (int)a[0], a[1], ret);
     }
 }
+
+void tw_exec(struct tproc *p)
+{
+    ts_free(p->shown);
+    te_free(p->ep);
+    p->shown = NULL;
+    p->ep = NULL;
+}

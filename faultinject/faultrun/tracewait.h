@@ -13,7 +13,7 @@
  *
  * Owner: tracewait.c. Only while tr_run.want_ready (some rule could make
  * a data call fail or stall where a wait showed it ready): the filter
- * then stops the waits and epoll_ctl.
+ * then stops the waits, epoll_ctl and close.
  */
 #ifndef FI_TRACEWAIT_H
 #define FI_TRACEWAIT_H
@@ -41,5 +41,9 @@ struct tw_note tw_entry(struct tproc *p, const struct ft_call *c);
 
 /* At the exit stop: RET is what the program gets back. */
 void tw_exit(struct tproc *p, const struct tw_note *n, long long ret);
+
+/* P runs a new image: its notes and registrations start again, as a
+ * freshly loaded shim's. */
+void tw_exec(struct tproc *p);
 
 #endif

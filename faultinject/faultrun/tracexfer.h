@@ -29,8 +29,9 @@
 #include <sys/types.h>
 
 /* A vector longer than this (after the cut) is not copied: tx_can_cut
- * says no, so that the copy stays within a small goroutine's headroom. */
-#define TX_MAX_IOV 32
+ * says no, so that the copy (at most 448 bytes below rsp with the red
+ * zone) stays within the headroom a goroutine's stack has at a syscall. */
+#define TX_MAX_IOV 16
 
 /* What tx_cut changed, for tx_undo at the call's exit stop. */
 struct tx_undo {
