@@ -18,7 +18,8 @@
  *   wr CALL SIZE [nb|sig] SIZE bytes written through CALL (write writev
  *                       send sendto sendmsg), asking for all that is left
  *                       each time; the peer drains between calls;
- *                       pipe: into a pipe instead of a socket
+ *                       pipe: into a pipe instead of a socket; tcp: a
+ *                       TCP connection over loopback
  *   full CALL           non-blocking: 8000 bytes through CALL, then 16
  *                       more before the peer drains (the send queue is
  *                       past the room the kernel surely has)
@@ -40,7 +41,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -121,6 +124,22 @@ static void pair(int sv[2])
         perror("socketpair");
         exit(2);
     }
+}
+
+/* A TCP connection over loopback: SV[0] the client, SV[1] the accepted end. */
+static void tcp_pair(int sv[2])
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+        (sv[0] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+        connect(sv[0], (struct sockaddr *)&a, sizeof a) < 0 || (sv[1] = accept(l, NULL, NULL)) < 0) {
+        perror("tcp");
+        exit(2);
+    }
+    close(l);
 }
 
 static void nonblock(int fd)
@@ -320,7 +339,9 @@ static int wr(const char *call, size_t size, const char *mode)
     int sv[2], k = 0, errors = 0;
     size_t sent = 0, rcvd = 0;
     char *data = pattern_of(size);
-    if (strcmp(mode, "pipe") != 0) {
+    if (strcmp(mode, "tcp") == 0) {
+        tcp_pair(sv);
+    } else if (strcmp(mode, "pipe") != 0) {
         pair(sv);
     } else if (pipe(sv) < 0) {
         return 2;

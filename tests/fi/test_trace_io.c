@@ -286,6 +286,27 @@ static void TRACE_IO_short_never_below_what_msg_peek_showed(void **state)
     }
 }
 
+/* TCP: a fresh connection's empty send queue surely takes 1824 bytes
+ * (roomrule.h's floor for AF_INET, read through the tracee's socket), so
+ * the first cut write moves exactly that; later ones (SIOCOUTQ: bytes not
+ * yet acknowledged) no more. */
+static void TRACE_IO_tcp_write_short_moves_the_floor_of_an_empty_queue(void **state)
+{
+    (void)state;
+    struct logbook b;
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "write:short=1", progs[p], "wr", "write", "20000", "tcp");
+        fr_expect_exit(0);
+        expect_out("write 1 -> 1824\n");
+        expect_out("ok 20000 bytes\n");
+        assert_true(b.n >= 10);
+        expect_line(&b, 0, "write", FI_F_SHORT, 1, 20000, 1824, 1);
+        for (int i = 1; i < b.n; i++)
+            if (b.line[i].ret < 1 || b.line[i].ret > 1824)
+                fail_msg("write %d moved %lld: past the floor", i + 1, b.line[i].ret);
+    }
+}
+
 /* A datagram is a message: short would lose its tail, so it never fires
  * there (the call counts); the 64-byte message arrives whole. */
 static void TRACE_IO_short_never_cuts_a_datagram(void **state)
@@ -387,6 +408,7 @@ int main(void)
         cmocka_unit_test(TRACE_IO_no_eagain_on_the_read_right_after_a_wait_said_readable),
         cmocka_unit_test(TRACE_IO_no_write_eagain_right_after_a_wait_said_writable),
         cmocka_unit_test(TRACE_IO_short_never_below_what_msg_peek_showed),
+        cmocka_unit_test(TRACE_IO_tcp_write_short_moves_the_floor_of_an_empty_queue),
         cmocka_unit_test(TRACE_IO_short_never_cuts_a_datagram),
         cmocka_unit_test(TRACE_IO_pipe_writes_are_atomic_or_cut_to_the_free_pages),
         cmocka_unit_test(TRACE_IO_sendfile_splice_and_mmsg_short_and_error),
