@@ -89,7 +89,6 @@ static int sort_call(struct tcall *tc)
     }
     if (tc->wait) {
         tc->fd = -1;
-        tc->p->waited = 1;
         return 0;
     }
     tc->reading = ((FI_RD_MASK >> tc->call) & 1u) || tc->call == FI_C_ACCEPT ||

@@ -70,7 +70,6 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
         fi_decide_on_fork(&p->eng);
         p->execd = parent->execd;
         p->active = parent->active;
-        p->waited = parent->waited;
         p->restart = parent->restart;
         if (parent->net > 0 && (p->et = malloc((size_t)parent->net)) != NULL) {
             memcpy(p->et, parent->et, (size_t)parent->net);

@@ -46,7 +46,6 @@ struct tproc {
     int active;                 /* --only: its rules are on */
     int pidfd;
     int threads;
-    int waited;                 /* made a readiness wait (readiness not tracked yet) */
     uint64_t restart;           /* signals whose handler has SA_RESTART (bit N-1) */
     struct fdkind *fds;
     int nfds;
