@@ -14,7 +14,8 @@
  *                       recvmsg: two iovecs, 3 bytes and the rest); nb:
  *                       non-blocking (EAGAIN: poll, then on); sig: a
  *                       SIGUSR1 handler without SA_RESTART; dgram: a
- *                       datagram socketpair (one 64-byte message)
+ *                       datagram socketpair (one 64-byte message); many:
+ *                       readv's vector is 20 one-byte iovecs, then the rest
  *   wr CALL SIZE [nb|sig] SIZE bytes written through CALL (write writev
  *                       send sendto sendmsg), asking for all that is left
  *                       each time; the peer drains between calls;
@@ -179,6 +180,10 @@ static void check_msg(const struct msghdr *m, const struct msghdr *saved)
         vector_changed("msghdr");
 }
 
+/* rd's "many": readv's vector is MANY one-byte iovecs, then the rest. */
+#define MANY 20
+static int many_iov;
+
 /* One read-like call of family CALL on FD into BUF, asking N bytes. */
 static long read_call(const char *call, int fd, char *buf, size_t n)
 {
@@ -194,6 +199,16 @@ static long read_call(const char *call, int fd, char *buf, size_t n)
         struct sockaddr_storage from;
         socklen_t len = sizeof from;
         return sys6(SYS_recvfrom, fd, (long)buf, (long)n, 0, (long)&from, (long)&len);
+    }
+    if (strcmp(call, "readv") == 0 && many_iov && n > MANY) {
+        struct iovec v[MANY + 1], vs[MANY + 1];
+        for (int i = 0; i < MANY; i++)
+            v[i] = (struct iovec){ buf + i, 1 };
+        v[MANY] = (struct iovec){ buf + MANY, n - MANY };
+        memcpy(vs, v, sizeof vs);
+        r = sys6(SYS_readv, fd, (long)v, MANY + 1, 0, 0, 0);
+        check_iov(v, vs, MANY + 1);
+        return r;
     }
     if (strcmp(call, "readv") == 0) {
         r = sys6(SYS_readv, fd, (long)iov, cnt, 0, 0, 0);
@@ -290,6 +305,7 @@ static int rd(const char *call, const char *mode)
         struct sigaction sa = { .sa_handler = on_usr1 };   /* no SA_RESTART */
         sigaction(SIGUSR1, &sa, NULL);
     }
+    many_iov = strcmp(mode, "many") == 0;
     send_pattern(sv[0], sizeof buf);
     while (got < sizeof buf) {
         long r = read_call(call, sv[1], buf + got, sizeof buf - got);

@@ -286,6 +286,26 @@ static void TRACE_IO_short_never_below_what_msg_peek_showed(void **state)
     }
 }
 
+/* A cut vector is copied below the red zone up to 16 iovecs (tracexfer.h):
+ * 10 one-byte iovecs are; 18 are not, and the call counts "not yet". */
+static void TRACE_IO_a_long_cut_vector_is_not_yet_copied(void **state)
+{
+    (void)state;
+    struct logbook b;
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "readv:short=10:when=1", progs[p], "rd", "readv", "many", NULL);
+        fr_expect_exit(0);
+        expect_out("readv 1 -> 10\nreadv 2 -> 54\nok 64 bytes\n");
+        assert_int_equal(b.n, 1);
+        expect_line(&b, 0, "readv", FI_F_SHORT, 10, 64, 10, 1);
+        run(&b, "readv:short=18:when=1", progs[p], "rd", "readv", "many", NULL);
+        fr_expect_exit(0);
+        expect_out("readv 1 -> 64\nok 64 bytes\n");
+        fr_expect_err("1 could not fire (1: not yet under the trace backend)");
+        assert_int_equal(b.n, 0);
+    }
+}
+
 /* TCP: a fresh connection's empty send queue surely takes 1824 bytes
  * (roomrule.h's floor for AF_INET, read through the tracee's socket), so
  * the first cut write moves exactly that; later ones (SIOCOUTQ: bytes not
@@ -409,6 +429,7 @@ int main(void)
         cmocka_unit_test(TRACE_IO_no_write_eagain_right_after_a_wait_said_writable),
         cmocka_unit_test(TRACE_IO_short_never_below_what_msg_peek_showed),
         cmocka_unit_test(TRACE_IO_tcp_write_short_moves_the_floor_of_an_empty_queue),
+        cmocka_unit_test(TRACE_IO_a_long_cut_vector_is_not_yet_copied),
         cmocka_unit_test(TRACE_IO_short_never_cuts_a_datagram),
         cmocka_unit_test(TRACE_IO_pipe_writes_are_atomic_or_cut_to_the_free_pages),
         cmocka_unit_test(TRACE_IO_sendfile_splice_and_mmsg_short_and_error),
