@@ -12,6 +12,7 @@
 #include "launch.h"
 #include "summary.h"
 #include "tracecall.h"
+#include "tracefd.h"
 #include "tracepossible.h"
 #include "tracestate.h"
 #include "tracewait.h"
@@ -78,7 +79,10 @@ static int syscalls_of(unsigned mask, long *nrs)
 static void install_filter(void)
 {
     long nrs[64];
-    int n = syscalls_of(tr_run.traced_mask | (tr_run.want_ready ? FI_WAIT_MASK : 0), nrs);
+    int n = syscalls_of(tr_run.traced_mask | (tr_run.want_ready ? FI_WAIT_MASK : 0) |
+                        (tf_counts_bytes(&tr_run.opts->rs) ? FI_RD_MASK | FI_WR_MASK : 0), nrs);
+    if (tf_keeps_state(&tr_run.opts->rs))
+        add_nr(nrs, &n, SYS_close);     /* a closed descriptor's state goes (tracefd.h) */
     if (tr_run.want_sigaction)
         add_nr(nrs, &n, SYS_rt_sigaction);
     if (tr_run.want_ready) {
@@ -234,8 +238,7 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
         fi_rule_format(r, text, sizeof text);
         const char *no = r->fault == FI_F_RESET ? "reset" : r->fault == FI_F_EOF ? "eof"
                        : r->fault == FI_F_STALL ? "stall" : r->fault == FI_F_DELAY ? "delay="
-                       : r->per_fd ? "per=fd" : r->has_after ? "after="
-                       : r->peer.on ? "peer=" : r->local.on ? "local=" : NULL;
+                       : NULL;
         if (no != NULL) {
             snprintf(what, sizeof what, "cannot do rule %d '%s' yet: no %s", i + 1, text, no);
             refuse(reason, what);

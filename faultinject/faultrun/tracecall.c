@@ -114,7 +114,10 @@ void tr_at_seccomp(struct tthread *t)
     struct tw_note note = tw_entry(t->p, &tc.c);
     int how = note.kind != TW_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
     t->note = note;
-    if (sort_call(&tc) < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
+    int sorted = sort_call(&tc);
+    if (sorted == 0)
+        how = tf_entry(t, &tc, how);    /* per-descriptor state (tracefd.h) */
+    if (sorted < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
         tr_resume(t->tid, how, 0);
         return;
     }
@@ -126,7 +129,7 @@ void tr_at_seccomp(struct tthread *t)
         tc.shown = ts_take(t->p->shown, tc.fd, tc.reading);
     struct fi_callctx cc = {
         .call = tc.call, .fd = tc.fd, .kind = tc.kind, .socktype = tc.socktype,
-        .callno = fi_decide_callno(&t->p->eng, tc.call), .possible = tr_possible, .arg = &tc,
+        .callno = fi_decide_callno(&t->p->eng, tc.call), .ends = tf_ends, .possible = tr_possible, .arg = &tc,
     };
     struct fi_rule r;
     uint64_t k;
@@ -137,7 +140,7 @@ void tr_at_seccomp(struct tthread *t)
     }
     *t = (struct tthread){ .tid = t->tid, .p = t->p, .next = t->next, .pending = 1, .r = r,
                            .rule = rule, .k = k, .callno = cc.callno, .call = tc.call,
-                           .fd = tc.fd, .data = tc.data, .note = note,
+                           .fd = tc.fd, .data = tc.data, .note = note, .fdp = t->fdp,
                            .asked = tc.data ? tx_asked(tc.p->pid, &tc.c, tc.call) : 0 };
     if (r.fault == FI_F_SHORT) {
         /* the kernel itself moves fewer bytes: the rest stays queued; a
@@ -193,6 +196,8 @@ void tr_at_exit_stop(struct tthread *t)
         if (t->sigpipe)
             syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     }
+    if (have)
+        tf_exit(t, ret);
     if (t->note.kind != TW_NONE && have)
         tw_exit(t->p, &t->note, ret);
     t->note.kind = TW_NONE;

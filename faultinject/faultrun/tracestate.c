@@ -56,6 +56,7 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
     }
     p->pid = pid;
     p->host = (struct fi_engine_host){ .ctx = p, .stream = host_stream };
+    tf_host(p);
     p->pidfd = ft_pidfd(pid);
     if (parent == NULL) {
         strcpy(p->path, "0");
@@ -77,6 +78,7 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
         }
         p->ep = te_copy(parent->ep);
         p->shown = ts_copy(parent->shown);
+        p->fdst = tf_copy(parent->fdst);
     }
     p->stream = fi_forkpath_stream(p->path);
     p->next = procs;
@@ -97,6 +99,7 @@ static void proc_free(struct tproc *p)
     free(p->et);
     te_free(p->ep);
     ts_free(p->shown);
+    tf_free(p->fdst);
     free(p);
 }
 

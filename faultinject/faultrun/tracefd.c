@@ -1,0 +1,286 @@
+/* tracefd.c: the trace backend's per-descriptor state (see tracefd.h). */
+#include "tracefd.h"
+
+#include "tracestate.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define FD_CAP 65536
+#define MMSG_SIZE 64            /* sizeof(struct mmsghdr) on x86_64 */
+#define MMSG_LEN_AT 56          /* offsetof(struct mmsghdr, msg_len) */
+
+/* One end of a socket, once read (peer=, local=). */
+struct tf_end {
+    int have;
+    int family;
+    unsigned char addr[16];
+    int port;
+};
+
+struct tf_ent {
+    int known;                  /* DEV and INO say which file it is */
+    dev_t dev;
+    ino_t ino;
+    uint64_t bytes;             /* after=: moved both ways */
+    uint64_t count[FI_MAX_RULES];   /* per=fd: gen << 48 | count */
+    struct tf_end end[2];       /* 0 the peer, 1 the local end */
+};
+
+struct tf_table {
+    int keep, count_bytes;      /* what the rules need (rules_changed) */
+    int n;
+    struct tf_ent *e;
+};
+
+#define GEN_SHIFT 48
+#define COUNT_MASK ((UINT64_C(1) << GEN_SHIFT) - 1)
+
+static int rule_keeps(const struct fi_rule *r)
+{
+    return r->per_fd || r->has_after || r->peer.on || r->local.on;
+}
+
+int tf_keeps_state(const struct fi_ruleset *rs)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rule_keeps(&rs->rule[i]))
+            return 1;
+    return 0;
+}
+
+int tf_counts_bytes(const struct fi_ruleset *rs)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rs->rule[i].has_after)
+            return 1;
+    return 0;
+}
+
+static struct tf_table *table(struct tproc *p)
+{
+    if (p->fdst == NULL && (p->fdst = calloc(1, sizeof *p->fdst)) != NULL)
+        p->fdst->keep = tf_keeps_state(&tr_run.opts->rs);
+    return p->fdst;
+}
+
+/* FD's entry, grown into being; NULL past the range (no state kept). */
+static struct tf_ent *slot(struct tproc *p, int fd)
+{
+    struct tf_table *t = table(p);
+    if (t == NULL || fd < 0 || fd >= FD_CAP)
+        return NULL;
+    if (fd >= t->n) {
+        int n = fd < 64 ? 64 : fd * 2 > FD_CAP ? FD_CAP : fd * 2;
+        struct tf_ent *m = realloc(t->e, (size_t)n * sizeof *m);
+        if (m == NULL)
+            return NULL;
+        memset(m + t->n, 0, (size_t)(n - t->n) * sizeof *m);
+        t->e = m;
+        t->n = n;
+    }
+    return &t->e[fd];
+}
+
+static void forget(struct tproc *p, int fd)
+{
+    struct tf_table *t = p->fdst;
+    if (t != NULL && fd >= 0 && fd < t->n)
+        memset(&t->e[fd], 0, sizeof t->e[fd]);
+}
+
+/* ---- the engine's host ------------------------------------------------ */
+
+static uint64_t host_fd_count(void *ctx, int rule, int fd, unsigned gen)
+{
+    struct tf_ent *e = slot(ctx, fd);
+    if (e == NULL)
+        return 0;                       /* counted with the process */
+    uint64_t v = e->count[rule];
+    v = (v >> GEN_SHIFT) == gen ? v + 1 : ((uint64_t)gen << GEN_SHIFT) | 1;
+    e->count[rule] = v;
+    return v & COUNT_MASK;
+}
+
+static uint64_t host_fd_bytes(void *ctx, int fd)
+{
+    struct tf_table *t = ((struct tproc *)ctx)->fdst;
+    return t != NULL && fd >= 0 && fd < t->n ? t->e[fd].bytes : 0;
+}
+
+/* New rules (an exec's fresh engine): every descriptor starts again. */
+static void host_rules_changed(void *ctx, int count_bytes, int keep_state)
+{
+    struct tproc *p = ctx;
+    struct tf_table *t = table(p);
+    if (t == NULL)
+        return;
+    free(t->e);
+    *t = (struct tf_table){ .keep = keep_state || tf_keeps_state(&tr_run.opts->rs),
+                            .count_bytes = count_bytes };
+}
+
+void tf_host(struct tproc *p)
+{
+    p->host.fd_count = host_fd_count;
+    p->host.fd_bytes = host_fd_bytes;
+    p->host.rules_changed = host_rules_changed;
+}
+
+struct tf_table *tf_copy(const struct tf_table *parent)
+{
+    if (parent == NULL)
+        return NULL;
+    struct tf_table *t = malloc(sizeof *t);
+    if (t == NULL)
+        return NULL;
+    *t = *parent;
+    t->e = NULL;
+    t->n = 0;
+    if (parent->n > 0 && (t->e = malloc((size_t)parent->n * sizeof *t->e)) != NULL) {
+        memcpy(t->e, parent->e, (size_t)parent->n * sizeof *t->e);
+        t->n = parent->n;
+    }
+    return t;
+}
+
+void tf_free(struct tf_table *t)
+{
+    if (t != NULL)
+        free(t->e);
+    free(t);
+}
+
+/* ---- the calls -------------------------------------------------------- */
+
+int tf_entry(struct tthread *th, const struct tcall *tc, int how)
+{
+    struct tproc *p = th->p;
+    struct tf_table *t = table(p);
+    th->fdp.on = 0;
+    if (t == NULL || !t->keep || tc->wait || tc->fd < 0)
+        return how;
+    if (tc->closing) {                  /* Linux releases it whatever close says */
+        forget(p, tc->fd);
+        return how;
+    }
+    struct stat st;
+    struct tf_ent *e = slot(p, tc->fd);
+    if (e == NULL || ft_fd_stat(p->pid, tc->fd, &st) < 0)
+        return how;                     /* EBADF to come: nothing to keep */
+    if (e->known && (e->dev != st.st_dev || e->ino != st.st_ino))
+        memset(e, 0, sizeof *e);        /* the number is another file now */
+    e->known = 1;
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    if (tc->call == FI_C_CONNECT)       /* its ends change: read them again */
+        memset(e->end, 0, sizeof e->end);
+    if (!t->count_bytes || !tc->data)
+        return how;
+    th->fdp = (struct tf_pending){ .on = 1, .fd = tc->fd,
+                                   .mmsg = tc->call == FI_C_RECVMMSG ||
+                                           tc->call == FI_C_SENDMMSG,
+                                   .vec = tc->c.args[1] };
+    return PTRACE_SYSCALL;
+}
+
+void tf_exit(struct tthread *th, long long ret)
+{
+    struct tf_pending d = th->fdp;
+    th->fdp.on = 0;
+    struct tf_table *t = th->p->fdst;
+    if (!d.on || ret <= 0 || t == NULL || d.fd >= t->n)
+        return;
+    if (!d.mmsg) {
+        t->e[d.fd].bytes += (uint64_t)ret;
+        return;
+    }
+    for (long long i = 0; i < ret && i < 1024; i++) {   /* UIO_MAXIOV messages at most */
+        unsigned len;
+        if (ft_peek(th->p->pid, d.vec + (uint64_t)i * MMSG_SIZE + MMSG_LEN_AT, &len,
+                    sizeof len) == 0)
+            t->e[d.fd].bytes += len;
+    }
+}
+
+/* ---- peer= and local= ------------------------------------------------- */
+
+/* SA (LEN bytes) as an end; 0 for one with no port (AF_UNIX, ...). */
+static int end_of(const struct sockaddr_storage *ss, size_t len, struct tf_end *e)
+{
+    memset(e, 0, sizeof *e);
+    if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        e->family = AF_INET;
+        memcpy(e->addr, &in->sin_addr, 4);
+        e->port = ntohs(in->sin_port);
+    } else if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        e->family = AF_INET6;
+        memcpy(e->addr, &in6->sin6_addr, 16);
+        e->port = ntohs(in6->sin6_port);
+    } else {
+        return 0;
+    }
+    e->have = 1;
+    return 1;
+}
+
+/* FD's end WHICH (0 peer, 1 local): cached, or read now from a copy of
+ * the descriptor. A local end with port 0 (not bound yet) and a peer not
+ * known yet (connecting) are not cached: a later call reads them again. */
+static int get_end(struct tproc *p, int fd, int which, struct tf_end *out)
+{
+    struct tf_ent *e = slot(p, fd);
+    if (e != NULL && e->end[which].have) {
+        *out = e->end[which];
+        return 1;
+    }
+    int copy = ft_fd_copy(p->pidfd, fd);
+    if (copy < 0)
+        return 0;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int r = which == 0 ? getpeername(copy, (struct sockaddr *)&ss, &len)
+                       : getsockname(copy, (struct sockaddr *)&ss, &len);
+    close(copy);
+    if (r < 0 || !end_of(&ss, len, out))
+        return 0;
+    if (e != NULL && (which == 0 || out->port != 0))
+        e->end[which] = *out;
+    return 1;
+}
+
+static int matches(const struct fi_addrsel *sel, const struct tf_end *e)
+{
+    return fi_addrsel_matches(sel, e->family, e->addr, e->port);
+}
+
+int tf_ends(void *arg, const struct fi_rule *r)
+{
+    const struct tcall *tc = arg;
+    struct tf_end e;
+    if (tc->kind != FI_K_SOCK)
+        return 0;
+    if (r->peer.on) {
+        int have;
+        if (tc->call == FI_C_CONNECT) {     /* the end it is being connected to */
+            struct sockaddr_storage ss;
+            size_t len = tc->c.args[2] < sizeof ss ? (size_t)tc->c.args[2] : sizeof ss;
+            have = ft_peek(tc->p->pid, tc->c.args[1], &ss, len) == 0 && end_of(&ss, len, &e);
+        } else {
+            have = get_end(tc->p, tc->fd, 0, &e);
+        }
+        if (!have || !matches(&r->peer, &e))
+            return 0;
+    }
+    if (r->local.on && (!get_end(tc->p, tc->fd, 1, &e) || !matches(&r->local, &e)))
+        return 0;
+    return 1;
+}

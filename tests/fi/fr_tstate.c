@@ -1,0 +1,144 @@
+/* fr_tstate: the trace backend's per-descriptor COMMAND (test_trace_state.c),
+ * built -static twice (glibc and musl-gcc) for --backend=trace and once
+ * dynamically for --backend=preload, so that both backends run the same
+ * calls. LFD is a TCP listener on 127.0.0.1 that the test made (bind to
+ * port 0) and left open across exec.
+ *   fr_tstate LFD [reuse]
+ * Two connections c1->s1 and c2->s2 (connect, then accept); c1 and c2
+ * each write four 100-byte blocks, alternately (c1 write 1, c2 write 1,
+ * c1 write 2, ...), a block that failed is not written again; both shut
+ * down their write side; s1 then s2 read 100 at a time until the end of
+ * the stream or an error. reuse: then c1 is closed and c3 made (the same
+ * number: "c3 fd N c1 N"), connected, accepted as s3, writes two blocks
+ * and is read the same way. One line per call: "cN write K -> RET" or
+ * "-> ERRNAME", "sN read K -> ...", then "sN got B ok" when the bytes read
+ * are exactly the blocks whose write succeeded, in order ("BAD" else).
+ * Exit 0, 1 a byte wrong, 2 bad use or a setup call failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BLOCK 100
+#define BLOCKS 4
+
+static struct sockaddr_in where;
+static int bad;
+
+static const char *err_name(int e)
+{
+    switch (e) {
+    case EIO: return "EIO";
+    case EPIPE: return "EPIPE";
+    case ECONNRESET: return "ECONNRESET";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EAGAIN: return "EAGAIN";
+    case EINTR: return "EINTR";
+    case ENOBUFS: return "ENOBUFS";
+    default: return "other";
+    }
+}
+
+static void say(const char *who, const char *call, int k, long r)
+{
+    if (r < 0)
+        printf("%s %s %d -> %s\n", who, call, k, err_name(errno));
+    else
+        printf("%s %s %d -> %ld\n", who, call, k, r);
+    fflush(stdout);
+}
+
+static unsigned char byte_of(int conn, int block, int i)
+{
+    return (unsigned char)(conn * 61 + block * 17 + i);
+}
+
+struct conn {
+    int n, c, s;
+    int sent[BLOCKS];           /* the blocks whose write succeeded */
+    int nsent;
+};
+
+static void open_conn(struct conn *k, int lfd)
+{
+    k->c = socket(AF_INET, SOCK_STREAM, 0);
+    if (k->c < 0 || connect(k->c, (struct sockaddr *)&where, sizeof where) < 0 ||
+        (k->s = accept(lfd, NULL, NULL)) < 0) {
+        printf("setup c%d: %s\n", k->n, strerror(errno));
+        exit(2);
+    }
+}
+
+static void write_block(struct conn *k, int b)
+{
+    unsigned char buf[BLOCK];
+    for (int i = 0; i < BLOCK; i++)
+        buf[i] = byte_of(k->n, b, i);
+    char who[8];
+    snprintf(who, sizeof who, "c%d", k->n);
+    ssize_t r = write(k->c, buf, BLOCK);
+    say(who, "write", b + 1, (long)r);
+    if (r == BLOCK)
+        k->sent[k->nsent++] = b;
+    else if (r > 0)
+        bad = 1;                        /* a short write is not expected here */
+}
+
+static void drain(struct conn *k)
+{
+    unsigned char got[BLOCK * BLOCKS];
+    size_t have = 0;
+    char who[8];
+    snprintf(who, sizeof who, "s%d", k->n);
+    shutdown(k->c, SHUT_WR);
+    for (int i = 1;; i++) {
+        ssize_t r = have < sizeof got ? read(k->s, got + have, BLOCK) : 0;
+        say(who, "read", i, (long)r);
+        if (r <= 0)
+            break;
+        have += (size_t)r;
+    }
+    int ok = have <= (size_t)k->nsent * BLOCK;
+    for (size_t i = 0; ok && i < have; i++)
+        ok = got[i] == byte_of(k->n, k->sent[i / BLOCK], (int)(i % BLOCK));
+    printf("%s got %zu %s\n", who, have, ok ? "ok" : "BAD");
+    fflush(stdout);
+    bad |= !ok;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 2;
+    int lfd = atoi(argv[1]);
+    socklen_t len = sizeof where;
+    if (getsockname(lfd, (struct sockaddr *)&where, &len) < 0) {
+        printf("LFD %d: %s\n", lfd, strerror(errno));
+        return 2;
+    }
+    struct conn k[3] = { { .n = 1 }, { .n = 2 }, { .n = 3 } };
+    open_conn(&k[0], lfd);
+    open_conn(&k[1], lfd);
+    for (int b = 0; b < BLOCKS; b++) {
+        write_block(&k[0], b);
+        write_block(&k[1], b);
+    }
+    drain(&k[0]);
+    drain(&k[1]);
+    if (argc > 2 && strcmp(argv[2], "reuse") == 0) {
+        int old = k[0].c;
+        close(k[0].c);
+        close(k[0].s);
+        open_conn(&k[2], lfd);
+        printf("c3 fd %d c1 %d\n", k[2].c, old);
+        write_block(&k[2], 0);
+        write_block(&k[2], 1);
+        drain(&k[2]);
+    }
+    return bad;
+}
