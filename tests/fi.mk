@@ -49,16 +49,24 @@ FR_TSTATIC_MUSL  := $(FI_TDIR)/fr_tstatic_musl
 FI_TEST_TRACE_IO := $(FI_TDIR)/test_trace_io
 FR_TIO           := $(FI_TDIR)/fr_tio
 FR_TIO_MUSL      := $(FI_TDIR)/fr_tio_musl
+# The trace backend's per-descriptor options (per=fd, after=, peer=,
+# local=): test_trace_state on fr_tstate, static twice as fr_tio, and
+# dynamic (fr_tstate_dyn) for the shim to agree with.
+FI_TEST_TRACE_STATE := $(FI_TDIR)/test_trace_state
+FR_TSTATE        := $(FI_TDIR)/fr_tstate
+FR_TSTATE_MUSL   := $(FI_TDIR)/fr_tstate_musl
+FR_TSTATE_DYN    := $(FI_TDIR)/fr_tstate_dyn
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK) \
-                 $(FI_TEST_TRACE_IO)
+                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_STATE)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_TSTATIC_MUSL) $(FR_LIFE) \
             $(FR_TIO) $(FR_TIO_MUSL) \
+            $(FI_TEST_TRACE_STATE) $(FR_TSTATE) $(FR_TSTATE_MUSL) $(FR_TSTATE_DYN) \
             $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
@@ -96,6 +104,11 @@ $(FI_TEST_TRACE): $(FI_TDIR)/test_trace.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.
 $(FI_TEST_TRACE_IO): $(FI_TDIR)/test_trace_io.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FI_TEST_TRACE_STATE): $(FI_TDIR)/test_trace_state.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+        $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FR_TSTATE_DYN): $(FI_TDIR)/fr_tstate.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(FR_PROG): $(FI_TDIR)/fr_prog.o
@@ -122,6 +135,12 @@ $(FR_TIO): tests/fi/fr_tio.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TIO_MUSL): tests/fi/fr_tio.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TSTATE): tests/fi/fr_tstate.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TSTATE_MUSL): tests/fi/fr_tstate.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FI_PROG): $(FI_TDIR)/fi_prog.o

@@ -15,7 +15,9 @@
  * are exactly the blocks whose write succeeded, in order ("BAD" else).
  * Exit 0, 1 a byte wrong, 2 bad use or a setup call failed.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -69,7 +71,7 @@ static void open_conn(struct conn *k, int lfd)
     k->c = socket(AF_INET, SOCK_STREAM, 0);
     if (k->c < 0 || connect(k->c, (struct sockaddr *)&where, sizeof where) < 0 ||
         (k->s = accept(lfd, NULL, NULL)) < 0) {
-        printf("setup c%d: %s\n", k->n, strerror(errno));
+        printf("setup c%d: %s\n", k->n, err_name(errno));
         exit(2);
     }
 }

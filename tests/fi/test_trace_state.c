@@ -1,0 +1,315 @@
+/* test_trace_state.c: the trace backend's per-descriptor options
+ * (faultinject.md, OPTION: per=fd, after=, peer=, local=) on fr_tstate,
+ * built -static by gcc (glibc) and by musl-gcc, as users run faultrun;
+ * where a rule's faults are the shim's too, the dynamic build under
+ * --backend=preload must log the same fault lines. fr_tstate makes two
+ * TCP connections over loopback to a listener this test binds to port 0
+ * (then a third on the first's number: "reuse"); every test checks each
+ * call's result and the bytes that arrived (fr_tstate's "sN got B ok"),
+ * the summary, and the log read back with the common parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "frtest.h"
+#include "logparse.h"
+#include "names.h"
+
+static const char *const progs[] = { FI_BUILD_DIR "/tests/fi/fr_tstate",
+                                     FI_BUILD_DIR "/tests/fi/fr_tstate_musl" };
+#define NPROGS 2
+#define DYN FI_BUILD_DIR "/tests/fi/fr_tstate_dyn"
+
+#define MAX_LINES 32
+struct logbook {
+    struct fi_logline line[MAX_LINES];
+    int n;
+};
+
+static int collect(const struct fi_logline *l, void *arg)
+{
+    struct logbook *b = arg;
+    if (b->n < MAX_LINES)
+        b->line[b->n++] = *l;
+    return 0;
+}
+
+static int port;                        /* the last run's listener's */
+
+/* RULE with %d for the listener's port (given once or twice, as PORT
+ * and PORT+DELTA). Runs faultrun [BACKEND] -l LOG -e RULE -- PROG LFD
+ * reuse on a fresh listener on 127.0.0.1:0 and reads LOG back. */
+static void run(struct logbook *b, const char *rule, int delta, const char *backend,
+                const char *prog)
+{
+    char log[PATH_MAX], err[256], text_rule[128], lfdarg[16];
+    static char text[65536];
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);       /* no CLOEXEC: fr_tstate's */
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 8), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+    port = ntohs(a.sin_port);
+    snprintf(text_rule, sizeof text_rule, rule, port + delta);
+    snprintf(lfdarg, sizeof lfdarg, "%d", lfd);
+    fr_path(log, "state.log");
+    if (backend != NULL)
+        fr_run_env(NULL, FR_FAULTRUN, backend, "-l", log, "-e", text_rule, "--", prog, lfdarg,
+                   "reuse", (char *)NULL);
+    else
+        fr_run_env(NULL, FR_FAULTRUN, "-l", log, "-e", text_rule, "--", prog, lfdarg, "reuse",
+                   (char *)NULL);
+    close(lfd);
+    b->n = 0;
+    FILE *f = fopen(log, "r");
+    if (f == NULL)
+        return;                         /* nothing injected: no log written */
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    if (fi_log_parse(text, n, collect, b, err, sizeof err) < 0)
+        fail_msg("log does not parse: %s: %s", err, text);
+}
+
+static void expect_out(const char *fmt, ...)
+{
+    char want[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof want, fmt, ap);
+    va_end(ap);
+    if (strstr(fr_out, want) == NULL)
+        fail_msg("output lacks '%s': %s", want, fr_out);
+}
+
+/* Each "cN write K -> ..." line: EIO where FAILS has "N.K", else 100. */
+static void expect_writes(const char *fails)
+{
+    static const int blocks[] = { 0, 4, 4, 2 };
+    char key[32];
+    for (int c = 1; c <= 3; c++)
+        for (int k = 1; k <= blocks[c]; k++) {
+            snprintf(key, sizeof key, " %d.%d ", c, k);
+            expect_out("c%d write %d -> %s\n", c, k, strstr(fails, key) ? "EIO" : "100");
+        }
+}
+
+/* The descriptor numbers fr_tstate used: c1's (= c3's), c2's, s1's, s2's. */
+static void fds(int *c1, int *c2, int *s1, int *s2)
+{
+    int c3;
+    if (sscanf(strstr(fr_out, "c3 fd ") ? strstr(fr_out, "c3 fd ") : "", "c3 fd %d c1 %d", &c3,
+               c1) != 2 || c3 != *c1)
+        fail_msg("no 'c3 fd N c1 N' (the same number): %s", fr_out);
+    /* fr_tstate: c1 = socket, s1 = accept, c2, s2: the lowest numbers in turn */
+    *s1 = *c1 + 1;
+    *c2 = *c1 + 2;
+    *s2 = *c1 + 3;
+}
+
+/* Line I of B: CALL on FD, error=EIO, n=N, asked 100 (data calls), ret -1. */
+static void expect_line(const struct logbook *b, int i, enum fi_call call, int fd, uint64_t n)
+{
+    if (i >= b->n)
+        fail_msg("log has %d lines, want line %d", b->n, i + 1);
+    const struct fi_logline *l = &b->line[i];
+    int data = call != FI_C_CONNECT;
+    if (l->call != call || (fd >= 0 && l->fd != fd) || l->fault.fault != FI_F_ERROR || l->fault.arg != EIO ||
+        l->n != n || l->rule != 0 || l->data != data || (data && (l->asked != 100 || l->ret != -1)))
+        fail_msg("log line %d is '%.*s'; want %s fd %d error=EIO n=%llu asked=100 ret=-1", i + 1,
+                 (int)l->textlen, l->text, fi_call_name(call), fd, (unsigned long long)n);
+}
+
+/* The shim's log for RULE on the dynamic build has B's fault lines
+ * (call, descriptor, fault, n=, rule=, asked=, ret=). */
+static void expect_shim_agrees(const struct logbook *b, const char *rule, int delta)
+{
+    struct logbook s;
+    run(&s, rule, delta, "--backend=preload", DYN);
+    fr_expect_exit(0);
+    if (s.n != b->n)
+        fail_msg("preload logged %d faults for '%s', trace %d", s.n, rule, b->n);
+    for (int i = 0; i < b->n; i++) {
+        const struct fi_logline *x = &b->line[i], *y = &s.line[i];
+        if (x->call != y->call || x->fd != y->fd || x->fault.fault != y->fault.fault ||
+            x->fault.arg != y->fault.arg || x->n != y->n || x->rule != y->rule ||
+            x->asked != y->asked || x->ret != y->ret)
+            fail_msg("line %d: trace '%.*s', preload '%.*s'", i + 1, (int)x->textlen, x->text,
+                     (int)y->textlen, y->text);
+    }
+}
+
+/* per=fd: when=2 is each descriptor's second write (c3, on c1's number
+ * after a close, starts again); c2's first write, the process's second,
+ * does not fire. Without per=fd when=2 is that one write alone. */
+static void STATE_per_fd_counts_each_descriptor_apart(void **state)
+{
+    (void)state;
+    struct logbook b;
+    int c1, c2, s1, s2;
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "write:error=EIO:when=2:per=fd", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" 1.2 2.2 3.2 ");
+        expect_out("s1 got 300 ok\n");
+        expect_out("s2 got 300 ok\n");
+        expect_out("s3 got 100 ok\n");
+        fr_expect_err("10 calls matched, 3 faults injected, 0 could not fire");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 3);
+        expect_line(&b, 0, FI_C_WRITE, c1, 2);
+        expect_line(&b, 1, FI_C_WRITE, c2, 2);
+        expect_line(&b, 2, FI_C_WRITE, c1, 2);
+        if (p == 0)
+            expect_shim_agrees(&b, "write:error=EIO:when=2:per=fd", 0);
+
+        run(&b, "write:error=EIO:when=2", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" 2.1 ");
+        expect_out("s2 got 300 ok\n");
+        fr_expect_err("10 calls matched, 1 faults injected, 0 could not fire");
+        assert_int_equal(b.n, 1);
+        expect_line(&b, 0, FI_C_WRITE, c2, 2);
+    }
+}
+
+/* after=200: a write fires once 200 bytes went through its descriptor
+ * (each's third and fourth); c3 on c1's number starts from 0 and never
+ * gets there; after=400 is never reached; reads count too (after=150:
+ * each server's third read). */
+static void STATE_after_counts_the_bytes_of_each_descriptor(void **state)
+{
+    (void)state;
+    struct logbook b;
+    int c1, c2, s1, s2;
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "write:error=EIO:after=200", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" 1.3 1.4 2.3 2.4 ");
+        expect_out("s1 got 200 ok\n");
+        expect_out("s2 got 200 ok\n");
+        expect_out("s3 got 200 ok\n");
+        fr_expect_err("10 calls matched, 4 faults injected, 0 could not fire");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 4);
+        expect_line(&b, 0, FI_C_WRITE, c1, 5);
+        expect_line(&b, 1, FI_C_WRITE, c2, 6);
+        expect_line(&b, 2, FI_C_WRITE, c1, 7);
+        expect_line(&b, 3, FI_C_WRITE, c2, 8);
+        if (p == 0)
+            expect_shim_agrees(&b, "write:error=EIO:after=200", 0);
+
+        run(&b, "write:error=EIO:after=400", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        expect_out("s1 got 400 ok\n");
+        expect_out("s2 got 400 ok\n");
+        fr_expect_err("10 calls matched, 0 faults injected, 0 could not fire");
+        assert_int_equal(b.n, 0);
+
+        run(&b, "read:error=EIO:after=150", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        expect_out("s1 read 3 -> EIO\ns1 got 200 ok\n");
+        expect_out("s2 read 3 -> EIO\ns2 got 200 ok\n");
+        expect_out("s3 read 3 -> EIO\ns3 got 200 ok\n");
+        fr_expect_err("9 calls matched, 3 faults injected, 0 could not fire");
+        assert_int_equal(b.n, 3);
+        expect_line(&b, 0, FI_C_READ, s1, 3);
+        expect_line(&b, 1, FI_C_READ, s2, 6);
+        expect_line(&b, 2, FI_C_READ, s1, 9);  /* s3 = s1's number again */
+        if (p == 0)
+            expect_shim_agrees(&b, "read:error=EIO:after=150", 0);
+    }
+}
+
+/* peer=127.0.0.1:PORT: every client write (their remote end is the
+ * listener's port); peer= naming PORT+1 matches nothing. local=:PORT:
+ * every server read (accepted on PORT), no client write (an ephemeral
+ * local port). peer= on connect: the address it connects to. */
+static void STATE_peer_and_local_match_the_socket_ends(void **state)
+{
+    (void)state;
+    struct logbook b;
+    int c1, c2, s1, s2;
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "write:error=EIO:peer=127.0.0.1:%d", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" 1.1 1.2 1.3 1.4 2.1 2.2 2.3 2.4 3.1 3.2 ");
+        expect_out("s1 got 0 ok\n");
+        expect_out("s3 got 0 ok\n");
+        fr_expect_err("10 calls matched, 10 faults injected, 0 could not fire");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 10);
+        for (int i = 0; i < 8; i++)
+            expect_line(&b, i, FI_C_WRITE, i % 2 ? c2 : c1, (uint64_t)i + 1);
+        expect_line(&b, 8, FI_C_WRITE, c1, 9);
+        expect_line(&b, 9, FI_C_WRITE, c1, 10);
+        if (p == 0)
+            expect_shim_agrees(&b, "write:error=EIO:peer=127.0.0.1:%d", 0);
+
+        run(&b, "write:error=EIO:peer=:%d", 1, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        expect_out("s1 got 400 ok\n");
+        fr_expect_err("0 calls matched, 0 faults injected, 0 could not fire");
+        assert_int_equal(b.n, 0);
+
+        run(&b, "read:error=EIO:local=:%d", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        expect_out("s1 read 1 -> EIO\ns1 got 0 ok\n");
+        expect_out("s2 read 1 -> EIO\ns2 got 0 ok\n");
+        expect_out("s3 read 1 -> EIO\ns3 got 0 ok\n");
+        fr_expect_err("3 calls matched, 3 faults injected, 0 could not fire");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 3);
+        expect_line(&b, 0, FI_C_READ, s1, 1);
+        expect_line(&b, 1, FI_C_READ, s2, 2);
+        expect_line(&b, 2, FI_C_READ, s1, 3);
+        if (p == 0)
+            expect_shim_agrees(&b, "read:error=EIO:local=:%d", 0);
+
+        run(&b, "write:error=EIO:local=:%d", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        fr_expect_err("0 calls matched, 0 faults injected, 0 could not fire");
+        assert_int_equal(b.n, 0);
+
+        run(&b, "connect:error=EIO:when=2:peer=127.0.0.1:%d", 0, NULL, progs[p]);
+        fr_expect_exit(2);
+        expect_out("setup c2: EIO\n");
+        fr_expect_err("2 calls matched, 1 faults injected, 0 could not fire");
+        assert_int_equal(b.n, 1);
+        expect_line(&b, 0, FI_C_CONNECT, -1, 2);
+
+        run(&b, "connect:error=EIO:peer=127.0.0.1:%d", 1, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_out("s3 got 200 ok\n");
+        fr_expect_err("0 calls matched, 0 faults injected, 0 could not fire");
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(STATE_per_fd_counts_each_descriptor_apart),
+        cmocka_unit_test(STATE_after_counts_the_bytes_of_each_descriptor),
+        cmocka_unit_test(STATE_peer_and_local_match_the_socket_ends),
+    };
+    return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
+}
