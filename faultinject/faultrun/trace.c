@@ -12,6 +12,7 @@
 #include "launch.h"
 #include "summary.h"
 #include "tracecall.h"
+#include "tracedelay.h"
 #include "tracefd.h"
 #include "tracepossible.h"
 #include "tracestate.h"
@@ -237,7 +238,7 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
         char text[512], what[700];
         fi_rule_format(r, text, sizeof text);
         const char *no = r->fault == FI_F_RESET ? "reset" : r->fault == FI_F_EOF ? "eof"
-                       : r->fault == FI_F_STALL ? "stall" : r->fault == FI_F_DELAY ? "delay="
+                       : r->fault == FI_F_STALL ? "stall"
                        : NULL;
         if (no != NULL) {
             snprintf(what, sizeof what, "cannot do rule %d '%s' yet: no %s", i + 1, text, no);
@@ -316,7 +317,7 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
     start(o->argv);
     int status = 0, command_status = 0;
     for (;;) {
-        pid_t tid = waitpid(-1, &status, __WALL);
+        pid_t tid = td_wait(&status);  /* waitpid, serving delay= (tracedelay.h) */
         if (tid < 0) {
             if (errno == EINTR)
                 continue;

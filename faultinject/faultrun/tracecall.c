@@ -2,6 +2,7 @@
 #include "tracecall.h"
 
 #include "logfmt.h"
+#include "tracedelay.h"
 #include "tracepossible.h"
 #include "traceshown.h"
 
@@ -142,6 +143,10 @@ void tr_at_seccomp(struct tthread *t)
                            .rule = rule, .k = k, .callno = cc.callno, .call = tc.call,
                            .fd = tc.fd, .data = tc.data, .note = note, .fdp = t->fdp,
                            .asked = tc.data ? tx_asked(tc.p->pid, &tc.c, tc.call) : 0 };
+    if (r.fault == FI_F_DELAY) {        /* held, then run as asked (tracedelay.h) */
+        td_hold(t->tid, r.arg);
+        return;
+    }
     if (r.fault == FI_F_SHORT) {
         /* the kernel itself moves fewer bytes: the rest stays queued; a
          * write moves at least its sure room, a read what MSG_PEEK showed */

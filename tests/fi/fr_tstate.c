@@ -13,6 +13,14 @@
  * and is read the same way. One line per call: "cN write K -> RET" or
  * "-> ERRNAME", "sN read K -> ...", then "sN got B ok" when the bytes read
  * are exactly the blocks whose write succeeded, in order ("BAD" else).
+ *   fr_tstate delay
+ * Two processes: the parent makes socket pairs P and Q and forks; it
+ * tells the child to go (a pipe), then write()s 100 bytes to P and
+ * reads them back ("parent write -> RET in MS ms", "parent got B ok");
+ * the child, once told and once the parent is seen stopped by its tracer
+ * (/proc/PPID/stat says 't', for at most 2 s), write()s one byte to a
+ * pipe (a call the trace backend stops: "child tick in MS ms") and send()s 100 bytes to Q, reads them back and says
+ * "child send -> RET in MS ms" (MS from the go), then "child got B ok".
  * Exit 0, 1 a byte wrong, 2 bad use or a setup call failed.
  */
 #ifndef _GNU_SOURCE
@@ -24,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BLOCK 100
@@ -113,10 +123,97 @@ static void drain(struct conn *k)
     bad |= !ok;
 }
 
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* 100 bytes through FD[0] by CALL (write or send), read back from FD[1]. */
+static void one_way(const char *who, const char *call, int fd[2], int n)
+{
+    unsigned char buf[BLOCK], got[BLOCK];
+    struct timespec t0;
+    for (int i = 0; i < BLOCK; i++)
+        buf[i] = byte_of(n, 0, i);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ssize_t r = call[0] == 'w' ? write(fd[0], buf, BLOCK) : send(fd[0], buf, BLOCK, 0);
+    long ms = ms_since(&t0);
+    if (r < 0)
+        printf("%s %s -> %s in %ld ms\n", who, call, err_name(errno), ms);
+    else
+        printf("%s %s -> %ld in %ld ms\n", who, call, (long)r, ms);
+    size_t have = 0;
+    ssize_t m;
+    while (r > 0 && have < (size_t)r && (m = read(fd[1], got + have, (size_t)r - have)) > 0)
+        have += (size_t)m;
+    int ok = r == BLOCK && have == BLOCK && memcmp(buf, got, BLOCK) == 0;
+    printf("%s got %zu %s\n", who, have, ok ? "ok" : "BAD");
+    fflush(stdout);
+    bad |= !ok;
+}
+
+/* Whether process PID is in a tracing stop ('t'), within 2 s. */
+static int wait_traced_stop(pid_t pid)
+{
+    char path[64], buf[512];
+    struct timespec t0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (ms_since(&t0) < 2000) {
+        FILE *f = fopen(path, "r");
+        size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f != NULL)
+            fclose(f);
+        buf[n] = '\0';
+        const char *end = strrchr(buf, ')');
+        if (end != NULL && end[1] == ' ' && end[2] == 't')
+            return 1;
+    }
+    return 0;
+}
+
+static int delay_mode(void)
+{
+    int pq[2], qq[2], go[2], tick[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pq) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, qq) < 0 ||
+        pipe(go) < 0 || pipe(tick) < 0)
+        return 2;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 2;
+    if (pid == 0) {
+        char c;
+        struct timespec t0;
+        if (read(go[0], &c, 1) != 1)
+            _exit(2);
+        printf("child saw the parent %s\n", wait_traced_stop(getppid()) ? "stopped" : "run");
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (write(tick[1], "t", 1) != 1)  /* a write the trace backend stops */
+            _exit(2);
+        long ms = ms_since(&t0);
+        one_way("child", "send", qq, 2);
+        printf("child tick in %ld ms\n", ms);
+        fflush(stdout);
+        _exit(bad);
+    }
+    if (write(go[1], "g", 1) != 1)
+        return 2;
+    one_way("parent", "write", pq, 1);
+    int st;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        return 2;
+    return bad | WEXITSTATUS(st);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return 2;
+    if (strcmp(argv[1], "delay") == 0)
+        return delay_mode();
     int lfd = atoi(argv[1]);
     socklen_t len = sizeof where;
     if (getsockname(lfd, (struct sockaddr *)&where, &len) < 0) {

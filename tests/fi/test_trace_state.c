@@ -48,14 +48,29 @@ static int collect(const struct fi_logline *l, void *arg)
 
 static int port;                        /* the last run's listener's */
 
+/* LOG read back into B (none written: no line). */
+static void read_log(struct logbook *b, const char *log)
+{
+    static char text[65536];
+    char err[256];
+    b->n = 0;
+    FILE *f = fopen(log, "r");
+    if (f == NULL)
+        return;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    if (fi_log_parse(text, n, collect, b, err, sizeof err) < 0)
+        fail_msg("log does not parse: %s: %s", err, text);
+}
+
 /* RULE with %d for the listener's port (given once or twice, as PORT
  * and PORT+DELTA). Runs faultrun [BACKEND] -l LOG -e RULE -- PROG LFD
  * reuse on a fresh listener on 127.0.0.1:0 and reads LOG back. */
 static void run(struct logbook *b, const char *rule, int delta, const char *backend,
                 const char *prog)
 {
-    char log[PATH_MAX], err[256], text_rule[128], lfdarg[16];
-    static char text[65536];
+    char log[PATH_MAX], text_rule[128], lfdarg[16];
     int lfd = socket(AF_INET, SOCK_STREAM, 0);       /* no CLOEXEC: fr_tstate's */
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof a;
@@ -74,15 +89,7 @@ static void run(struct logbook *b, const char *rule, int delta, const char *back
         fr_run_env(NULL, FR_FAULTRUN, "-l", log, "-e", text_rule, "--", prog, lfdarg, "reuse",
                    (char *)NULL);
     close(lfd);
-    b->n = 0;
-    FILE *f = fopen(log, "r");
-    if (f == NULL)
-        return;                         /* nothing injected: no log written */
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    if (fi_log_parse(text, n, collect, b, err, sizeof err) < 0)
-        fail_msg("log does not parse: %s: %s", err, text);
+    read_log(b, log);
 }
 
 static void expect_out(const char *fmt, ...)
@@ -304,12 +311,58 @@ static void STATE_peer_and_local_match_the_socket_ends(void **state)
     }
 }
 
+/* The number after WHAT in the output ("parent write -> 100 in %ld"). */
+static long out_number(const char *what)
+{
+    const char *at = strstr(fr_out, what);
+    if (at == NULL)
+        fail_msg("output lacks '%s': %s", what, fr_out);
+    return strtol(at + strlen(what), NULL, 10);
+}
+
+/* delay=800: the parent's write runs 800 ms late and moves its 100
+ * bytes; meanwhile the supervisor serves the child, whose stopped write
+ * (a pipe, not matched) and send go through at once. */
+static void STATE_delay_holds_the_call_and_serves_the_others(void **state)
+{
+    (void)state;
+    struct logbook b;
+    char log[PATH_MAX];
+    for (int p = 0; p < NPROGS + 1; p++) {
+        fr_path(log, "delay.log");
+        if (p < NPROGS)
+            FR_RUN(FR_FAULTRUN, "-l", log, "-e", "write:delay=800", "--", progs[p], "delay");
+        else                            /* the shim does the same */
+            FR_RUN(FR_FAULTRUN, "--backend=preload", "-l", log, "-e", "write:delay=800", "--",
+                   DYN, "delay");
+        fr_expect_exit(0);
+        expect_out("parent got 100 ok\n");
+        expect_out("child send -> 100 in ");
+        expect_out("child got 100 ok\n");
+        expect_out("child saw the parent %s\n", p < NPROGS ? "stopped" : "run");
+        long late = out_number("parent write -> 100 in ");
+        long tick = out_number("child tick in ");
+        if (late < 800 || late > 1600 || tick > 400)
+            fail_msg("parent's write took %ld ms (want 800), the child's tick %ld (want "
+                     "little): %s", late, tick, fr_out);
+        fr_expect_err("1 calls matched, 1 faults injected, 0 could not fire");
+        read_log(&b, log);
+        assert_int_equal(b.n, 1);
+        const struct fi_logline *l = &b.line[0];
+        if (l->call != FI_C_WRITE || l->fault.fault != FI_F_DELAY || l->fault.arg != 800 ||
+            l->n != 1 || !l->data || l->asked != 100 || l->ret != 100)
+            fail_msg("log line is '%.*s'; want write delay=800 n=1 asked=100 ret=100",
+                     (int)l->textlen, l->text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(STATE_per_fd_counts_each_descriptor_apart),
         cmocka_unit_test(STATE_after_counts_the_bytes_of_each_descriptor),
         cmocka_unit_test(STATE_peer_and_local_match_the_socket_ends),
+        cmocka_unit_test(STATE_delay_holds_the_call_and_serves_the_others),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
