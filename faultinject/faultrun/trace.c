@@ -81,7 +81,7 @@ static void install_filter(void)
 {
     long nrs[64];
     int n = syscalls_of(tr_run.traced_mask | (tr_run.want_ready ? FI_WAIT_MASK : 0) |
-                        (tf_counts_bytes(&tr_run.opts->rs) ? FI_RD_MASK | FI_WR_MASK : 0), nrs);
+                        (tf_stops_data(&tr_run.opts->rs) ? FI_RD_MASK | FI_WR_MASK : 0), nrs);
     if (tf_keeps_state(&tr_run.opts->rs))
         add_nr(nrs, &n, SYS_close);     /* a closed descriptor's state goes (tracefd.h) */
     if (tr_run.want_sigaction)
@@ -237,9 +237,7 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
         const struct fi_rule *r = &o->rs.rule[i];
         char text[512], what[700];
         fi_rule_format(r, text, sizeof text);
-        const char *no = r->fault == FI_F_RESET ? "reset" : r->fault == FI_F_EOF ? "eof"
-                       : r->fault == FI_F_STALL ? "stall"
-                       : NULL;
+        const char *no = r->fault == FI_F_STALL ? "stall" : NULL;
         if (no != NULL) {
             snprintf(what, sizeof what, "cannot do rule %d '%s' yet: no %s", i + 1, text, no);
             refuse(reason, what);
@@ -303,6 +301,7 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
         tr_run.want_sigaction |= r->fault == FI_F_EINTR;
         tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
                       (r->calls & (FI_RD_MASK | FI_WR_MASK));
+        tr_run.want_ready |= tf_sticky_rules(&o->rs);  /* waits see the state (tracewait.h) */
     }
     if (o->log != NULL && (tr_run.log_fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                                          0644)) < 0) {

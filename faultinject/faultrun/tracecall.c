@@ -134,7 +134,7 @@ void tr_at_seccomp(struct tthread *t)
     };
     struct fi_rule r;
     uint64_t k;
-    int rule = fi_decide_call(&t->p->eng, &cc, 1, &r, &k);
+    int rule = fi_decide_call(&t->p->eng, &cc, !t->fdp.says, &r, &k);
     if (rule < 0) {
         tr_resume(t->tid, how, 0);
         return;
@@ -147,7 +147,8 @@ void tr_at_seccomp(struct tthread *t)
         td_hold(t->tid, r.arg);
         return;
     }
-    if (r.fault == FI_F_SHORT) {
+    if (tf_fault(t, &tc, &r)) {         /* reset, eof: the descriptor's state (tracefd.h) */
+    } else if (r.fault == FI_F_SHORT) {
         /* the kernel itself moves fewer bytes: the rest stays queued; a
          * write moves at least its sure room, a read what MSG_PEEK showed */
         long long limit = tc.room > r.arg ? tc.room : r.arg;
@@ -191,6 +192,8 @@ void tr_at_exit_stop(struct tthread *t)
 {
     long long ret = 0;
     int have = ft_get_ret(t->tid, &ret) == 0;
+    if (have)
+        tf_exit(t, &ret);               /* a sticky answer; after= bytes (tracefd.h) */
     if (t->pending && have) {
         tx_undo(t->p->pid, t->tid, &t->undo);
         if (t->set_ret != 0 && !(t->keep_error && ret < 0 && ret != -EINTR)) {
@@ -201,8 +204,6 @@ void tr_at_exit_stop(struct tthread *t)
         if (t->sigpipe)
             syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     }
-    if (have)
-        tf_exit(t, ret);
     if (t->note.kind != TW_NONE && have)
         tw_exit(t->p, &t->note, ret);
     t->note.kind = TW_NONE;

@@ -3,7 +3,9 @@
 
 #include "tracestate.h"
 
+#include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -15,6 +17,7 @@
 #define FD_CAP 65536
 #define MMSG_SIZE 64            /* sizeof(struct mmsghdr) on x86_64 */
 #define MMSG_LEN_AT 56          /* offsetof(struct mmsghdr, msg_len) */
+#define MSGHDR_CONTROLLEN_AT 40 /* offsetof(struct msghdr, msg_controllen); msg_flags at 48 */
 
 /* One end of a socket, once read (peer=, local=). */
 struct tf_end {
@@ -31,10 +34,12 @@ struct tf_ent {
     uint64_t bytes;             /* after=: moved both ways */
     uint64_t count[FI_MAX_RULES];   /* per=fd: gen << 48 | count */
     struct tf_end end[2];       /* 0 the peer, 1 the local end */
+    int sticky;                 /* TF_ST_* */
 };
 
 struct tf_table {
     int keep, count_bytes;      /* what the rules need (rules_changed) */
+    int marked;                 /* descriptors with a sticky state */
     int n;
     struct tf_ent *e;
 };
@@ -42,10 +47,24 @@ struct tf_table {
 #define GEN_SHIFT 48
 #define COUNT_MASK ((UINT64_C(1) << GEN_SHIFT) - 1)
 
+static int sticky_fault(const struct fi_rule *r)
+{
+    return r->fault == FI_F_RESET || r->fault == FI_F_EOF;
+}
+
 static int rule_keeps(const struct fi_rule *r)
 {
-    return r->per_fd || r->has_after || r->peer.on || r->local.on;
+    return r->per_fd || r->has_after || r->peer.on || r->local.on || sticky_fault(r);
 }
+
+int tf_sticky_rules(const struct fi_ruleset *rs)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (sticky_fault(&rs->rule[i]))
+            return 1;
+    return 0;
+}
+
 
 int tf_keeps_state(const struct fi_ruleset *rs)
 {
@@ -55,12 +74,17 @@ int tf_keeps_state(const struct fi_ruleset *rs)
     return 0;
 }
 
-int tf_counts_bytes(const struct fi_ruleset *rs)
+static int tf_counts_bytes(const struct fi_ruleset *rs)
 {
     for (int i = 0; i < rs->n; i++)
         if (rs->rule[i].has_after)
             return 1;
     return 0;
+}
+
+int tf_stops_data(const struct fi_ruleset *rs)
+{
+    return tf_counts_bytes(rs) || tf_sticky_rules(rs);
 }
 
 static struct tf_table *table(struct tproc *p)
@@ -88,11 +112,40 @@ static struct tf_ent *slot(struct tproc *p, int fd)
     return &t->e[fd];
 }
 
+/* Clears entry E of T (a descriptor closed, or another file now). */
+static void clear(struct tf_table *t, struct tf_ent *e)
+{
+    if (e->sticky != TF_ST_NONE)
+        t->marked--;
+    memset(e, 0, sizeof *e);
+}
+
 static void forget(struct tproc *p, int fd)
 {
     struct tf_table *t = p->fdst;
     if (t != NULL && fd >= 0 && fd < t->n)
-        memset(&t->e[fd], 0, sizeof t->e[fd]);
+        clear(t, &t->e[fd]);
+}
+
+int tf_sticky(const struct tproc *p, int fd)
+{
+    const struct tf_table *t = p->fdst;
+    return t != NULL && fd >= 0 && fd < t->n ? t->e[fd].sticky : TF_ST_NONE;
+}
+
+int tf_any_sticky(const struct tproc *p)
+{
+    return p->fdst != NULL && p->fdst->marked > 0;
+}
+
+static void set_sticky(struct tproc *p, int fd, int state)
+{
+    struct tf_ent *e = slot(p, fd);
+    if (e == NULL || e->sticky >= state)
+        return;                         /* reset never goes back to eof */
+    if (e->sticky == TF_ST_NONE)
+        p->fdst->marked++;
+    e->sticky = state;
 }
 
 /* ---- the engine's host ------------------------------------------------ */
@@ -159,6 +212,43 @@ void tf_free(struct tf_table *t)
 
 /* ---- the calls -------------------------------------------------------- */
 
+/* The call TC is skipped and answered as after a real RST (reads end of
+ * stream, writes fail with EPIPE) or FIN (reads end of stream):
+ * recvmsg's msg_controllen and msg_flags become 0; recvmmsg fills every
+ * message with 0 bytes and returns VLEN, as the kernel does at the end
+ * of a stream. */
+static void answer(struct tthread *th, const struct tcall *tc)
+{
+    struct tf_pending *d = &th->fdp;
+    pid_t pid = th->p->pid;
+    const uint64_t *a = tc->c.args;
+    static const uint64_t zero[2];
+    ft_set_nr(th->tid, -1);
+    d->says = d->force = d->on = 1;
+    if (!tc->reading) {
+        /* sendfile and splice have no MSG_NOSIGNAL: they always raise it */
+        int flags = tc->call == FI_C_SEND || tc->call == FI_C_SENDTO ||
+                    tc->call == FI_C_SENDMMSG ? (int)a[3]
+                  : tc->call == FI_C_SENDMSG ? (int)a[2] : 0;
+        d->ret = -EPIPE;
+        d->pipe = !(flags & MSG_NOSIGNAL);
+        return;
+    }
+    d->ret = 0;
+    if (tc->call == FI_C_RECVMSG)
+        ft_poke(pid, a[1] + MSGHDR_CONTROLLEN_AT, zero, 16);    /* controllen, flags */
+    if (tc->call == FI_C_RECVMMSG) {
+        unsigned vlen = (unsigned)a[2] < 1024 ? (unsigned)a[2] : 1024;
+        for (unsigned i = 0; i < vlen; i++) {
+            uint64_t m = a[1] + (uint64_t)i * MMSG_SIZE;
+            unsigned z = 0;
+            ft_poke(pid, m + MSGHDR_CONTROLLEN_AT, zero, 16);
+            ft_poke(pid, m + MMSG_LEN_AT, &z, sizeof z);
+        }
+        d->ret = vlen;
+    }
+}
+
 int tf_entry(struct tthread *th, const struct tcall *tc, int how)
 {
     struct tproc *p = th->p;
@@ -175,25 +265,48 @@ int tf_entry(struct tthread *th, const struct tcall *tc, int how)
     if (e == NULL || ft_fd_stat(p->pid, tc->fd, &st) < 0)
         return how;                     /* EBADF to come: nothing to keep */
     if (e->known && (e->dev != st.st_dev || e->ino != st.st_ino))
-        memset(e, 0, sizeof *e);        /* the number is another file now */
+        clear(t, e);                    /* the number is another file now */
     e->known = 1;
     e->dev = st.st_dev;
     e->ino = st.st_ino;
     if (tc->call == FI_C_CONNECT)       /* its ends change: read them again */
         memset(e->end, 0, sizeof e->end);
-    if (!t->count_bytes || !tc->data)
+    if (!tc->data || (!t->count_bytes && e->sticky == TF_ST_NONE))
         return how;
     th->fdp = (struct tf_pending){ .on = 1, .fd = tc->fd,
                                    .mmsg = tc->call == FI_C_RECVMMSG ||
                                            tc->call == FI_C_SENDMMSG,
                                    .vec = tc->c.args[1] };
+    if (e->sticky == TF_ST_RESET || (e->sticky == TF_ST_EOF && tc->reading))
+        answer(th, tc);
     return PTRACE_SYSCALL;
 }
 
-void tf_exit(struct tthread *th, long long ret)
+int tf_fault(struct tthread *th, const struct tcall *tc, const struct fi_rule *r)
+{
+    if (r->fault != FI_F_RESET && r->fault != FI_F_EOF)
+        return 0;
+    set_sticky(th->p, tc->fd, r->fault == FI_F_RESET ? TF_ST_RESET : TF_ST_EOF);
+    if (r->fault == FI_F_RESET) {
+        th->set_ret = -ECONNRESET;
+        ft_set_nr(th->tid, -1);
+    } else if (tc->reading) {           /* the peer closed: reads end now; a write goes out */
+        answer(th, tc);
+    }
+    return 1;
+}
+
+void tf_exit(struct tthread *th, long long *retp)
 {
     struct tf_pending d = th->fdp;
     th->fdp.on = 0;
+    if (d.on && d.force) {
+        ft_set_ret(th->tid, d.ret);
+        *retp = d.ret;
+    }
+    if (d.on && d.pipe)
+        syscall(SYS_tgkill, th->p->pid, th->tid, SIGPIPE);
+    long long ret = *retp;
     struct tf_table *t = th->p->fdst;
     if (!d.on || ret <= 0 || t == NULL || d.fd >= t->n)
         return;

@@ -2,7 +2,8 @@
  * OPTION: per=fd, after=, peer=, local=), as the shim's fdstate keeps it:
  * per traced process, per descriptor number, the file it was last seen to
  * be (device and inode), the per=fd counters, the bytes moved (after=) and
- * the socket's ends once read. A number that is now another file, or was
+ * the socket's ends once read, and the sticky state reset and eof leave
+ * (faultinject.md: "the state belongs to the descriptor"). A number that is now another file, or was
  * closed (close is stopped while the rules keep state), starts fresh; an
  * exec starts the whole table again (a new image loads a new shim).
  *
@@ -24,19 +25,33 @@ struct tproc;
 struct tthread;
 struct tcall;
 
-/* A data call whose result counts for after=, to add at its exit stop. */
+/* A data call to finish at its exit stop: its result counts for after=;
+ * FORCE: the call was skipped, RET is what it returns (SIGPIPE raised
+ * too when PIPE); SAYS: the descriptor's sticky state answers it (the
+ * rules count it, none fires). */
 struct tf_pending {
     int on;
     int fd;
     int mmsg;                   /* recvmmsg/sendmmsg: the bytes are the messages' msg_len */
     uint64_t vec;               /* their struct mmsghdr array */
+    int force, says, pipe;
+    long long ret;
 };
 
-/* RS keeps per-descriptor state (per=fd, after=, peer=, local=): close
- * must be stopped; RS counts bytes (after=): every data call must be
- * stopped, and at its exit too. */
+/* Sticky states (faultinject.md, reset / eof): reset wins over eof. */
+enum { TF_ST_NONE, TF_ST_EOF, TF_ST_RESET };
+
+/* RS keeps per-descriptor state (per=fd, after=, peer=, local=, reset,
+ * eof): close must be stopped. RS counts bytes (after=) or leaves sticky
+ * states (reset, eof): every data call must be stopped; tf_sticky_rules:
+ * the latter, so the waits must be stopped too (tracewait.h). */
 int tf_keeps_state(const struct fi_ruleset *rs);
-int tf_counts_bytes(const struct fi_ruleset *rs);
+int tf_stops_data(const struct fi_ruleset *rs);
+int tf_sticky_rules(const struct fi_ruleset *rs);
+
+/* FD's sticky state in P (TF_ST_*), and whether any descriptor has one. */
+int tf_sticky(const struct tproc *p, int fd);
+int tf_any_sticky(const struct tproc *p);
 
 /* P's engine host gets fd_count, fd_bytes and rules_changed (ctx: P). */
 void tf_host(struct tproc *p);
@@ -46,13 +61,22 @@ struct tf_table *tf_copy(const struct tf_table *parent);
 void tf_free(struct tf_table *t);
 
 /* At the seccomp stop of TC (sorted): a close forgets the descriptor; a
- * call on a descriptor checks it is still the same file; a data call is
- * armed to count its bytes at the exit. Returns HOW, or PTRACE_SYSCALL
- * when the exit must be seen. */
+ * call on a descriptor checks it is still the same file; a data call on
+ * a sticky descriptor is skipped and answered as the kernel answers after
+ * a real RST or FIN (T->fdp.says: the rules may count it, not fire); a
+ * data call is armed to count its bytes at the exit. Returns HOW, or
+ * PTRACE_SYSCALL when the exit must be seen. */
 int tf_entry(struct tthread *t, const struct tcall *tc, int how);
 
-/* At the syscall-exit stop of T: the armed data call moved RET. */
-void tf_exit(struct tthread *t, long long ret);
+/* Fault R (reset or eof) fired on TC's data call: the descriptor takes
+ * its state; reset: the call is skipped, ECONNRESET (T->set_ret); eof: a
+ * read is skipped and returns 0, a write runs. 0 for any other fault. */
+int tf_fault(struct tthread *t, const struct tcall *tc, const struct fi_rule *r);
+
+/* At the syscall-exit stop of T: *RET is the call's result; a call the
+ * sticky state answered gets its answer (in *RET too); the bytes moved
+ * count for after=. */
+void tf_exit(struct tthread *t, long long *ret);
 
 /* fi_callctx.ends for TC's call: R's peer= and local= match its socket. */
 int tf_ends(void *tc, const struct fi_rule *r);

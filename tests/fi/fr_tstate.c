@@ -3,14 +3,16 @@
  * dynamically for --backend=preload, so that both backends run the same
  * calls. LFD is a TCP listener on 127.0.0.1 that the test made (bind to
  * port 0) and left open across exec.
- *   fr_tstate LFD [reuse]
+ *   fr_tstate LFD [reuse [nosig]]
  * Two connections c1->s1 and c2->s2 (connect, then accept); c1 and c2
  * each write four 100-byte blocks, alternately (c1 write 1, c2 write 1,
  * c1 write 2, ...), a block that failed is not written again; both shut
  * down their write side; s1 then s2 read 100 at a time until the end of
- * the stream or an error. reuse: then c1 is closed and c3 made (the same
+ * the stream or an error; after an error, or an end before all the
+ * blocks sent arrived, one recv() of 100 more ("sN recv 1 -> RET": a call
+ * of another name). reuse: then c1 is closed and c3 made (the same
  * number: "c3 fd N c1 N"), connected, accepted as s3, writes two blocks
- * and is read the same way. One line per call: "cN write K -> RET" or
+ * and is read the same way. nosig: SIGPIPE is ignored. One line per call: "cN write K -> RET" or
  * "-> ERRNAME", "sN read K -> ...", then "sN got B ok" when the bytes read
  * are exactly the blocks whose write succeeded, in order ("BAD" else).
  *   fr_tstate delay
@@ -28,6 +30,7 @@
 #endif
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +114,10 @@ static void drain(struct conn *k)
     for (int i = 1;; i++) {
         ssize_t r = have < sizeof got ? read(k->s, got + have, BLOCK) : 0;
         say(who, "read", i, (long)r);
+        if (r < 0 || (r == 0 && have < (size_t)k->nsent * BLOCK)) {
+            unsigned char more[BLOCK];
+            say(who, "recv", 1, (long)recv(k->s, more, BLOCK, 0));
+        }
         if (r <= 0)
             break;
         have += (size_t)r;
@@ -220,6 +227,8 @@ int main(int argc, char **argv)
         printf("LFD %d: %s\n", lfd, strerror(errno));
         return 2;
     }
+    if (argc > 3 && strcmp(argv[3], "nosig") == 0)
+        signal(SIGPIPE, SIG_IGN);
     struct conn k[3] = { { .n = 1 }, { .n = 2 }, { .n = 3 } };
     open_conn(&k[0], lfd);
     open_conn(&k[1], lfd);

@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,8 @@ static void read_log(struct logbook *b, const char *log)
 /* RULE with %d for the listener's port (given once or twice, as PORT
  * and PORT+DELTA). Runs faultrun [BACKEND] -l LOG -e RULE -- PROG LFD
  * reuse on a fresh listener on 127.0.0.1:0 and reads LOG back. */
+static const char *extra;               /* one more argument to fr_tstate, or NULL */
+
 static void run(struct logbook *b, const char *rule, int delta, const char *backend,
                 const char *prog)
 {
@@ -84,10 +88,10 @@ static void run(struct logbook *b, const char *rule, int delta, const char *back
     fr_path(log, "state.log");
     if (backend != NULL)
         fr_run_env(NULL, FR_FAULTRUN, backend, "-l", log, "-e", text_rule, "--", prog, lfdarg,
-                   "reuse", (char *)NULL);
+                   "reuse", extra, (char *)NULL);
     else
         fr_run_env(NULL, FR_FAULTRUN, "-l", log, "-e", text_rule, "--", prog, lfdarg, "reuse",
-                   (char *)NULL);
+                   extra, (char *)NULL);
     close(lfd);
     read_log(b, log);
 }
@@ -128,17 +132,27 @@ static void fds(int *c1, int *c2, int *s1, int *s2)
     *s2 = *c1 + 3;
 }
 
-/* Line I of B: CALL on FD, error=EIO, n=N, asked 100 (data calls), ret -1. */
-static void expect_line(const struct logbook *b, int i, enum fi_call call, int fd, uint64_t n)
+/* Line I of B: CALL on FD (-1: any) FAULT (ARG), n=N, asked 100 (data
+ * calls) and RET. */
+static void expect_fault(const struct logbook *b, int i, enum fi_call call, int fd,
+                         enum fi_fault fault, long arg, uint64_t n, long long ret)
 {
     if (i >= b->n)
         fail_msg("log has %d lines, want line %d", b->n, i + 1);
     const struct fi_logline *l = &b->line[i];
     int data = call != FI_C_CONNECT;
-    if (l->call != call || (fd >= 0 && l->fd != fd) || l->fault.fault != FI_F_ERROR || l->fault.arg != EIO ||
-        l->n != n || l->rule != 0 || l->data != data || (data && (l->asked != 100 || l->ret != -1)))
-        fail_msg("log line %d is '%.*s'; want %s fd %d error=EIO n=%llu asked=100 ret=-1", i + 1,
-                 (int)l->textlen, l->text, fi_call_name(call), fd, (unsigned long long)n);
+    if (l->call != call || (fd >= 0 && l->fd != fd) || l->fault.fault != fault ||
+        l->fault.arg != arg || l->n != n || l->rule != 0 || l->data != data ||
+        (data && (l->asked != 100 || l->ret != ret)))
+        fail_msg("log line %d is '%.*s'; want %s fd %d %s (%ld) n=%llu asked=100 ret=%lld", i + 1,
+                 (int)l->textlen, l->text, fi_call_name(call), fd, fi_fault_word(fault), arg,
+                 (unsigned long long)n, ret);
+}
+
+/* Line I of B: CALL on FD, error=EIO, n=N, asked 100 (data calls), ret -1. */
+static void expect_line(const struct logbook *b, int i, enum fi_call call, int fd, uint64_t n)
+{
+    expect_fault(b, i, call, fd, FI_F_ERROR, EIO, n, -1);
 }
 
 /* The shim's log for RULE on the dynamic build has B's fault lines
@@ -231,9 +245,9 @@ static void STATE_after_counts_the_bytes_of_each_descriptor(void **state)
         run(&b, "read:error=EIO:after=150", 0, NULL, progs[p]);
         fr_expect_exit(0);
         expect_writes(" ");
-        expect_out("s1 read 3 -> EIO\ns1 got 200 ok\n");
-        expect_out("s2 read 3 -> EIO\ns2 got 200 ok\n");
-        expect_out("s3 read 3 -> EIO\ns3 got 200 ok\n");
+        expect_out("s1 read 3 -> EIO\ns1 recv 1 -> 100\ns1 got 200 ok\n");
+        expect_out("s2 read 3 -> EIO\ns2 recv 1 -> 100\ns2 got 200 ok\n");
+        expect_out("s3 read 3 -> EIO\ns3 recv 1 -> 0\ns3 got 200 ok\n");
         fr_expect_err("9 calls matched, 3 faults injected, 0 could not fire");
         assert_int_equal(b.n, 3);
         expect_line(&b, 0, FI_C_READ, s1, 3);
@@ -279,9 +293,9 @@ static void STATE_peer_and_local_match_the_socket_ends(void **state)
         run(&b, "read:error=EIO:local=:%d", 0, NULL, progs[p]);
         fr_expect_exit(0);
         expect_writes(" ");
-        expect_out("s1 read 1 -> EIO\ns1 got 0 ok\n");
-        expect_out("s2 read 1 -> EIO\ns2 got 0 ok\n");
-        expect_out("s3 read 1 -> EIO\ns3 got 0 ok\n");
+        expect_out("s1 read 1 -> EIO\ns1 recv 1 -> 100\ns1 got 0 ok\n");
+        expect_out("s2 read 1 -> EIO\ns2 recv 1 -> 100\ns2 got 0 ok\n");
+        expect_out("s3 read 1 -> EIO\ns3 recv 1 -> 100\ns3 got 0 ok\n");
         fr_expect_err("3 calls matched, 3 faults injected, 0 could not fire");
         fds(&c1, &c2, &s1, &s2);
         assert_int_equal(b.n, 3);
@@ -308,6 +322,76 @@ static void STATE_peer_and_local_match_the_socket_ends(void **state)
         fr_expect_exit(0);
         expect_out("s3 got 200 ok\n");
         fr_expect_err("0 calls matched, 0 faults injected, 0 could not fire");
+    }
+}
+
+/* reset: ECONNRESET now, then the descriptor reads end of stream (a
+ * recv too, with 300 bytes queued) and writes fail with EPIPE, raising
+ * SIGPIPE (fr_tstate dies of it; with SIGPIPE ignored it goes on); the
+ * other descriptors and a new one on the same number are untouched. eof:
+ * the read returns 0 and so does every later one; a write with eof goes
+ * out. */
+static void STATE_reset_and_eof_stay_with_the_descriptor(void **state)
+{
+    (void)state;
+    struct logbook b;
+    int c1, c2, s1, s2;
+    for (int p = 0; p < NPROGS; p++) {
+        run(&b, "read:reset:when=2", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        expect_out("s1 read 2 -> ECONNRESET\ns1 recv 1 -> 0\ns1 got 100 ok\n");
+        expect_out("s2 read 5 -> 0\ns2 got 400 ok\n");
+        expect_out("s3 read 3 -> 0\ns3 got 200 ok\n");
+        fr_expect_err("1 faults injected, 0 could not fire");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 1);
+        expect_fault(&b, 0, FI_C_READ, s1, FI_F_RESET, 0, 2, -1);
+        if (p == 0)
+            expect_shim_agrees(&b, "read:reset:when=2", 0);
+
+        run(&b, "write:reset:when=3", 0, NULL, progs[p]);
+        if (!WIFSIGNALED(fr_status) || WTERMSIG(fr_status) != SIGPIPE)
+            fail_msg("want death by SIGPIPE, got status 0x%x: %s", fr_status, fr_out);
+        expect_out("c1 write 2 -> ECONNRESET\nc2 write 2 -> 100\n");
+        if (strstr(fr_out, "c1 write 3") != NULL)
+            fail_msg("c1's write 3 returned: %s", fr_out);
+        assert_int_equal(b.n, 1);
+        expect_fault(&b, 0, FI_C_WRITE, -1, FI_F_RESET, 0, 3, -1);
+
+        extra = "nosig";
+        run(&b, "write:reset:when=3", 0, NULL, progs[p]);
+        extra = NULL;
+        fr_expect_exit(0);
+        expect_out("c1 write 2 -> ECONNRESET\nc2 write 2 -> 100\nc1 write 3 -> EPIPE\n"
+                   "c2 write 3 -> 100\nc1 write 4 -> EPIPE\nc2 write 4 -> 100\n");
+        expect_out("s1 got 100 ok\n");
+        expect_out("s2 got 400 ok\n");
+        expect_out("c3 write 1 -> 100\nc3 write 2 -> 100\n");
+        expect_out("s3 got 200 ok\n");
+        fr_expect_err("1 faults injected, 0 could not fire");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 1);
+        expect_fault(&b, 0, FI_C_WRITE, c1, FI_F_RESET, 0, 3, -1);
+
+        run(&b, "read:eof:when=2", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_out("s1 read 2 -> 0\ns1 recv 1 -> 0\ns1 got 100 ok\n");
+        expect_out("s2 got 400 ok\n");
+        expect_out("s3 got 200 ok\n");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 1);
+        expect_fault(&b, 0, FI_C_READ, s1, FI_F_EOF, 0, 2, 0);
+        if (p == 0)
+            expect_shim_agrees(&b, "read:eof:when=2", 0);
+
+        run(&b, "write:eof:when=2", 0, NULL, progs[p]);
+        fr_expect_exit(0);
+        expect_writes(" ");
+        expect_out("s2 got 400 ok\n");
+        fds(&c1, &c2, &s1, &s2);
+        assert_int_equal(b.n, 1);
+        expect_fault(&b, 0, FI_C_WRITE, c2, FI_F_EOF, 0, 2, 100);
     }
 }
 
@@ -363,6 +447,7 @@ int main(void)
         cmocka_unit_test(STATE_after_counts_the_bytes_of_each_descriptor),
         cmocka_unit_test(STATE_peer_and_local_match_the_socket_ends),
         cmocka_unit_test(STATE_delay_holds_the_call_and_serves_the_others),
+        cmocka_unit_test(STATE_reset_and_eof_stay_with_the_descriptor),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
