@@ -112,7 +112,7 @@ void tr_at_seccomp(struct tthread *t)
         return;
     }
     /* a wait, a peek, an epoll_ctl: what it reports is noted at its exit */
-    struct tw_note note = tw_entry(t->p, &tc.c);
+    struct tw_note note = tw_entry(t->p, t->tid, &tc.c);
     int how = note.kind != TW_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
     t->note = note;
     int sorted = sort_call(&tc);
@@ -205,7 +205,7 @@ void tr_at_exit_stop(struct tthread *t)
             syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     }
     if (t->note.kind != TW_NONE && have)
-        tw_exit(t->p, &t->note, ret);
+        tw_exit(t->p, &t->note, &ret);
     t->note.kind = TW_NONE;
     t->pending = 0;
     tr_resume(t->tid, PTRACE_CONT, 0);

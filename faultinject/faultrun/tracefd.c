@@ -35,6 +35,7 @@ struct tf_ent {
     uint64_t count[FI_MAX_RULES];   /* per=fd: gen << 48 | count */
     struct tf_end end[2];       /* 0 the peer, 1 the local end */
     int sticky;                 /* TF_ST_* */
+    int told;                   /* the sticky state an edge-triggered epoll reported */
 };
 
 struct tf_table {
@@ -136,6 +137,28 @@ int tf_sticky(const struct tproc *p, int fd)
 int tf_any_sticky(const struct tproc *p)
 {
     return p->fdst != NULL && p->fdst->marked > 0;
+}
+
+int tf_next_sticky(const struct tproc *p, int from)
+{
+    const struct tf_table *t = p->fdst;
+    for (int fd = from < 0 ? 0 : from; t != NULL && t->marked > 0 && fd < t->n; fd++)
+        if (t->e[fd].sticky != TF_ST_NONE)
+            return fd;
+    return -1;
+}
+
+int tf_told(const struct tproc *p, int fd)
+{
+    const struct tf_table *t = p->fdst;
+    return t != NULL && fd >= 0 && fd < t->n && t->e[fd].told == t->e[fd].sticky;
+}
+
+void tf_set_told(struct tproc *p, int fd)
+{
+    struct tf_table *t = p->fdst;
+    if (t != NULL && fd >= 0 && fd < t->n)
+        t->e[fd].told = t->e[fd].sticky;
 }
 
 static void set_sticky(struct tproc *p, int fd, int state)

@@ -49,9 +49,16 @@ int tf_keeps_state(const struct fi_ruleset *rs);
 int tf_stops_data(const struct fi_ruleset *rs);
 int tf_sticky_rules(const struct fi_ruleset *rs);
 
-/* FD's sticky state in P (TF_ST_*), and whether any descriptor has one. */
+/* FD's sticky state in P (TF_ST_*), whether any descriptor has one, and
+ * the next one that has, at or after FROM (-1: none). */
 int tf_sticky(const struct tproc *p, int fd);
 int tf_any_sticky(const struct tproc *p);
+int tf_next_sticky(const struct tproc *p, int from);
+
+/* Edge-triggered epoll: whether FD's present sticky state was reported
+ * (once per state); tf_set_told: it was. */
+int tf_told(const struct tproc *p, int fd);
+void tf_set_told(struct tproc *p, int fd);
 
 /* P's engine host gets fd_count, fd_bytes and rules_changed (ctx: P). */
 void tf_host(struct tproc *p);

@@ -23,6 +23,13 @@
  * (/proc/PPID/stat says 't', for at most 2 s), write()s one byte to a
  * pipe (a call the trace backend stops: "child tick in MS ms") and send()s 100 bytes to Q, reads them back and says
  * "child send -> RET in MS ms" (MS from the go), then "child got B ok".
+ *   fr_tstate LFD wait KIND [et]
+ * One connection c1->s1, nothing sent; s1 reads 100 ("s1 read 1 -> ..."),
+ * then KIND (poll ppoll select pselect epoll_wait epoll_pwait) waits for
+ * s1 readable, first for up to 2 s, then up to 200 ms, each saying "KIND
+ * N -> RET ev 0xBITS in MS ms" (select: 0x1 when s1 is in the read set;
+ * epoll: the event's bits, its data checked); et: s1 is registered
+ * EPOLLIN|EPOLLET. Then s1 reads again ("s1 read 2 -> ...").
  * Exit 0, 1 a byte wrong, 2 bad use or a setup call failed.
  */
 #ifndef _GNU_SOURCE
@@ -34,6 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,6 +191,64 @@ static int wait_traced_stop(pid_t pid)
     return 0;
 }
 
+/* One wait of KIND on FD (EPFD for epoll) for up to MS: the bits it reports. */
+static int one_wait(const char *kind, int fd, int epfd, int ms, unsigned *bits)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(fd, &rd);
+    struct epoll_event ev[4];
+    int r = -1;
+    *bits = 0;
+    if (strcmp(kind, "poll") == 0 || strcmp(kind, "ppoll") == 0) {
+        r = kind[0] == 'p' && kind[1] == 'p' ? ppoll(&pfd, 1, &ts, NULL) : poll(&pfd, 1, ms);
+        *bits = (unsigned short)pfd.revents;
+    } else if (strcmp(kind, "select") == 0 || strcmp(kind, "pselect") == 0) {
+        r = kind[0] == 'p' ? pselect(fd + 1, &rd, NULL, NULL, &ts, NULL)
+                           : select(fd + 1, &rd, NULL, NULL, &tv);
+        *bits = r > 0 && FD_ISSET(fd, &rd) ? 1 : 0;
+    } else {
+        r = strcmp(kind, "epoll_pwait") == 0 ? epoll_pwait(epfd, ev, 4, ms, NULL)
+                                             : epoll_wait(epfd, ev, 4, ms);
+        for (int i = 0; i < r; i++) {
+            if (ev[i].data.u64 != (0x5eed00000000ULL | (unsigned)fd))
+                bad = 1;
+            *bits |= ev[i].events;
+        }
+    }
+    return r;
+}
+
+static int wait_mode(int lfd, const char *kind, int et)
+{
+    struct conn k = { .n = 1 };
+    open_conn(&k, lfd);
+    int epfd = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN | (et ? EPOLLET : 0),
+                              .data.u64 = 0x5eed00000000ULL | (unsigned)k.s };
+    if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, k.s, &ev) < 0)
+        return 2;
+    unsigned char buf[BLOCK];
+    say("s1", "read", 1, (long)read(k.s, buf, BLOCK));
+    for (int i = 1; i <= 2; i++) {
+        struct timespec t0;
+        unsigned bits;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int r = one_wait(kind, k.s, epfd, i == 1 ? 2000 : 200, &bits);
+        long ms = ms_since(&t0);
+        if (r < 0)
+            printf("%s %d -> %s in %ld ms\n", kind, i, err_name(errno), ms);
+        else
+            printf("%s %d -> %d ev 0x%x in %ld ms\n", kind, i, r, bits, ms);
+        fflush(stdout);
+    }
+    say("s1", "read", 2, (long)read(k.s, buf, BLOCK));
+    return bad;
+}
+
 static int delay_mode(void)
 {
     int pq[2], qq[2], go[2], tick[2];
@@ -229,6 +297,8 @@ int main(int argc, char **argv)
     }
     if (argc > 3 && strcmp(argv[3], "nosig") == 0)
         signal(SIGPIPE, SIG_IGN);
+    if (argc > 3 && strcmp(argv[2], "wait") == 0)
+        return wait_mode(lfd, argv[3], argc > 4 && strcmp(argv[4], "et") == 0);
     struct conn k[3] = { { .n = 1 }, { .n = 2 }, { .n = 3 } };
     open_conn(&k[0], lfd);
     open_conn(&k[1], lfd);

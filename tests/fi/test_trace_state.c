@@ -69,7 +69,9 @@ static void read_log(struct logbook *b, const char *log)
 /* RULE with %d for the listener's port (given once or twice, as PORT
  * and PORT+DELTA). Runs faultrun [BACKEND] -l LOG -e RULE -- PROG LFD
  * reuse on a fresh listener on 127.0.0.1:0 and reads LOG back. */
-static const char *extra;               /* one more argument to fr_tstate, or NULL */
+/* fr_tstate's arguments after LFD: "reuse" and EXTRA, or MODE's (NULL-ended). */
+static const char *extra;
+static const char *const *mode;
 
 static void run(struct logbook *b, const char *rule, int delta, const char *backend,
                 const char *prog)
@@ -86,12 +88,12 @@ static void run(struct logbook *b, const char *rule, int delta, const char *back
     snprintf(text_rule, sizeof text_rule, rule, port + delta);
     snprintf(lfdarg, sizeof lfdarg, "%d", lfd);
     fr_path(log, "state.log");
-    if (backend != NULL)
-        fr_run_env(NULL, FR_FAULTRUN, backend, "-l", log, "-e", text_rule, "--", prog, lfdarg,
-                   "reuse", extra, (char *)NULL);
-    else
-        fr_run_env(NULL, FR_FAULTRUN, "-l", log, "-e", text_rule, "--", prog, lfdarg, "reuse",
-                   extra, (char *)NULL);
+    const char *const reuse[] = { "reuse", extra, NULL };
+    const char *const *m = mode != NULL ? mode : reuse;
+    const char *argv[] = { backend != NULL ? backend : "--backend=auto", "-l", log, "-e", text_rule, "--",
+                           prog, lfdarg, m[0], m[1], m[1] != NULL ? m[2] : NULL };
+    fr_run_env(NULL, FR_FAULTRUN, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5],
+               argv[6], argv[7], argv[8], argv[9], argv[10], (char *)NULL);
     close(lfd);
     read_log(b, log);
 }
@@ -404,6 +406,46 @@ static long out_number(const char *what)
     return strtol(at + strlen(what), NULL, 10);
 }
 
+/* Every wait on a reset (eof) descriptor reports it at once: readable,
+ * and for reset HUP and ERR too (poll's 0x19; select's read set), on
+ * each wait when level-triggered, once when edge-triggered (the second
+ * wait then times out: 200 ms); the descriptor reads end of stream. The
+ * shim says the same. */
+static void STATE_waits_report_a_reset_or_eof_descriptor_ready(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = { "poll", "ppoll", "select", "pselect", "epoll_wait",
+                                         "epoll_pwait", "epoll_wait", "epoll_pwait" };
+    struct logbook b;
+    for (int p = 0; p < NPROGS + 1; p++)
+        for (int f = 0; f < 2; f++)
+            for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+                int et = k >= 6, sel = strstr(kinds[k], "select") != NULL;
+                const char *const m[] = { "wait", kinds[k], et ? "et" : NULL };
+                unsigned bits = sel ? 0x1 : f == 0 ? 0x19 : 0x1;
+                mode = m;
+                run(&b, f == 0 ? "read:reset:when=1" : "read:eof:when=1", 0,
+                    p < NPROGS ? NULL : "--backend=preload", p < NPROGS ? progs[p] : DYN);
+                mode = NULL;
+                fr_expect_exit(0);
+                expect_out("s1 read 1 -> %s\n%s 1 -> 1 ev 0x%x in ", f == 0 ? "ECONNRESET" : "0",
+                           kinds[k], bits);
+                if (et)
+                    expect_out("%s 2 -> 0 ev 0x0 in ", kinds[k]);
+                else
+                    expect_out("%s 2 -> 1 ev 0x%x in ", kinds[k], bits);
+                expect_out("s1 read 2 -> 0\n");
+                char what[64];
+                snprintf(what, sizeof what, "%s 1 -> 1 ev 0x%x in ", kinds[k], bits);
+                long ms = out_number(what);
+                if (ms > 1000)
+                    fail_msg("the first wait took %ld ms: %s", ms, fr_out);
+                assert_int_equal(b.n, 1);
+                expect_fault(&b, 0, FI_C_READ, -1, f == 0 ? FI_F_RESET : FI_F_EOF, 0, 1,
+                             f == 0 ? -1 : 0);
+            }
+}
+
 /* delay=800: the parent's write runs 800 ms late and moves its 100
  * bytes; meanwhile the supervisor serves the child, whose stopped write
  * (a pipe, not matched) and send go through at once. */
@@ -448,6 +490,7 @@ int main(void)
         cmocka_unit_test(STATE_peer_and_local_match_the_socket_ends),
         cmocka_unit_test(STATE_delay_holds_the_call_and_serves_the_others),
         cmocka_unit_test(STATE_reset_and_eof_stay_with_the_descriptor),
+        cmocka_unit_test(STATE_waits_report_a_reset_or_eof_descriptor_ready),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
