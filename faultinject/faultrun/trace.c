@@ -13,6 +13,7 @@
 #include "summary.h"
 #include "tracecall.h"
 #include "tracepossible.h"
+#include "tracerestart.h"
 #include "tracestate.h"
 #include "tracewait.h"
 
@@ -172,6 +173,8 @@ static void on_stop(pid_t tid, int status)
     }
     switch (event) {
     case 0:                             /* a signal, delivered as it arrived */
+        if (trr_at_signal(t, sig))
+            tr_finish(t, -EINTR);
         tr_resume(tid, PTRACE_CONT, sig);
         return;
     case PTRACE_EVENT_SECCOMP:
@@ -293,10 +296,10 @@ static void start(char **argv)
 int fr_trace_run(const struct fr_opts *o, const char *reason)
 {
     tr_run.opts = o;
+    tr_run.want_sigaction = 1;          /* which handlers restart calls: always */
     for (int i = 0; i < o->rs.n; i++) {
         const struct fi_rule *r = &o->rs.rule[i];
         tr_run.traced_mask |= r->calls;
-        tr_run.want_sigaction |= r->fault == FI_F_EINTR;
         tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
                       (r->calls & (FI_RD_MASK | FI_WR_MASK));
     }
