@@ -89,11 +89,14 @@ void fr_sweep_check(struct fr_opts *o)
     }
 }
 
-/* faultrun [--only NAME] -e 'RULE:when=K' -- COMMAND [ARG...] */
+/* faultrun [--backend=B] [--only NAME] -e 'RULE:when=K' -- COMMAND [ARG...]
+ * (the backend when one was asked for: the same run again) */
 static void reproduce(const struct fr_opts *o, uint64_t point, const char *rule)
 {
     fprintf(stderr, "faultrun: reproduce point %llu: ", (unsigned long long)point);
     fr_shell_word(stderr, o->self, 0);
+    if (o->backend != NULL && strcmp(o->backend, "auto") != 0)
+        fprintf(stderr, " --backend=%s", o->backend);
     if (o->only != NULL) {
         fputs(" --only ", stderr);
         fr_shell_word(stderr, o->only, 0);
@@ -188,7 +191,7 @@ static int sweep_direct(const struct fr_opts *o)
     for (uint64_t point = 1; point <= o->sweep_max && fired; point++) {
         compose(base, point, rule);
         fi_run_reset(o->run);
-        int status = fr_launch(o->argv, rule);
+        int status = fr_launch(o->run_argv ? o->run_argv : o->argv, rule);
         fired = atomic_load(&o->run->c.rule[0][FI_T_FIRED]) > 0;
         if (point == 1)
             t.first = o->run->c;        /* why it never fired, if it never did */

@@ -227,8 +227,6 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
 #if !defined(__x86_64__)
     refuse(reason, "is for x86_64 only so far");
 #endif
-    if (o->sweep)
-        refuse(reason, "cannot run --sweep yet");
     if (o->replay != NULL)
         refuse(reason, "cannot run --replay yet");
     for (int i = 0; i < o->rs.n; i++) {
