@@ -156,7 +156,8 @@ static int finish(const struct fr_opts *o, const struct tally *t)
         unsigned long long matched = atomic_load(&t->first.rule[0][FI_T_MATCHED]);
         if (matched == 0) {
             fprintf(stderr, "faultrun: sweep: rule '%s' never fired: the sweep tested "
-                    "nothing; it matched no call: %s\n", text, fi_summary_causes);
+                    "nothing; it matched no call: %s\n", text,
+                    fi_summary_causes(o->run_argv != NULL));
             return 3;
         }
         char why[512];

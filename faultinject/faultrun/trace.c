@@ -102,8 +102,12 @@ static void install_filter(void)
     f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
     struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
+    /* SPEC_ALLOW: a filter alone does not force the speculative-store
+     * mitigation on the program (kernel 4.17; older kernels: EINVAL) */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+        (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+                 &prog) < 0 &&
+         (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0))) {
         fprintf(stderr, "faultrun: trace: cannot install the seccomp filter: %s\n",
                 strerror(errno));
         _exit(2);
@@ -342,7 +346,8 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
                         "and writes a ring carries are not system calls the rules can reach\n",
                         tr_run.rings, tr_run.rings == 1 ? " was" : "s were");
             fi_summary_print(stderr, &(struct fi_summary){
-                .prefix = "faultrun", .rs = &o->rs, .c = c, .run = o->run, .only = o->only });
+                .prefix = "faultrun", .rs = &o->rs, .c = c, .run = o->run, .only = o->only,
+                .traced = 1 });
         }
     }
     return command_status;
