@@ -17,6 +17,7 @@
  *                   while this process loops on 64-byte rounds (SA_RESTART
  *                   handler): "urg N sent, M caught, B bytes ok"
  *   spin            "pid P", then blocks in a read nobody answers
+ *   spinterm        the same with a SIGTERM handler: "got SIGTERM", exit 5
  *   spinall         "proc P" for itself and a forked child, each with a
  *                   second thread: all loop on rounds forever, whatever
  *                   the reads return (the kill tests)
@@ -178,6 +179,15 @@ static int in_call(long tid, long nr)
     return ok;
 }
 
+static void on_term(int sig)
+{
+    (void)sig;
+    static const char said[] = "got SIGTERM\n";
+    if (write(1, said, sizeof said - 1) < 0)
+        _exit(6);
+    _exit(5);
+}
+
 static int midcall_case(void)
 {
     pthread_t th;
@@ -330,8 +340,10 @@ int main(int argc, char **argv)
         return execthread_case(argv + 2);
     if (strcmp(what, "urg") == 0)
         return urg_case(argc > 2 ? atol(argv[2]) : 1000);
-    if (strcmp(what, "spin") == 0) {
+    if (strcmp(what, "spin") == 0 || strcmp(what, "spinterm") == 0) {
         char c;
+        if (strcmp(what, "spinterm") == 0)
+            signal(SIGTERM, on_term);
         pair(silent);
         printf("pid %d\n", (int)getpid());
         return (int)read(silent[1], &c, 1);
