@@ -14,8 +14,9 @@
  *                   the main thread blocks in a read
  *   urg N           a forked sender sends N SIGURGs one at a time, each
  *                   once the last was caught (shared counter, 10 s bound),
- *                   while this process loops on 64-byte rounds (SA_RESTART
- *                   handler): "urg N sent, M caught, B bytes ok"
+ *                   and 64 bytes after every 10th, while this process
+ *                   loops on blocking reads of them (SA_RESTART handler):
+ *                   "urg N sent, M caught, B bytes ok in R reads"
  *   spin            "pid P", then blocks in a read nobody answers
  *   spinterm        the same with a SIGTERM handler: "got SIGTERM", exit 5
  *   spinall         "proc P" for itself and a forked child, each with a
@@ -244,11 +245,15 @@ static int urg_case(long n)
         return 3;
     struct sigaction sa = { .sa_handler = on_urg, .sa_flags = SA_RESTART };
     sigaction(SIGURG, &sa, NULL);
+    int sv[2];
+    pair(sv);
     pid_t me = getpid(), sender = fork();
     if (sender < 0)
         return 3;
     if (sender == 0) {
         struct timespec t0, now;
+        char out[64];
+        close(sv[1]);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (long i = 1; i <= n; i++) {
             kill(me, SIGURG);
@@ -256,27 +261,44 @@ static int urg_case(long n)
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 if (now.tv_sec - t0.tv_sec > 10) {
                     printf("signal %ld was never caught\n", i);
-                    _exit(1);
+                    _exit(1);           /* the reader sees the end of stream */
                 }
                 sched_yield();
+            }
+            if (i % 10 == 0) {
+                for (int j = 0; j < 64; j++)
+                    out[j] = (char)('a' + (i / 10 * 13 + j) % 26);
+                if (write(sv[0], out, sizeof out) != (ssize_t)sizeof out)
+                    _exit(1);
             }
         }
         _exit(0);
     }
-    int sv[2], reads = 0, st;
-    long bytes = 0;
-    pair(sv);
-    for (unsigned seq = 0; waitpid(sender, &st, WNOHANG) == 0; seq++) {
-        if (round_trip(sv[0], sv[1], 64, seq, &reads) < 0) {
-            printf("round %u failed\n", seq);
-            kill(sender, SIGKILL);
-            return 1;
+    close(sv[0]);
+    long bytes = 0, want = n / 10 * 64;
+    int reads = 0, st;
+    while (bytes < want) {
+        char in[64];
+        ssize_t r = read(sv[1], in, 64 - (size_t)(bytes % 64));
+        reads++;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            printf("read at byte %ld: %zd\n", bytes, r);
+            break;
         }
-        bytes += 64;
+        for (ssize_t j = 0; j < r; j++, bytes++)
+            if (in[j] != (char)('a' + ((bytes / 64 + 1) * 13 + bytes % 64) % 26)) {
+                printf("byte %ld differs\n", bytes);
+                kill(sender, SIGKILL);
+                return 1;
+            }
     }
-    printf("urg %ld sent, %ld caught, %ld bytes ok\n", WIFEXITED(st) && WEXITSTATUS(st) == 0
-           ? n : -1, *caught, bytes);
-    return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    waitpid(sender, &st, 0);
+    int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && bytes == want;
+    printf("urg %ld sent, %ld caught, %ld bytes ok in %d reads\n", ok ? n : -1, *caught,
+           bytes, reads);
+    return !ok;
 }
 
 static void *spin_main(void *arg)

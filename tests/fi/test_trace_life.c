@@ -256,9 +256,7 @@ BOTH(LIFE_a_sigurg_storm_is_delivered_whole)
     fr_path(log, "urg.log");
     FR_RUN(FR_FAULTRUN, "-l", log, "-e", "read:short=7:p=0.3", "--", prog, "urg", "5000");
     fr_expect_exit(0);
-    expect_out("urg 5000 sent, 5000 caught, ");
-    long bytes = said(" caught, ");
-    assert_true(bytes > 0 && bytes % 64 == 0);
+    expect_out("urg 5000 sent, 5000 caught, 32000 bytes ok in ");
     read_log(log, &book);
     assert_true(book.n > 0);
     assert_int_equal(injected(), book.total);
