@@ -10,8 +10,8 @@
  *                   "thread TID ok R rounds, X reads"; then "ok N threads"
  *   midcall         a thread blocks in a read nobody answers ("blocked tid
  *                   T"); once it is in the call, the process exits 7
- *   execthread PROG ARG..  "pid P"; a second thread execs PROG ARG.. while
- *                   the main thread blocks in a read
+ *   execthread PROG ARG..  "pid P"; a second thread execs PROG ARG.. once
+ *                   the main thread is blocked in a read
  *   urg N           a forked sender sends N SIGURGs one at a time, each
  *                   once the last was caught (shared counter, 10 s bound),
  *                   and 64 bytes after every 10th, while this process
@@ -213,6 +213,16 @@ static char **exec_argv;
 static void *exec_main(void *arg)
 {
     (void)arg;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!in_call(getpid(), SYS_read)) {      /* the main thread in its read */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec > 5) {
+            printf("the main thread never blocked\n");
+            exit(4);
+        }
+        sched_yield();
+    }
     execv(exec_argv[0], exec_argv);
     printf("exec: %s\n", strerror(errno));
     exit(127);

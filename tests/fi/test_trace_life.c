@@ -30,6 +30,7 @@
 #define TLIFE_MUSL FI_BUILD_DIR "/tests/fi/fr_tlife_musl"
 #define TLIFE_TSAN FI_BUILD_DIR "/tests/fi/fr_tlife_tsan"
 #define TSTATIC    FI_BUILD_DIR "/tests/fi/fr_tstatic"
+#define TIO        FI_BUILD_DIR "/tests/fi/fr_tio"
 
 #define BOTH(name)                                                          \
     static void name(const char *prog);                                     \
@@ -245,6 +246,23 @@ BOTH(LIFE_exec_from_a_non_main_thread)
         assert_int_equal(book.line[i].image, 1);
         assert_int_equal(book.line[i].callno, i + 1);
         assert_int_equal(book.line[i].ret, 1);
+    }
+    /* the main thread's cut read died with the old image: nothing of it
+     * is finished in the new one, whose first traced stop is a poll */
+    fr_path(log, "execthread.log");
+    FR_RUN(FR_FAULTRUN, "-l", log, "-e", "read:short=1", "--", prog, "execthread", TIO,
+           "wait", "poll");
+    fr_expect_exit(0);
+    expect_out("poll -> 1\n");
+    expect_out("ok 16 bytes\n");
+    pid = said("pid ");
+    read_log(log, &book);
+    assert_int_equal(book.n, 16);
+    for (int i = 0; i < book.n; i++) {
+        if (book.line[i].callno != (uint64_t)i + 1 || book.line[i].fd != book.line[0].fd ||
+            book.line[i].ret != 1 || book.line[i].image != 1 || book.line[i].pid != pid)
+            fail_msg("fault %d is not the new image's read %d: %.*s", i + 1, i + 1,
+                     (int)book.line[i].textlen, book.line[i].text);
     }
 }
 
