@@ -150,6 +150,11 @@ static void at_exec(struct tthread *t)
     ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &former);
     if ((pid_t)former != t->tid && tr_thread_find((pid_t)former) != NULL)
         tr_thread_gone((pid_t)former);
+    /* exec from another thread: this tid was the leader's, whose call
+     * (decided, restarting, or to note) went with the old image */
+    t->pending = 0;
+    t->rs.on = 0;
+    t->note.kind = TW_NONE;
     struct tproc *p = t->p;
     if (p->execd)
         p->image++;
