@@ -117,7 +117,8 @@ void tr_at_seccomp(struct tthread *t)
     int how = note.kind != TW_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
     t->note = note;
     if (trr_is_restart(t, &tc.c)) {     /* the same call again: decided once */
-        tr_resume(t->tid, t->pending || t->fdp.on ? PTRACE_SYSCALL : how, 0);
+        how = tf_restart(t, &tc.c, t->pending || t->fdp.on ? PTRACE_SYSCALL : how);
+        tr_resume(t->tid, how, 0);
         return;
     }
     int sorted = sort_call(&tc);
@@ -212,7 +213,7 @@ void tr_at_exit_stop(struct tthread *t)
 {
     long long ret = 0;
     int have = ft_get_ret(t->tid, &ret) == 0;
-    if (have && !trr_restarting(ret))
+    if (have)
         tf_exit(t, &ret);               /* a sticky answer; after= bytes (tracefd.h) */
     if (t->pending && have && !trr_restarting(ret))
         tr_finish(t, ret);

@@ -1,9 +1,14 @@
 /* tracefd.c: the trace backend's per-descriptor state (see tracefd.h). */
 #include "tracefd.h"
 
+#include "tracecall.h"
+#include "tracerestart.h"
 #include "tracestate.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -36,6 +41,8 @@ struct tf_ent {
     struct tf_end end[2];       /* 0 the peer, 1 the local end */
     int sticky;                 /* TF_ST_* */
     int told;                   /* the sticky state an edge-triggered epoll reported */
+    int stall;                  /* TF_STALL_* */
+    uint64_t stall_left;        /* a read stall: bytes still let through */
 };
 
 struct tf_table {
@@ -50,7 +57,7 @@ struct tf_table {
 
 static int sticky_fault(const struct fi_rule *r)
 {
-    return r->fault == FI_F_RESET || r->fault == FI_F_EOF;
+    return r->fault == FI_F_RESET || r->fault == FI_F_EOF || r->fault == FI_F_STALL;
 }
 
 static int rule_keeps(const struct fi_rule *r)
@@ -116,7 +123,7 @@ static struct tf_ent *slot(struct tproc *p, int fd)
 /* Clears entry E of T (a descriptor closed, or another file now). */
 static void clear(struct tf_table *t, struct tf_ent *e)
 {
-    if (e->sticky != TF_ST_NONE)
+    if (e->sticky != TF_ST_NONE || e->stall != 0)
         t->marked--;
     memset(e, 0, sizeof *e);
 }
@@ -143,9 +150,25 @@ int tf_next_sticky(const struct tproc *p, int from)
 {
     const struct tf_table *t = p->fdst;
     for (int fd = from < 0 ? 0 : from; t != NULL && t->marked > 0 && fd < t->n; fd++)
-        if (t->e[fd].sticky != TF_ST_NONE)
+        if (t->e[fd].sticky != TF_ST_NONE || t->e[fd].stall != 0)
             return fd;
     return -1;
+}
+
+int tf_stalled(const struct tproc *p, int fd)
+{
+    const struct tf_table *t = p->fdst;
+    if (t == NULL || fd < 0 || fd >= t->n)
+        return 0;
+    const struct tf_ent *e = &t->e[fd];
+    return (e->stall & TF_STALL_WR) | ((e->stall & TF_STALL_RD) && e->stall_left == 0);
+}
+
+static void set_stall(struct tproc *p, struct tf_ent *e, int bits)
+{
+    if (e->sticky == TF_ST_NONE && e->stall == 0)
+        p->fdst->marked++;
+    e->stall |= bits;
 }
 
 int tf_told(const struct tproc *p, int fd)
@@ -166,7 +189,7 @@ static void set_sticky(struct tproc *p, int fd, int state)
     struct tf_ent *e = slot(p, fd);
     if (e == NULL || e->sticky >= state)
         return;                         /* reset never goes back to eof */
-    if (e->sticky == TF_ST_NONE)
+    if (e->sticky == TF_ST_NONE && e->stall == 0)
         p->fdst->marked++;
     e->sticky = state;
 }
@@ -272,6 +295,90 @@ static void answer(struct tthread *th, const struct tcall *tc)
     }
 }
 
+#define RED_ZONE 128            /* the x86_64 ABI's, below rsp */
+#define ERESTARTSYS 512         /* the kernel's restart codes (never seen by a program) */
+#define ERESTARTNOHAND 514
+
+/* Makes TC's call (C) a wait that only its timeout or a signal ends, as
+ * a real call waits on a silent peer (blocking.c's fi_stall_wait): the
+ * call becomes ppoll(NULL, 0, timeout, NULL); non-blocking: EAGAIN now. */
+static void stall_call(struct tthread *th, const struct tcall *tc, const struct ft_call *c)
+{
+    struct tf_pending *d = &th->fdp;
+    int copy = ft_fd_copy(th->p->pidfd, tc->fd);
+    int fl = copy >= 0 ? fcntl(copy, F_GETFL) : -1;
+    struct timeval tv = { 0, 0 };
+    socklen_t len = sizeof tv;
+    if (copy >= 0 &&                    /* not a socket: no timeout (ENOTSOCK) */
+        getsockopt(copy, SOL_SOCKET, tc->reading ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &len) < 0)
+        tv = (struct timeval){ 0, 0 };
+    if (copy >= 0)
+        close(copy);
+    d->on = d->says = 1;
+    d->c = *c;
+    if (tc->dontwait || (fl >= 0 && (fl & O_NONBLOCK))) {
+        ft_set_nr(th->tid, -1);
+        d->force = 1;
+        d->ret = -EAGAIN;
+        return;
+    }
+    uint64_t args[6] = { 0, 0, 0, 0, 8, 0 }, sp;
+    d->timed = tv.tv_sec != 0 || tv.tv_usec != 0;
+    if (d->timed && ft_get_sp(th->tid, &sp) == 0) {
+        struct timespec ts = { tv.tv_sec, tv.tv_usec * 1000L };
+        args[2] = (sp - RED_ZONE - sizeof ts) & ~(uint64_t)15;
+        if (ft_poke(th->p->pid, args[2], &ts, sizeof ts) < 0)
+            args[2] = 0;
+    }
+    d->stalled = ft_set_nr(th->tid, SYS_ppoll) == 0 && ft_set_args(th->tid, args, 0x3f) == 0;
+}
+
+/* At the exit of a stalled call's wait: the program's registers back;
+ * the timeout: EAGAIN; a signal: the call's own restart rule (socket(7):
+ * with a timeout a caught signal ends it, EINTR; without, SA_RESTART
+ * restarts it, the call itself again). */
+static void stall_exit(struct tthread *th, long long *ret)
+{
+    struct tf_pending *d = &th->fdp;
+    ft_set_args(th->tid, d->c.args, 0x3f);
+    if (*ret == 0) {
+        *ret = -EAGAIN;
+        ft_set_ret(th->tid, *ret);
+    } else if (*ret == -ERESTARTNOHAND) {
+        ft_set_nr(th->tid, d->c.nr);    /* a restart makes the call again */
+        if (!d->timed) {
+            *ret = -ERESTARTSYS;
+            ft_set_ret(th->tid, *ret);
+        }
+        return;                         /* still armed: a restart stalls again */
+    }
+    d->on = d->stalled = 0;
+}
+
+int tf_restart(struct tthread *th, const struct ft_call *c, int how)
+{
+    struct tf_pending *d = &th->fdp;
+    if (!d->on || !d->stalled || c->nr != d->c.nr)
+        return how;
+    uint64_t args[6] = { 0, 0, 0, 0, 8, 0 }, sp;
+    if (d->timed && ft_get_sp(th->tid, &sp) == 0) {
+        /* the restart begins again with the whole timeout */
+        args[2] = (sp - RED_ZONE - sizeof(struct timespec)) & ~(uint64_t)15;
+    }
+    if (ft_set_nr(th->tid, SYS_ppoll) < 0 || ft_set_args(th->tid, args, 0x3f) < 0)
+        d->on = d->stalled = 0;
+    return PTRACE_SYSCALL;
+}
+
+/* A read stall's queued bytes: TC's read is cut to LEFT (tracexfer.h). */
+static void drain(struct tthread *th, const struct tcall *tc, uint64_t left,
+                  struct tx_undo *undo)
+{
+    th->fdp.on = 1;
+    th->fdp.drain = 1;
+    tx_cut(th->p->pid, th->tid, &tc->c, tc->call, (long long)left, undo);
+}
+
 int tf_entry(struct tthread *th, const struct tcall *tc, int how)
 {
     struct tproc *p = th->p;
@@ -294,19 +401,61 @@ int tf_entry(struct tthread *th, const struct tcall *tc, int how)
     e->ino = st.st_ino;
     if (tc->call == FI_C_CONNECT)       /* its ends change: read them again */
         memset(e->end, 0, sizeof e->end);
-    if (!tc->data || (!t->count_bytes && e->sticky == TF_ST_NONE))
+    if (!tc->data || (!t->count_bytes && e->sticky == TF_ST_NONE && e->stall == 0))
         return how;
     th->fdp = (struct tf_pending){ .on = 1, .fd = tc->fd,
                                    .mmsg = tc->call == FI_C_RECVMMSG ||
                                            tc->call == FI_C_SENDMMSG,
                                    .vec = tc->c.args[1] };
-    if (e->sticky == TF_ST_RESET || (e->sticky == TF_ST_EOF && tc->reading))
+    if (e->sticky == TF_ST_RESET || (e->sticky == TF_ST_EOF && tc->reading)) {
         answer(th, tc);
+    } else if (e->stall & (tc->reading ? TF_STALL_RD : TF_STALL_WR)) {
+        th->fdp.says = 1;               /* the rules count it, none fires */
+        if (tc->reading && e->stall_left > 0)
+            drain(th, tc, e->stall_left, &th->fdp.undo);
+        else
+            stall_call(th, tc, &tc->c);
+    }
     return PTRACE_SYSCALL;
+}
+
+/* shim.c's begin_stall: what the peer sent, or the room the queue has,
+ * still goes; else the call waits, its log line written now. */
+static void begin_stall(struct tthread *th, const struct tcall *tc)
+{
+    struct tf_ent *e = slot(th->p, tc->fd);
+    if (e == NULL)
+        return;
+    long long keep = tc->room;
+    if (tc->reading) {
+        int copy = ft_fd_copy(th->p->pidfd, tc->fd), q = 0;
+        if (copy < 0 || ioctl(copy, FIONREAD, &q) < 0)
+            q = 0;
+        if (copy >= 0)
+            close(copy);
+        keep = q;
+    }
+    set_stall(th->p, e, tc->reading ? TF_STALL_RD : TF_STALL_WR);
+    th->fdp.fd = tc->fd;
+    if (keep > 0) {
+        if (tc->reading) {
+            e->stall_left = (uint64_t)keep;
+            drain(th, tc, (uint64_t)keep, &th->undo);
+        } else {                        /* the room goes out (logged at the exit) */
+            tx_cut(th->p->pid, th->tid, &tc->c, tc->call, keep, &th->undo);
+        }
+        return;
+    }
+    tr_finish(th, -1);                  /* the log line: the wait may never end */
+    stall_call(th, tc, &tc->c);
 }
 
 int tf_fault(struct tthread *th, const struct tcall *tc, const struct fi_rule *r)
 {
+    if (r->fault == FI_F_STALL) {
+        begin_stall(th, tc);
+        return 1;
+    }
     if (r->fault != FI_F_RESET && r->fault != FI_F_EOF)
         return 0;
     set_sticky(th->p, tc->fd, r->fault == FI_F_RESET ? TF_ST_RESET : TF_ST_EOF);
@@ -323,6 +472,24 @@ void tf_exit(struct tthread *th, long long *retp)
 {
     struct tf_pending d = th->fdp;
     th->fdp.on = 0;
+    if (d.on && d.stalled) {
+        th->fdp.on = 1;                 /* stall_exit says when it is over */
+        stall_exit(th, retp);
+        return;
+    }
+    if (d.on && d.drain && !trr_restarting(*retp)) {
+        struct tf_table *tb = th->p->fdst;
+        if (d.undo.mask != 0)
+            tx_undo(th->p->pid, th->tid, &th->fdp.undo);
+        if (*retp > 0 && tb != NULL && d.fd < tb->n) {
+            uint64_t *left = &tb->e[d.fd].stall_left;
+            *left = *left > (uint64_t)*retp ? *left - (uint64_t)*retp : 0;
+        }
+    }
+    if (d.on && trr_restarting(*retp)) {
+        th->fdp.on = 1;                 /* not over: the restart finishes it */
+        return;
+    }
     if (d.on && d.force) {
         ft_set_ret(th->tid, d.ret);
         *retp = d.ret;

@@ -183,6 +183,12 @@ enum fi_why tr_possible(void *arg, const struct fi_rule *r)
             return FI_WHY_TRACE_TODO;
         return FI_WHY_OK;
     }
+    case FI_F_STALL: {                  /* tracefd.c's begin_stall */
+        if (tc->kind == FI_K_SOCK && tc->socktype != 0 && tc->socktype != SOCK_STREAM)
+            return FI_WHY_MESSAGE;
+        struct fdstate s = fd_state(tc);
+        return tc->data ? data_side(tc, r, &s) : FI_WHY_OK;
+    }
     case FI_F_EINTR:
         return eintr_data(tc);
     default:

@@ -7,6 +7,7 @@
 #include "tracestate.h"
 
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,6 +27,8 @@
 #define AFTER_RESET (POLLIN | POLLRDNORM | POLLRDHUP | POLLOUT | POLLWRNORM | POLLHUP | POLLERR)
 #define AFTER_EOF (POLLIN | POLLRDNORM | POLLRDHUP)
 #define ALWAYS (POLLHUP | POLLERR)      /* reported whether asked or not */
+#define RD_BITS (POLLIN | POLLRDNORM)
+#define WR_BITS (POLLOUT | POLLWRNORM)
 
 struct epev {
     uint32_t events;
@@ -36,6 +39,21 @@ static unsigned sticky_bits(const struct tproc *p, int fd)
 {
     int st = tf_sticky(p, fd);
     return st == TF_ST_RESET ? AFTER_RESET : st == TF_ST_EOF ? AFTER_EOF : 0;
+}
+
+static unsigned stalled_bits(const struct tproc *p, int fd)
+{
+    int st = tf_stalled(p, fd);
+    return (st & TF_STALL_RD ? RD_BITS : 0) | (st & TF_STALL_WR ? WR_BITS : 0);
+}
+
+/* Whether some special of N is reported now (the wait must not sleep). */
+static int any_add(const struct tw_note *n)
+{
+    for (int j = 0; j < n->nsp; j++)
+        if (n->sp[j].add != 0)
+            return 1;
+    return 0;
 }
 
 static int is_wait(long nr)
@@ -60,10 +78,19 @@ static void poll_specials(struct tproc *p, struct tw_note *n)
         if (ft_peek(p->pid, n->args[0] + i * sizeof *buf, buf, k * sizeof *buf) < 0)
             return;
         for (size_t j = 0; j < k && n->nsp < TW_MAX_SPECIAL; j++) {
-            unsigned add = buf[j].fd >= 0 ? sticky_bits(p, buf[j].fd) : 0;
-            add &= (unsigned)(unsigned short)buf[j].events | ALWAYS;
-            if (add != 0)
-                n->sp[n->nsp++] = (struct tw_special){ .index = (int)(i + j), .add = add };
+            int fd = buf[j].fd;
+            unsigned ev = (unsigned short)buf[j].events;
+            unsigned strip = fd >= 0 ? stalled_bits(p, fd) : 0;
+            unsigned add = fd >= 0 ? sticky_bits(p, fd) & (ev | ALWAYS) & ~strip : 0;
+            if (add == 0 && strip == 0)
+                continue;
+            n->sp[n->nsp++] = (struct tw_special){ .index = (int)(i + j), .add = add,
+                                                   .strip = strip, .events = (unsigned short)ev };
+            if (ev & strip) {               /* never asked of the kernel: set back at the exit */
+                short now = (short)(ev & ~strip);
+                ft_poke(p->pid, n->args[0] + (i + j) * sizeof *buf + offsetof(struct pollfd, events),
+                        &now, sizeof now);
+            }
         }
     }
 }
@@ -76,20 +103,38 @@ static int in_set(pid_t pid, uint64_t addr, int fd)
            (byte & (1u << (fd % 8)));
 }
 
-/* select, pselect6: the sticky descriptors in the read and write sets. */
+static void clear_bit(pid_t pid, uint64_t addr, int fd)
+{
+    unsigned char byte;
+    if (addr != 0 && ft_peek(pid, addr + (uint64_t)fd / 8, &byte, 1) == 0) {
+        byte &= (unsigned char)~(1u << (fd % 8));
+        ft_poke(pid, addr + (uint64_t)fd / 8, &byte, 1);
+    }
+}
+
+/* select, pselect6: the sticky descriptors in the read and write sets,
+ * and the stalled ones taken out of them. */
 static void select_specials(struct tproc *p, struct tw_note *n)
 {
     int nfds = (int)n->args[0] < MAX_FD ? (int)n->args[0] : MAX_FD;
-    for (int fd = 0; fd < nfds && n->nsp < TW_MAX_SPECIAL; fd++) {
-        unsigned bits = sticky_bits(p, fd), add = 0;
-        if (bits == 0)
-            continue;
-        if ((bits & POLLIN) && in_set(p->pid, n->args[1], fd))
+    for (int fd = tf_next_sticky(p, 0); fd >= 0 && fd < nfds && n->nsp < TW_MAX_SPECIAL;
+         fd = tf_next_sticky(p, fd + 1)) {
+        unsigned bits = sticky_bits(p, fd), cut = stalled_bits(p, fd), add = 0, strip = 0;
+        int rd = in_set(p->pid, n->args[1], fd), wr = in_set(p->pid, n->args[2], fd);
+        if (rd && (cut & POLLIN)) {
+            clear_bit(p->pid, n->args[1], fd);
+            strip |= POLLIN;
+        } else if (rd && (bits & POLLIN)) {
             add |= POLLIN;
-        if ((bits & POLLOUT) && in_set(p->pid, n->args[2], fd))
+        }
+        if (wr && (cut & POLLOUT)) {
+            clear_bit(p->pid, n->args[2], fd);
+            strip |= POLLOUT;
+        } else if (wr && (bits & POLLOUT)) {
             add |= POLLOUT;
-        if (add != 0)
-            n->sp[n->nsp++] = (struct tw_special){ .index = fd, .add = add };
+        }
+        if (add != 0 || strip != 0)
+            n->sp[n->nsp++] = (struct tw_special){ .index = fd, .add = add, .strip = strip };
     }
 }
 
@@ -104,6 +149,7 @@ static void epoll_specials(struct tproc *p, struct tw_note *n)
             continue;
         int once = (reg.events & (EPOLLET | EPOLLONESHOT)) != 0;
         unsigned add = sticky_bits(p, fd) & (reg.events | ALWAYS);
+        add &= ~stalled_bits(p, fd);
         if (add != 0 && !(once && tf_told(p, fd)))
             n->sp[n->nsp++] = (struct tw_special){ .index = fd, .add = add, .data = reg.data,
                                                    .once = once };
@@ -142,13 +188,14 @@ struct tw_note tw_entry(struct tproc *p, pid_t tid, const struct ft_call *c)
     if (is_wait(c->nr)) {
         n.kind = TW_WAIT;
         if (tf_any_sticky(p)) {
+            n.marked = 1;
             if (c->nr == SYS_poll || c->nr == SYS_ppoll)
                 poll_specials(p, &n);
             else if (c->nr == SYS_select || c->nr == SYS_pselect6)
                 select_specials(p, &n);
             else
                 epoll_specials(p, &n);
-            if (n.nsp > 0)
+            if (any_add(&n))
                 zero_timeout(p->pid, tid, &n);
         }
     } else if (c->nr == SYS_epoll_ctl) {
@@ -208,17 +255,22 @@ static void note_epoll(struct tproc *p, int epfd, uint64_t events, long long n)
 }
 
 /* poll: the specials' bits in their revents; the entries now ready. */
-static long long poll_report(pid_t pid, const struct tw_note *n)
+static long long poll_report(pid_t pid, const struct tw_note *n, long long ret)
 {
     struct pollfd buf[CHUNK];
     long long count = 0;
     for (int j = 0; j < n->nsp; j++) {
         uint64_t at = n->args[0] + (uint64_t)n->sp[j].index * sizeof *buf;
         if (ft_peek(pid, at, buf, sizeof *buf) == 0) {
-            buf[0].revents = (short)((unsigned)(unsigned short)buf[0].revents | n->sp[j].add);
+            unsigned rev = (unsigned short)buf[0].revents;
+            buf[0].events = (short)n->sp[j].events;
+            if (ret >= 0)
+                buf[0].revents = (short)((rev & ~n->sp[j].strip) | n->sp[j].add);
             ft_poke(pid, at, buf, sizeof *buf);
         }
     }
+    if (ret < 0)
+        return ret;
     for (uint64_t i = 0; i < n->args[1] && i < MAX_FD; i += CHUNK) {
         size_t k = n->args[1] - i < CHUNK ? (size_t)(n->args[1] - i) : CHUNK;
         if (ft_peek(pid, n->args[0] + i * sizeof *buf, buf, k * sizeof *buf) < 0)
@@ -252,9 +304,18 @@ static long long count_set(pid_t pid, uint64_t addr, int nfds)
 }
 
 /* select, pselect6: the specials' bits in the sets; the bits now set. */
-static long long select_report(pid_t pid, const struct tw_note *n)
+static long long select_report(pid_t pid, const struct tw_note *n, long long ret)
 {
     int nfds = (int)n->args[0] < MAX_FD ? (int)n->args[0] : MAX_FD;
+    if (ret < 0) {                      /* the sets were not rewritten: ours go back */
+        for (int j = 0; j < n->nsp; j++) {
+            if (n->sp[j].strip & POLLIN)
+                set_bit(pid, n->args[1], n->sp[j].index);
+            if (n->sp[j].strip & POLLOUT)
+                set_bit(pid, n->args[2], n->sp[j].index);
+        }
+        return ret;
+    }
     for (int j = 0; j < n->nsp; j++) {
         if (n->sp[j].add & POLLIN)
             set_bit(pid, n->args[1], n->sp[j].index);
@@ -265,10 +326,36 @@ static long long select_report(pid_t pid, const struct tw_note *n)
            count_set(pid, n->args[3], nfds);
 }
 
+/* epoll waits: the stalled bits out of the kernel's RET events (an event
+ * left with none goes); the count left. */
+static long long epoll_strip(struct tproc *p, const struct tw_note *n, long long ret)
+{
+    long long kept = 0;
+    for (long long i = 0; i < ret; i++) {
+        struct epev ev;
+        uint64_t at = n->args[1] + (uint64_t)i * sizeof ev;
+        if (ft_peek(p->pid, at, &ev, sizeof ev) < 0)
+            return ret;
+        int fd = te_find(p->ep, (int)n->args[0], ev.data);
+        unsigned cut = fd >= 0 ? stalled_bits(p, fd) : 0;
+        if (ev.events & cut) {
+            ev.events &= ~cut;
+            if ((ev.events & ~(unsigned)(EPOLLET | EPOLLONESHOT)) == 0)
+                continue;
+        }
+        ft_poke(p->pid, n->args[1] + (uint64_t)kept * sizeof ev, &ev, sizeof ev);
+        kept++;
+    }
+    return kept;
+}
+
 /* epoll waits: the specials' events, merged into the kernel's RET events
  * with the same data or added after them (up to maxevents). */
 static long long epoll_report(struct tproc *p, const struct tw_note *n, long long ret)
 {
+    if (ret < 0)
+        return ret;
+    ret = epoll_strip(p, n, ret);
     long long count = ret, max = (long long)(int)n->args[2];
     for (int j = 0; j < n->nsp; j++) {
         struct epev ev;
@@ -296,10 +383,11 @@ static void report(struct tproc *p, const struct tw_note *n, long long *ret)
 {
     if (n->restore != 0)
         ft_set_args(n->tid, n->args, n->restore);
-    if (n->nsp == 0 || *ret < 0)
+    if (!n->marked)
         return;
-    long long count = n->nr == SYS_poll || n->nr == SYS_ppoll ? poll_report(p->pid, n)
-                    : n->nr == SYS_select || n->nr == SYS_pselect6 ? select_report(p->pid, n)
+    long long count = n->nr == SYS_poll || n->nr == SYS_ppoll ? poll_report(p->pid, n, *ret)
+                    : n->nr == SYS_select || n->nr == SYS_pselect6
+                        ? select_report(p->pid, n, *ret)
                     : epoll_report(p, n, *ret);
     if (count >= 0 && count != *ret && ft_set_ret(n->tid, count) == 0)
         *ret = count;

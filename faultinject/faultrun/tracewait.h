@@ -21,7 +21,12 @@
  * exit), at its exit the revents, fd sets or epoll events in the tracee
  * get the bits (an epoll wait a made-up event with the registered data;
  * edge-triggered or one-shot: once per state), and the count returned is
- * counted again.
+ * counted again. A stalled direction (tracefd.h, stall) is never ready:
+ * its bits are taken out of a pollfd's events at the entry (set back at
+ * the exit) and of its revents, out of select's sets at the entry (set
+ * back if the wait fails), out of the events an epoll wait returns (not
+ * yet: an epoll wait that only a stalled descriptor woke returns 0 early,
+ * where the shim changes the registration and waits on).
  *
  * Owner: tracewait.c. Only while tr_run.want_ready (some rule could make
  * a data call fail or stall where a wait showed it ready): the filter
@@ -42,6 +47,9 @@ enum { TW_NONE, TW_WAIT, TW_PEEK, TW_EPCTL };
 struct tw_special {
     int index;                  /* poll: into the array; select, epoll: the descriptor */
     unsigned add;               /* the bits reported */
+    unsigned strip;             /* stalled: the bits taken out (poll: of events; select:
+                                 * POLLIN/POLLOUT, the descriptor cleared from that set) */
+    unsigned short events;      /* poll: what the program asked */
     uint64_t data;              /* epoll: the registered data */
     int once;                   /* epoll: edge-triggered or one-shot */
 };
@@ -54,6 +62,7 @@ struct tw_note {
     pid_t tid;
     unsigned restore;           /* argument registers (bit N) to set back to ARGS */
     int nsp;
+    int marked;                 /* some descriptor is sticky or stalled: epoll filters */
     struct tw_special sp[TW_MAX_SPECIAL];
 };
 

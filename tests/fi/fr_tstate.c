@@ -20,7 +20,7 @@
  * tells the child to go (a pipe), then write()s 100 bytes to P and
  * reads them back ("parent write -> RET in MS ms", "parent got B ok");
  * the child, once told and once the parent is seen stopped by its tracer
- * (/proc/PPID/stat says 't', for at most 2 s), write()s one byte to a
+ * (/proc/PPID/stat says 't', for at most 1 s), write()s one byte to a
  * pipe (a call the trace backend stops: "child tick in MS ms") and send()s 100 bytes to Q, reads them back and says
  * "child send -> RET in MS ms" (MS from the go), then "child got B ok".
  *   fr_tstate LFD wait KIND [et]
@@ -30,12 +30,23 @@
  * N -> RET ev 0xBITS in MS ms" (select: 0x1 when s1 is in the read set;
  * epoll: the event's bits, its data checked); et: s1 is registered
  * EPOLLIN|EPOLLET. Then s1 reads again ("s1 read 2 -> ...").
+ *   fr_tstate LFD stall CASE
+ * One connection c1->s1; each call says "WHO CALL K -> RET in MS ms":
+ *   rdnb     s1 non-blocking: 100 bytes arrive (poll); s1 reads 60 twice,
+ *            100 more arrive, poll(s1, POLLIN, 200 ms), s1 reads 60
+ *   rdtimeo  SO_RCVTIMEO 300 ms on s1, nothing sent: s1 reads twice
+ *   rdsig    s1 blocking, no timeout: SIGALRM (SA_RESTART) every 100 ms,
+ *            SIGUSR1 (no SA_RESTART) at 350 ms: s1 reads once, then
+ *            "alarms N"
+ *   wr       SO_SNDTIMEO 300 ms on c1: c1 writes 100 twice
  * Exit 0, 1 a byte wrong, 2 bad use or a setup call failed.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,14 +182,14 @@ static void one_way(const char *who, const char *call, int fd[2], int n)
     bad |= !ok;
 }
 
-/* Whether process PID is in a tracing stop ('t'), within 2 s. */
+/* Whether process PID is in a tracing stop ('t'), within 1 s. */
 static int wait_traced_stop(pid_t pid)
 {
     char path[64], buf[512];
     struct timespec t0;
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (ms_since(&t0) < 2000) {
+    while (ms_since(&t0) < 1000) {
         FILE *f = fopen(path, "r");
         size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
         if (f != NULL)
@@ -249,6 +260,75 @@ static int wait_mode(int lfd, const char *kind, int et)
     return bad;
 }
 
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+static void on_usr1(int sig) { (void)sig; }
+
+static void timed(const char *who, const char *call, int k, int fd, size_t n, int writing)
+{
+    unsigned char buf[BLOCK] = { 0 };
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ssize_t r = writing ? write(fd, buf, n) : read(fd, buf, n);
+    long ms = ms_since(&t0);
+    if (r < 0)
+        printf("%s %s %d -> %s in %ld ms\n", who, call, k, err_name(errno), ms);
+    else
+        printf("%s %s %d -> %ld in %ld ms\n", who, call, k, (long)r, ms);
+    fflush(stdout);
+}
+
+static int stall_mode(int lfd, const char *kind)
+{
+    struct conn k = { .n = 1 };
+    open_conn(&k, lfd);
+    unsigned char buf[BLOCK] = { 0 };
+    struct timeval tv = { 0, 300000 };
+    if (strcmp(kind, "rdnb") == 0) {
+        struct pollfd pfd = { .fd = k.s, .events = POLLIN };
+        fcntl(k.s, F_SETFL, O_NONBLOCK);
+        if (write(k.c, buf, BLOCK) != BLOCK || poll(&pfd, 1, 2000) != 1)
+            return 2;
+        timed("s1", "read", 1, k.s, 60, 0);
+        timed("s1", "read", 2, k.s, 60, 0);
+        if (write(k.c, buf, BLOCK) != BLOCK)
+            return 2;
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int r = poll(&pfd, 1, 200);
+        printf("s1 poll 1 -> %d ev 0x%x in %ld ms\n", r, (unsigned)pfd.revents, ms_since(&t0));
+        timed("s1", "read", 3, k.s, 60, 0);
+    } else if (strcmp(kind, "rdtimeo") == 0) {
+        setsockopt(k.s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        timed("s1", "read", 1, k.s, BLOCK, 0);
+        timed("s1", "read", 2, k.s, BLOCK, 0);
+    } else if (strcmp(kind, "rdsig") == 0) {
+        struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+        struct sigaction su = { .sa_handler = on_usr1 };
+        sigaction(SIGALRM, &sa, NULL);
+        sigaction(SIGUSR1, &su, NULL);
+        timer_t tm;
+        struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+        struct itimerspec once = { .it_value = { 0, 350000000 } };
+        struct itimerval every = { { 0, 100000 }, { 0, 100000 } };
+        if (timer_create(CLOCK_MONOTONIC, &sev, &tm) < 0 || timer_settime(tm, 0, &once, NULL) < 0 ||
+            setitimer(ITIMER_REAL, &every, NULL) < 0)
+            return 2;
+        timed("s1", "read", 1, k.s, BLOCK, 0);
+        struct itimerval off = { { 0, 0 }, { 0, 0 } };
+        setitimer(ITIMER_REAL, &off, NULL);
+        printf("alarms %d\n", (int)alarms);
+    } else if (strcmp(kind, "wr") == 0) {
+        setsockopt(k.c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        timed("c1", "write", 1, k.c, BLOCK, 1);
+        timed("c1", "write", 2, k.c, BLOCK, 1);
+    } else {
+        return 2;
+    }
+    fflush(stdout);
+    return bad;
+}
+
 static int delay_mode(void)
 {
     int pq[2], qq[2], go[2], tick[2];
@@ -297,6 +377,8 @@ int main(int argc, char **argv)
     }
     if (argc > 3 && strcmp(argv[3], "nosig") == 0)
         signal(SIGPIPE, SIG_IGN);
+    if (argc > 3 && strcmp(argv[2], "stall") == 0)
+        return stall_mode(lfd, argv[3]);
     if (argc > 3 && strcmp(argv[2], "wait") == 0)
         return wait_mode(lfd, argv[3], argc > 4 && strcmp(argv[4], "et") == 0);
     struct conn k[3] = { { .n = 1 }, { .n = 2 }, { .n = 3 } };

@@ -446,7 +446,81 @@ static void STATE_waits_report_a_reset_or_eof_descriptor_ready(void **state)
             }
 }
 
-/* delay=800: the parent's write runs 800 ms late and moves its 100
+/* The milliseconds of output line WHAT ("s1 read 1 -> EAGAIN in "):
+ * within LO..HI. */
+static void expect_ms(const char *what, long lo, long hi)
+{
+    long ms = out_number(what);
+    if (ms < lo || ms > hi)
+        fail_msg("'%s' took %ld ms, want %ld..%ld: %s", what, ms, lo, hi, fr_out);
+}
+
+/* The only log line: CALL stall n=1 asked=ASKED ret=RET. */
+static void expect_stall_line(const struct logbook *b, enum fi_call call, long long asked,
+                              long long ret)
+{
+    assert_int_equal(b->n, 1);
+    const struct fi_logline *l = &b->line[0];
+    if (l->call != call || l->fault.fault != FI_F_STALL || l->n != 1 || !l->data ||
+        l->asked != asked || l->ret != ret)
+        fail_msg("log line is '%.*s'; want %s stall n=1 asked=%lld ret=%lld", (int)l->textlen,
+                 l->text, fi_call_name(call), asked, ret);
+}
+
+/* stall: the peer goes silent. A read still gets the bytes queued when
+ * it began (60, then 40), then never more: poll does not report the 100
+ * bytes that came later (200 ms, 0), a non-blocking read says EAGAIN, a
+ * read with SO_RCVTIMEO 300 ms waits it out, then EAGAIN, every time; a
+ * blocking read without one is restarted by SA_RESTART alarms and ended
+ * by a signal without it (EINTR at 350 ms). A write still fills the room
+ * the queue has (100 bytes), the next one waits out SO_SNDTIMEO. The log
+ * line is the stalling call's. The shim does the same. */
+static void STATE_stall_silences_the_peer(void **state)
+{
+    (void)state;
+    struct logbook b;
+    for (int p = 0; p < NPROGS + 1; p++) {
+        const char *backend = p < NPROGS ? NULL : "--backend=preload";
+        const char *prog = p < NPROGS ? progs[p] : DYN;
+        const char *const nb[] = { "stall", "rdnb", NULL }, *const to[] = { "stall", "rdtimeo", NULL },
+                          *const sg[] = { "stall", "rdsig", NULL }, *const wr[] = { "stall", "wr", NULL };
+        mode = nb;
+        run(&b, "read:stall:when=1", 0, backend, prog);
+        fr_expect_exit(0);
+        expect_out("s1 read 1 -> 60 in ");
+        expect_out("s1 read 2 -> 40 in ");
+        expect_ms("s1 poll 1 -> 0 ev 0x0 in ", 190, 1500);
+        expect_out("s1 read 3 -> EAGAIN in ");
+        fr_expect_err("3 calls matched, 1 faults injected, 0 could not fire");
+        expect_stall_line(&b, FI_C_READ, 60, 60);
+
+        mode = to;
+        run(&b, "read:stall:when=1", 0, backend, prog);
+        fr_expect_exit(0);
+        expect_ms("s1 read 1 -> EAGAIN in ", 290, 1500);
+        expect_ms("s1 read 2 -> EAGAIN in ", 290, 1500);
+        expect_stall_line(&b, FI_C_READ, 100, -1);
+
+        mode = sg;
+        run(&b, "read:stall:when=1", 0, backend, prog);
+        fr_expect_exit(0);
+        expect_ms("s1 read 1 -> EINTR in ", 340, 1500);
+        long alarms = out_number("alarms ");
+        if (alarms < 2 || alarms > 3)
+            fail_msg("%ld alarms restarted the read, want 3: %s", alarms, fr_out);
+        expect_stall_line(&b, FI_C_READ, 100, -1);
+
+        mode = wr;
+        run(&b, "write:stall:when=1", 0, backend, prog);
+        fr_expect_exit(0);
+        expect_out("c1 write 1 -> 100 in ");
+        expect_ms("c1 write 2 -> EAGAIN in ", 290, 1500);
+        expect_stall_line(&b, FI_C_WRITE, 100, 100);
+        mode = NULL;
+    }
+}
+
+/* delay=500: the parent's write runs 500 ms late and moves its 100
  * bytes; meanwhile the supervisor serves the child, whose stopped write
  * (a pipe, not matched) and send go through at once. */
 static void STATE_delay_holds_the_call_and_serves_the_others(void **state)
@@ -457,9 +531,9 @@ static void STATE_delay_holds_the_call_and_serves_the_others(void **state)
     for (int p = 0; p < NPROGS + 1; p++) {
         fr_path(log, "delay.log");
         if (p < NPROGS)
-            FR_RUN(FR_FAULTRUN, "-l", log, "-e", "write:delay=800", "--", progs[p], "delay");
+            FR_RUN(FR_FAULTRUN, "-l", log, "-e", "write:delay=500", "--", progs[p], "delay");
         else                            /* the shim does the same */
-            FR_RUN(FR_FAULTRUN, "--backend=preload", "-l", log, "-e", "write:delay=800", "--",
+            FR_RUN(FR_FAULTRUN, "--backend=preload", "-l", log, "-e", "write:delay=500", "--",
                    DYN, "delay");
         fr_expect_exit(0);
         expect_out("parent got 100 ok\n");
@@ -468,16 +542,16 @@ static void STATE_delay_holds_the_call_and_serves_the_others(void **state)
         expect_out("child saw the parent %s\n", p < NPROGS ? "stopped" : "run");
         long late = out_number("parent write -> 100 in ");
         long tick = out_number("child tick in ");
-        if (late < 800 || late > 1600 || tick > 400)
-            fail_msg("parent's write took %ld ms (want 800), the child's tick %ld (want "
+        if (late < 500 || late > 1300 || tick > 250)
+            fail_msg("parent's write took %ld ms (want 500), the child's tick %ld (want "
                      "little): %s", late, tick, fr_out);
         fr_expect_err("1 calls matched, 1 faults injected, 0 could not fire");
         read_log(&b, log);
         assert_int_equal(b.n, 1);
         const struct fi_logline *l = &b.line[0];
-        if (l->call != FI_C_WRITE || l->fault.fault != FI_F_DELAY || l->fault.arg != 800 ||
+        if (l->call != FI_C_WRITE || l->fault.fault != FI_F_DELAY || l->fault.arg != 500 ||
             l->n != 1 || !l->data || l->asked != 100 || l->ret != 100)
-            fail_msg("log line is '%.*s'; want write delay=800 n=1 asked=100 ret=100",
+            fail_msg("log line is '%.*s'; want write delay=500 n=1 asked=100 ret=100",
                      (int)l->textlen, l->text);
     }
 }
@@ -491,6 +565,7 @@ int main(void)
         cmocka_unit_test(STATE_delay_holds_the_call_and_serves_the_others),
         cmocka_unit_test(STATE_reset_and_eof_stay_with_the_descriptor),
         cmocka_unit_test(STATE_waits_report_a_reset_or_eof_descriptor_ready),
+        cmocka_unit_test(STATE_stall_silences_the_peer),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
