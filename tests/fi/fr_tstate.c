@@ -30,10 +30,13 @@
  * N -> RET ev 0xBITS in MS ms" (select: 0x1 when s1 is in the read set;
  * epoll: the event's bits, its data checked); et: s1 is registered
  * EPOLLIN|EPOLLET. Then s1 reads again ("s1 read 2 -> ...").
- *   fr_tstate LFD stall CASE
+ *   fr_tstate LFD stall CASE [KIND]
  * One connection c1->s1; each call says "WHO CALL K -> RET in MS ms":
  *   rdnb     s1 non-blocking: 100 bytes arrive (poll); s1 reads 60 twice,
- *            100 more arrive, poll(s1, POLLIN, 200 ms), s1 reads 60
+ *            100 more arrive, KIND (as in wait; default poll; epoll: s1 is
+ *            registered, level-triggered, before the first read) waits up to
+ *            200 ms for s1 readable ("s1 KIND 1 -> RET ev 0xBITS in MS
+ *            ms"), s1 reads 60
  *   rdtimeo  SO_RCVTIMEO 300 ms on s1, nothing sent: s1 reads twice
  *   rdsig    s1 blocking, no timeout: SIGALRM (SA_RESTART) every 100 ms,
  *            SIGUSR1 (no SA_RESTART) at 350 ms: s1 reads once, then
@@ -278,7 +281,7 @@ static void timed(const char *who, const char *call, int k, int fd, size_t n, in
     fflush(stdout);
 }
 
-static int stall_mode(int lfd, const char *kind)
+static int stall_mode(int lfd, const char *kind, const char *wkind)
 {
     struct conn k = { .n = 1 };
     open_conn(&k, lfd);
@@ -286,6 +289,11 @@ static int stall_mode(int lfd, const char *kind)
     struct timeval tv = { 0, 300000 };
     if (strcmp(kind, "rdnb") == 0) {
         struct pollfd pfd = { .fd = k.s, .events = POLLIN };
+        int epfd = epoll_create1(0);
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x5eed00000000ULL | (unsigned)k.s };
+        if (strncmp(wkind, "epoll", 5) == 0 &&
+            (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, k.s, &ev) < 0))
+            return 2;
         fcntl(k.s, F_SETFL, O_NONBLOCK);
         if (write(k.c, buf, BLOCK) != BLOCK || poll(&pfd, 1, 2000) != 1)
             return 2;
@@ -294,9 +302,10 @@ static int stall_mode(int lfd, const char *kind)
         if (write(k.c, buf, BLOCK) != BLOCK)
             return 2;
         struct timespec t0;
+        unsigned bits;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        int r = poll(&pfd, 1, 200);
-        printf("s1 poll 1 -> %d ev 0x%x in %ld ms\n", r, (unsigned)pfd.revents, ms_since(&t0));
+        int r = one_wait(wkind, k.s, epfd, 200, &bits);
+        printf("s1 %s 1 -> %d ev 0x%x in %ld ms\n", wkind, r, bits, ms_since(&t0));
         timed("s1", "read", 3, k.s, 60, 0);
     } else if (strcmp(kind, "rdtimeo") == 0) {
         setsockopt(k.s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -378,7 +387,7 @@ int main(int argc, char **argv)
     if (argc > 3 && strcmp(argv[3], "nosig") == 0)
         signal(SIGPIPE, SIG_IGN);
     if (argc > 3 && strcmp(argv[2], "stall") == 0)
-        return stall_mode(lfd, argv[3]);
+        return stall_mode(lfd, argv[3], argc > 4 ? argv[4] : "poll");
     if (argc > 3 && strcmp(argv[2], "wait") == 0)
         return wait_mode(lfd, argv[3], argc > 4 && strcmp(argv[4], "et") == 0);
     struct conn k[3] = { { .n = 1 }, { .n = 2 }, { .n = 3 } };

@@ -482,17 +482,34 @@ static void STATE_stall_silences_the_peer(void **state)
     for (int p = 0; p < NPROGS + 1; p++) {
         const char *backend = p < NPROGS ? NULL : "--backend=preload";
         const char *prog = p < NPROGS ? progs[p] : DYN;
-        const char *const nb[] = { "stall", "rdnb", NULL }, *const to[] = { "stall", "rdtimeo", NULL },
+        const char *const to[] = { "stall", "rdtimeo", NULL },
                           *const sg[] = { "stall", "rdsig", NULL }, *const wr[] = { "stall", "wr", NULL };
-        mode = nb;
-        run(&b, "read:stall:when=1", 0, backend, prog);
-        fr_expect_exit(0);
-        expect_out("s1 read 1 -> 60 in ");
-        expect_out("s1 read 2 -> 40 in ");
-        expect_ms("s1 poll 1 -> 0 ev 0x0 in ", 190, 1500);
-        expect_out("s1 read 3 -> EAGAIN in ");
-        fr_expect_err("3 calls matched, 1 faults injected, 0 could not fire");
-        expect_stall_line(&b, FI_C_READ, 60, 60);
+        static const char *const waits[3][2] = { { "poll", "select" }, { "ppoll", "pselect" },
+                                                 { "poll", "select" } };
+        for (int w = 0; w < 2; w++) {
+            const char *const nb[] = { "stall", "rdnb", waits[p][w], NULL };
+            char what[64];
+            mode = nb;
+            run(&b, "read:stall:when=1", 0, backend, prog);
+            fr_expect_exit(0);
+            expect_out("s1 read 1 -> 60 in ");
+            expect_out("s1 read 2 -> 40 in ");
+            snprintf(what, sizeof what, "s1 %s 1 -> 0 ev 0x0 in ", waits[p][w]);
+            expect_ms(what, 190, 1500);
+            expect_out("s1 read 3 -> EAGAIN in ");
+            fr_expect_err("3 calls matched, 1 faults injected, 0 could not fire");
+            expect_stall_line(&b, FI_C_READ, 60, 60);
+        }
+        if (p == 0) {                   /* not yet: the registration's stalled bits */
+            const char *const ep[] = { "stall", "rdnb", "epoll_wait", NULL };
+            mode = ep;
+            run(&b, "read:stall:when=1", 0, backend, prog);
+            fr_expect_exit(0);
+            expect_out("s1 read 1 -> 60 in ");
+            expect_out("s1 read 3 -> 60 in ");
+            fr_expect_err("0 faults injected, 1 could not fire (1: not yet under the trace backend)");
+            assert_int_equal(b.n, 0);
+        }
 
         mode = to;
         run(&b, "read:stall:when=1", 0, backend, prog);
