@@ -25,7 +25,9 @@
  * "child send -> RET in MS ms" (MS from the go), then "child got B ok".
  *   fr_tstate LFD wait KIND [et]
  * One connection c1->s1, nothing sent; s1 reads 100 ("s1 read 1 -> ..."),
- * then KIND (poll ppoll select pselect epoll_wait epoll_pwait) waits for
+ * then KIND (poll ppoll select pselect epoll_wait epoll_pwait; raw_poll
+ * raw_ppoll raw_pselect6 raw_epoll_wait: the system call itself, which
+ * checks its argument registers come back as passed, exit 4 if not) waits for
  * s1 readable, first for up to 2 s, then up to 200 ms, each saying "KIND
  * N -> RET ev 0xBITS in MS ms" (select: 0x1 when s1 is in the read set;
  * epoll: the event's bits, its data checked); et: s1 is registered
@@ -59,6 +61,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,6 +208,57 @@ static int wait_traced_stop(pid_t pid)
     return 0;
 }
 
+/* A raw system call; *CHANGED: an argument register did not come back
+ * as passed (the kernel keeps them: a tracer must put back what it changed). */
+static long raw6(long nr, long a0, long a1, long a2, long a3, long a4, long a5, int *changed)
+{
+    register long rdi __asm__("rdi") = a0;
+    register long rsi __asm__("rsi") = a1;
+    register long rdx __asm__("rdx") = a2;
+    register long r10 __asm__("r10") = a3;
+    register long r8 __asm__("r8") = a4;
+    register long r9 __asm__("r9") = a5;
+    long ret = nr;
+    __asm__ volatile("syscall"
+                     : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
+                     : "rcx", "r11", "memory");
+    *changed = rdi != a0 || rsi != a1 || rdx != a2 || r10 != a3 || r8 != a4 || r9 != a5;
+    if (ret < 0 && ret > -4096) {
+        errno = (int)-ret;
+        return -1;
+    }
+    return ret;
+}
+
+/* The raw_ kinds of one_wait. */
+static int raw_wait(const char *kind, int fd, int epfd, int ms, unsigned *bits)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    unsigned long rd[1024 / (8 * sizeof(unsigned long))] = { 0 };
+    struct epoll_event ev[4];
+    int changed = 0;
+    long r;
+    rd[fd / (8 * sizeof *rd)] |= 1UL << (fd % (8 * sizeof *rd));
+    if (strcmp(kind, "raw_poll") == 0)
+        r = raw6(SYS_poll, (long)&pfd, 1, ms, 0, 0, 0, &changed);
+    else if (strcmp(kind, "raw_ppoll") == 0)
+        r = raw6(SYS_ppoll, (long)&pfd, 1, (long)&ts, 0, 8, 0, &changed);
+    else if (strcmp(kind, "raw_pselect6") == 0)
+        r = raw6(SYS_pselect6, fd + 1, (long)rd, 0, 0, (long)&ts, 0, &changed);
+    else
+        r = raw6(SYS_epoll_wait, epfd, (long)ev, 4, ms, 0, 0, &changed);
+    if (changed) {
+        printf("%s: a register changed\n", kind);
+        exit(4);
+    }
+    *bits = strcmp(kind, "raw_pselect6") == 0 ? (r > 0 && (rd[fd / (8 * sizeof *rd)] >> (fd % (8 * sizeof *rd)) & 1))
+          : strcmp(kind, "raw_epoll_wait") == 0 ? (r > 0 ? ev[0].events : 0)
+          : (unsigned short)pfd.revents;
+    return (int)r;
+}
+
 /* One wait of KIND on FD (EPFD for epoll) for up to MS: the bits it reports. */
 static int one_wait(const char *kind, int fd, int epfd, int ms, unsigned *bits)
 {
@@ -217,6 +271,8 @@ static int one_wait(const char *kind, int fd, int epfd, int ms, unsigned *bits)
     struct epoll_event ev[4];
     int r = -1;
     *bits = 0;
+    if (strncmp(kind, "raw_", 4) == 0)
+        return raw_wait(kind, fd, epfd, ms, bits);
     if (strcmp(kind, "poll") == 0 || strcmp(kind, "ppoll") == 0) {
         r = kind[0] == 'p' && kind[1] == 'p' ? ppoll(&pfd, 1, &ts, NULL) : poll(&pfd, 1, ms);
         *bits = (unsigned short)pfd.revents;
