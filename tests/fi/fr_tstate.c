@@ -39,7 +39,9 @@
  *            registered, level-triggered, before the first read) waits up to
  *            200 ms for s1 readable ("s1 KIND 1 -> RET ev 0xBITS in MS
  *            ms"), s1 reads 60
- *   rdtimeo  SO_RCVTIMEO 300 ms on s1, nothing sent: s1 reads twice
+ *   rdtimeo  SO_RCVTIMEO 300 ms on s1, nothing sent: s1 reads twice, the
+ *            second time by the raw system call, whose argument registers
+ *            must come back as passed (exit 4)
  *   rdsig    s1 blocking, no timeout: SIGALRM (SA_RESTART) every 100 ms,
  *            SIGUSR1 (no SA_RESTART) at 350 ms: s1 reads once, then
  *            "alarms N"
@@ -366,7 +368,14 @@ static int stall_mode(int lfd, const char *kind, const char *wkind)
     } else if (strcmp(kind, "rdtimeo") == 0) {
         setsockopt(k.s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         timed("s1", "read", 1, k.s, BLOCK, 0);
-        timed("s1", "read", 2, k.s, BLOCK, 0);
+        struct timespec t0;
+        int changed;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long r = raw6(SYS_read, k.s, (long)buf, BLOCK, 0, 0, 0, &changed);
+        say("s1", "read", 2, r);
+        printf("raw read %s in %ld ms\n", changed ? "CHANGED" : "kept", ms_since(&t0));
+        if (changed)
+            return 4;
     } else if (strcmp(kind, "rdsig") == 0) {
         struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
         struct sigaction su = { .sa_handler = on_usr1 };
