@@ -122,8 +122,7 @@ void tr_at_seccomp(struct tthread *t)
         return;
     }
     int sorted = sort_call(&tc);
-    if (sorted == 0)
-        how = tf_entry(t, &tc, how);    /* per-descriptor state (tracefd.h) */
+    how = tf_entry(t, sorted == 0 ? &tc : NULL, how);   /* per-descriptor state (tracefd.h) */
     if (sorted < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
         tr_resume(t->tid, how, 0);
         return;

@@ -7,16 +7,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/time.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define FD_CAP 65536
@@ -47,7 +47,7 @@ struct tf_ent {
 
 struct tf_table {
     int keep, count_bytes;      /* what the rules need (rules_changed) */
-    int marked;                 /* descriptors with a sticky state */
+    int marked;                 /* descriptors with a sticky or stalled state */
     int n;
     struct tf_ent *e;
 };
@@ -73,7 +73,6 @@ int tf_sticky_rules(const struct fi_ruleset *rs)
     return 0;
 }
 
-
 int tf_keeps_state(const struct fi_ruleset *rs)
 {
     for (int i = 0; i < rs->n; i++)
@@ -82,7 +81,7 @@ int tf_keeps_state(const struct fi_ruleset *rs)
     return 0;
 }
 
-static int tf_counts_bytes(const struct fi_ruleset *rs)
+static int counts_bytes(const struct fi_ruleset *rs)
 {
     for (int i = 0; i < rs->n; i++)
         if (rs->rule[i].has_after)
@@ -92,7 +91,7 @@ static int tf_counts_bytes(const struct fi_ruleset *rs)
 
 int tf_stops_data(const struct fi_ruleset *rs)
 {
-    return tf_counts_bytes(rs) || tf_sticky_rules(rs);
+    return counts_bytes(rs) || tf_sticky_rules(rs);
 }
 
 static struct tf_table *table(struct tproc *p)
@@ -383,8 +382,8 @@ int tf_entry(struct tthread *th, const struct tcall *tc, int how)
 {
     struct tproc *p = th->p;
     struct tf_table *t = table(p);
-    th->fdp.on = 0;
-    if (t == NULL || !t->keep || tc->wait || tc->fd < 0)
+    th->fdp.on = 0;                     /* a call before (a stall a signal ended) is over */
+    if (tc == NULL || t == NULL || !t->keep || tc->wait || tc->fd < 0)
         return how;
     if (tc->closing) {                  /* Linux releases it whatever close says */
         forget(p, tc->fd);

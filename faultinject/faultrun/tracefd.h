@@ -81,7 +81,8 @@ void tf_host(struct tproc *p);
 struct tf_table *tf_copy(const struct tf_table *parent);
 void tf_free(struct tf_table *t);
 
-/* At the seccomp stop of TC (sorted): a close forgets the descriptor; a
+/* At the seccomp stop of TC (NULL: a call not sorted, which only ends
+ * what T's call before left armed): a close forgets the descriptor; a
  * call on a descriptor checks it is still the same file; a data call on
  * a sticky descriptor is skipped and answered as the kernel answers after
  * a real RST or FIN (T->fdp.says: the rules may count it, not fire); a

@@ -44,7 +44,8 @@
  *            must come back as passed (exit 4)
  *   rdsig    s1 blocking, no timeout: SIGALRM (SA_RESTART) every 100 ms,
  *            SIGUSR1 (no SA_RESTART) at 350 ms: s1 reads once, then
- *            "alarms N"
+ *            "alarms N", then a raw epoll_ctl (a call the trace backend
+ *            stops to its exit) whose registers must come back (exit 4)
  *   wr       SO_SNDTIMEO 300 ms on c1: c1 writes 100 twice
  * Exit 0, 1 a byte wrong, 2 bad use or a setup call failed.
  */
@@ -388,10 +389,25 @@ static int stall_mode(int lfd, const char *kind, const char *wkind)
         if (timer_create(CLOCK_MONOTONIC, &sev, &tm) < 0 || timer_settime(tm, 0, &once, NULL) < 0 ||
             setitimer(ITIMER_REAL, &every, NULL) < 0)
             return 2;
-        timed("s1", "read", 1, k.s, BLOCK, 0);
+        int epfd = epoll_create1(0), changed;
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 };
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        ssize_t n = read(k.s, buf, BLOCK);
+        int e = errno;
+        long ms = ms_since(&t0);
+        long r = raw6(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, k.s, (long)&ev, 0, 0, &changed);
         struct itimerval off = { { 0, 0 }, { 0, 0 } };
         setitimer(ITIMER_REAL, &off, NULL);
+        errno = e;
+        if (n < 0)
+            printf("s1 read 1 -> %s in %ld ms\n", err_name(errno), ms);
+        else
+            printf("s1 read 1 -> %ld in %ld ms\n", (long)n, ms);
         printf("alarms %d\n", (int)alarms);
+        printf("raw epoll_ctl -> %ld %s\n", r, changed ? "CHANGED" : "kept");
+        if (changed)
+            return 4;
     } else if (strcmp(kind, "wr") == 0) {
         setsockopt(k.c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         timed("c1", "write", 1, k.c, BLOCK, 1);

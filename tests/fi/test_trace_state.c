@@ -531,6 +531,7 @@ static void STATE_stall_silences_the_peer(void **state)
         long alarms = out_number("alarms ");
         if (alarms < 2 || alarms > 3)
             fail_msg("%ld alarms restarted the read, want 3: %s", alarms, fr_out);
+        expect_out("raw epoll_ctl -> 0 kept\n");
         expect_stall_line(&b, FI_C_READ, 100, -1);
 
         mode = wr;
