@@ -175,7 +175,9 @@ static int in_call(long tid, long nr)
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
-    int ok = fgets(line, sizeof line, f) != NULL && atol(line) == nr && line[0] != '-';
+    /* "NR ARGS...", "-1 SP PC" between calls or "running" */
+    int ok = fgets(line, sizeof line, f) != NULL && line[0] >= '0' && line[0] <= '9' &&
+             atol(line) == nr;
     fclose(f);
     return ok;
 }
