@@ -299,7 +299,7 @@ static long ms_since(const struct timespec *t0)
     return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* faultrun ARGS... with stdout into *OUT (stderr to /dev/null). */
+/* faultrun -q -e read:short=1:p=0.5 -- PROG WHAT, its stdout into *OUT. */
 static pid_t start_faultrun(int *out, const char *prog, const char *what)
 {
     int p[2];
