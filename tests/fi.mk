@@ -76,6 +76,10 @@ FR_TRESTART_MUSL := $(FI_TDIR)/fr_trestart_musl
 FR_TRESTART_DYN  := $(FI_TDIR)/fr_trestart_dyn
 FI_RUN_SUITES += $(FI_TEST_TRACE_RESTART)
 FI_TESTS += $(FI_TEST_TRACE_RESTART) $(FR_TRESTART) $(FR_TRESTART_MUSL) $(FR_TRESTART_DYN)
+# test_shrink's two-fault COMMAND built -static (glibc, musl): shrink under trace.
+FR_TWOFAULT_STATIC := $(FI_TDIR)/fr_twofault_static
+FR_TWOFAULT_MUSL   := $(FI_TDIR)/fr_twofault_musl
+FI_TESTS += $(FR_TWOFAULT_STATIC) $(FR_TWOFAULT_MUSL)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
@@ -160,6 +164,12 @@ $(FR_TRESTART): tests/fi/fr_trestart.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -pthread -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TRESTART_MUSL): tests/fi/fr_trestart.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TWOFAULT_STATIC): tests/fi/fr_twofault.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TWOFAULT_MUSL): tests/fi/fr_twofault.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TRESTART_DYN): $(FI_TDIR)/fr_trestart.o
