@@ -72,6 +72,11 @@ struct tthread {
     long long asked;
     struct tx_undo undo;        /* registers a short changed (tracexfer.c) */
     struct tw_note note;        /* a wait, peek or epoll_ctl to note at the exit */
+    struct {                    /* a call the kernel restarts (tracerestart.c) */
+        int on;
+        long nr;
+        uint64_t args[6];
+    } rs;
 };
 
 /* One call at its seccomp stop, for possible(). */
@@ -96,6 +101,9 @@ struct tr_run {
     const struct fr_opts *opts;
     unsigned traced_mask;       /* the call families the filter stops */
     int want_sigaction, want_ready;
+    int replaying;              /* --replay: these decide, not the rules (tracereplay.h) */
+    int (*replay)(void *ctx, const struct fi_callctx *c, struct fi_rule *r, int *rule);
+    void (*replay_refused)(void *ctx, const struct fi_callctx *c);
     unsigned long rings;        /* io_uring_setup calls seen (every one is stopped) */
     int log_fd;
 };
