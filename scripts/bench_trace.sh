@@ -11,11 +11,14 @@
 #   under strace -f --seccomp-bpf doing the same (-e trace=read, so that its
 #     filter too stops only read; -e inject=read:error=EINTR:when=65535;
 #     output to /dev/null);
-# each RUNS times (default 5), the median of the program's own ns per pair
-# (its loop alone: start-up and exec not counted). Then the ratios, and the
-# cost per traced call (the traced row less plain, over the 2 reads a pair):
-# ours against strace's (goal: ours no slower). Figures, not a test: exit 0
-# unless a run failed. strace's when= stops at 65535: PAIRS at most 32767.
+# in RUNS rounds (default 5), the four in turn in each, by the program's
+# own ns per pair (its loop alone: start-up and exec not counted). Shown:
+# min, median and max of each row, and of the ratios taken round by round
+# (so that a machine whose speed drifts still compares like with like),
+# and the cost per traced call (the traced row less plain, over the 2 reads
+# a pair): ours against strace's (goal: ours no slower). Figures, not a
+# test: exit 0 unless a run failed. strace's when= stops at 65535: PAIRS
+# at most 32767.
 set -u
 pp=$1 fr=$2 pairs=${3:-30000} runs=${4:-5}
 never=65535
@@ -24,55 +27,55 @@ if [ $((2 * pairs)) -ge $never ]; then
     exit 2
 fi
 
-# median NS of RUNS runs of "$@" (each prints ns_per_pair=X); "" if one failed
-median() {
-    i=0 all=
-    while [ $i -lt "$runs" ]; do
-        x=$("$@" 2>/dev/null | sed -n 's/.*ns_per_pair=\([0-9]*\).*/\1/p')
-        [ -n "$x" ] || { echo ""; return; }
-        all="$all $x"
-        i=$((i + 1))
-    done
-    printf '%s\n' $all | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
+# ns per pair of one run of "$@" (it prints ns_per_pair=X); "" if it failed
+one() { "$@" 2>/dev/null | sed -n 's/.*ns_per_pair=\([0-9]*\).*/\1/p'; }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# min median max of the numbers on stdin
+mmm() { sort -g | awk '{ v[NR] = $1 } END { printf "%s %s %s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
 
+has_strace=0
+command -v strace >/dev/null 2>&1 && has_strace=1
 echo "bench-trace: static ping-pong, $pairs pairs of 64-byte write+read over a socketpair" \
-     "(2 threads), median of $runs runs"
-fail=0
-plain=$(median "$pp" "$pairs")
-other=$(median "$fr" --backend=trace -q -e 'accept:error=EMFILE' -- "$pp" "$pairs")
-named=$(median "$fr" --backend=trace -q -e "read:error=EINTR:when=$never" -- "$pp" "$pairs")
-if command -v strace >/dev/null 2>&1; then
-    st=$(median strace -f -qq --seccomp-bpf -o /dev/null -e trace=read \
-               -e "inject=read:error=EINTR:when=$never" "$pp" "$pairs")
-else
-    st=none
-fi
-for v in "$plain" "$other" "$named"; do
-    [ -n "$v" ] || fail=1
+     "(2 threads); $runs rounds, the rows in turn in each (ratios taken round by round)"
+tab=$(mktemp /tmp/bench-trace-XXXXXX) || exit 2
+trap 'rm -f "$tab"' EXIT
+r=0
+while [ $r -lt "$runs" ]; do
+    p=$(one "$pp" "$pairs")
+    o=$(one "$fr" --backend=trace -q -e 'accept:error=EMFILE' -- "$pp" "$pairs")
+    n=$(one "$fr" --backend=trace -q -e "read:error=EINTR:when=$never" -- "$pp" "$pairs")
+    s=0
+    [ $has_strace -eq 0 ] || s=$(one strace -f -qq --seccomp-bpf -o /dev/null -e trace=read \
+                                     -e "inject=read:error=EINTR:when=$never" "$pp" "$pairs")
+    if [ -z "$p" ] || [ -z "$o" ] || [ -z "$n" ] || [ -z "$s" ]; then
+        echo "bench-trace: a run failed (plain '$p', other '$o', named '$n', strace '$s')"
+        exit 1
+    fi
+    echo "$p $o $n $s" >> "$tab"
+    r=$((r + 1))
 done
-[ -n "$st" ] || fail=1
-if [ $fail -ne 0 ]; then
-    echo "bench-trace: a run failed (plain '$plain', other '$other', named '$named', strace '$st')"
-    exit 1
-fi
-printf '  %-46s %8s ns/pair\n' "plain" "$plain"
-printf '  %-46s %8s ns/pair  x%s of plain (goal <= 1.05)\n' "trace, rule naming accept" "$other" \
-       "$(ratio "$other" "$plain")"
-printf '  %-46s %8s ns/pair  x%s of plain\n' "trace, rule naming read (never fires)" "$named" \
-       "$(ratio "$named" "$plain")"
-if [ "$st" = none ]; then
+col() { awk -v c="$1" '{ print $c }' "$tab" | mmm; }
+# per round: other/plain, named/plain, strace/plain, and per traced call
+# (2 reads a pair) ours (named - plain) / 2 against strace's
+awk '{ printf "%.4f %.4f %.4f %.1f %.1f %s\n", $2 / $1, $3 / $1, $4 / $1, ($3 - $1) / 2,
+       ($4 - $1) / 2, ($4 > $1 ? sprintf("%.4f", ($3 - $1) / ($4 - $1)) : "n/a") }' \
+    "$tab" > "$tab.r"
+rcol() { awk -v c="$1" '$c != "n/a" { print $c }' "$tab.r" | mmm; }
+row() { set -- "$1" $2; printf '  %-48s %7s %7s %7s\n' "$1" "$2" "$3" "$4"; }
+printf '  %-48s %7s %7s %7s\n' "ns per pair" min median max
+row "plain" "$(col 1)"
+row "trace, rule naming accept" "$(col 2)"
+row "trace, rule naming read (never fires)" "$(col 3)"
+[ $has_strace -eq 0 ] || row "strace --seccomp-bpf, inject=read (never fires)" "$(col 4)"
+printf '  %-48s %7s %7s %7s\n' "ratios, round by round" min median max
+row "trace-other / plain (goal <= 1.05)" "$(rcol 1)"
+row "trace-named / plain" "$(rcol 2)"
+if [ $has_strace -eq 0 ]; then
     echo "  strace: not installed (make deps-bench): no comparison"
-    exit 0
-fi
-printf '  %-46s %8s ns/pair  x%s of plain\n' "strace --seccomp-bpf, inject=read (never fires)" \
-       "$st" "$(ratio "$st" "$plain")"
-ours=$(( (named - plain) / 2 )) theirs=$(( (st - plain) / 2 ))
-if [ "$theirs" -gt 0 ]; then
-    printf '  per traced call (2 reads a pair): ours %s ns, strace %s ns: x%s (goal <= 1)\n' \
-           "$ours" "$theirs" "$(ratio "$ours" "$theirs")"
 else
-    printf '  per traced call (2 reads a pair): ours %s ns, strace %s ns\n' "$ours" "$theirs"
+    row "strace / plain" "$(rcol 3)"
+    row "ns per traced call, ours" "$(rcol 4)"
+    row "ns per traced call, strace" "$(rcol 5)"
+    row "per traced call, ours / strace (goal <= 1)" "$(rcol 6)"
 fi
+rm -f "$tab.r"
