@@ -1,11 +1,13 @@
 /* tracefd.h: the trace backend's per-descriptor state (faultinject.md,
- * OPTION: per=fd, after=, peer=, local=), as the shim's fdstate keeps it:
- * per traced process, per descriptor number, the file it was last seen to
- * be (device and inode), the per=fd counters, the bytes moved (after=) and
- * the socket's ends once read, and the sticky state reset, eof and stall
- * leave (faultinject.md: "the state belongs to the descriptor"). A number that is now another file, or was
- * closed (close is stopped while the rules keep state), starts fresh; an
- * exec starts the whole table again (a new image loads a new shim).
+ * OPTION: per=fd, after=, peer=, local=; FAULT: reset, eof, stall), as
+ * the shim's fdstate keeps it: per traced process, per descriptor number,
+ * the file it was last seen to be (device and inode), the per=fd
+ * counters, the bytes moved (after=), the socket's ends once read, and
+ * the state reset, eof and stall leave ("the state belongs to the
+ * descriptor"). A number that is now another file, or was closed (close
+ * is stopped while the rules keep state), starts fresh; a forked child
+ * gets a copy; an exec starts the whole table again (a new image loads a
+ * new shim).
  *
  * Owner: tracefd.c (the table hangs off struct tproc as `fdst`; only
  * tracefd.c reads or writes it). tracecall.c calls the hooks below at the
