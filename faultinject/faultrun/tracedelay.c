@@ -46,6 +46,15 @@ void td_hold(pid_t tid, long ms)
     held[nheld++] = (struct held){ tid, { (time_t)(due / 1000000000LL), (long)(due % 1000000000LL) } };
 }
 
+void td_forget(pid_t tid)
+{
+    for (int i = 0; i < nheld; i++)
+        if (held[i].tid == tid) {
+            held[i] = held[--nheld];
+            return;
+        }
+}
+
 /* Resumes the threads that are due; the nanoseconds to the next, or -1. */
 static long long resume_due(void)
 {

@@ -18,6 +18,9 @@
  * logs the fault) MS milliseconds from now. */
 void td_hold(pid_t tid, long ms);
 
+/* TID is gone: it is held no more (its number may come back). */
+void td_forget(pid_t tid);
+
 /* waitpid(-1, STATUS, __WALL), resuming each held thread as it falls due. */
 pid_t td_wait(int *status);
 

@@ -3,6 +3,7 @@
 #include "tracestate.h"
 
 #include "forkpath.h"
+#include "tracedelay.h"
 #include "traceepoll.h"
 #include "traceshown.h"
 
@@ -133,6 +134,7 @@ struct tthread *tr_thread_add(pid_t tid, struct tproc *p)
 
 void tr_thread_gone(pid_t tid)
 {
+    td_forget(tid);                     /* a held delay= is over (tracedelay.h) */
     for (struct tthread **pt = &threads[(unsigned)tid % 256]; *pt != NULL; pt = &(*pt)->next)
         if ((*pt)->tid == tid) {
             struct tthread *t = *pt;
