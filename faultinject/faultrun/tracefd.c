@@ -2,6 +2,7 @@
 #include "tracefd.h"
 
 #include "tracecall.h"
+#include "traceepoll.h"
 #include "tracerestart.h"
 #include "tracestate.h"
 
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -161,6 +163,58 @@ int tf_stalled(const struct tproc *p, int fd)
         return 0;
     const struct tf_ent *e = &t->e[fd];
     return (e->stall & TF_STALL_WR) | ((e->stall & TF_STALL_RD) && e->stall_left == 0);
+}
+
+int tf_can_strip(const struct tproc *p, int fd)
+{
+    struct te_reg reg;
+    if (!te_lookup(p->ep, fd, &reg) || (reg.events & EPOLLONESHOT))
+        return 1;
+    return !(reg.events & EPOLLEXCLUSIVE);
+}
+
+int tf_strip(struct tproc *p, int fd)
+{
+    struct te_reg reg;
+    int st = tf_stalled(p, fd);
+    if (st == 0 || !te_lookup(p->ep, fd, &reg) || (reg.events & EPOLLONESHOT))
+        return 0;
+    if (reg.events & EPOLLEXCLUSIVE)
+        return -1;                      /* the kernel refuses MOD */
+    unsigned cut = (st & TF_STALL_RD ? EPOLLIN | EPOLLRDNORM : 0) |
+                   (st & TF_STALL_WR ? EPOLLOUT | EPOLLWRNORM : 0);
+    struct epoll_event ev = { .events = reg.events & ~cut };
+    ev.data.u64 = reg.data;
+    /* Both copies first (the pidfd is used), the epoll one off FD's number;
+     * then FD's copy at FD's number, what faultrun has there moved aside
+     * meanwhile (one thread here, no handler uses a descriptor). */
+    int ep = ft_fd_copy(p->pidfd, reg.epfd), r = -1;
+    if (ep == fd) {
+        int up = fcntl(ep, F_DUPFD_CLOEXEC, fd + 1);
+        close(ep);
+        ep = up;
+    }
+    int copy = ep >= 0 ? ft_fd_copy(p->pidfd, fd) : -1;
+    if (copy < 0) {
+        if (ep >= 0)
+            close(ep);
+        return -1;
+    }
+    int flags = copy == fd ? -1 : fcntl(fd, F_GETFD);
+    int aside = flags >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    int at = copy == fd ? fd : (flags < 0 || aside >= 0) ? dup2(copy, fd) : -1;
+    if (copy != fd)
+        close(copy);
+    if (at == fd)
+        r = epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+    close(ep);
+    if (aside >= 0) {                   /* faultrun's own descriptor back in its place */
+        dup3(aside, fd, (flags & FD_CLOEXEC) ? O_CLOEXEC : 0);
+        close(aside);
+    } else if (at == fd) {
+        close(fd);
+    }
+    return r < 0 ? -1 : 0;
 }
 
 static void set_stall(struct tproc *p, struct tf_ent *e, int bits)
@@ -441,10 +495,12 @@ static void begin_stall(struct tthread *th, const struct tcall *tc)
             e->stall_left = (uint64_t)keep;
             drain(th, tc, (uint64_t)keep, &th->undo);
         } else {                        /* the room goes out (logged at the exit) */
+            tf_strip(th->p, tc->fd);
             tx_cut(th->p->pid, th->tid, &tc->c, tc->call, keep, &th->undo);
         }
         return;
     }
+    tf_strip(th->p, tc->fd);            /* never ready in an epoll set either */
     tr_finish(th, -1);                  /* the log line: the wait may never end */
     stall_call(th, tc, &tc->c);
 }
@@ -483,6 +539,8 @@ void tf_exit(struct tthread *th, long long *retp)
         if (*retp > 0 && tb != NULL && d.fd < tb->n) {
             uint64_t *left = &tb->e[d.fd].stall_left;
             *left = *left > (uint64_t)*retp ? *left - (uint64_t)*retp : 0;
+            if (*left == 0)
+                tf_strip(th->p, d.fd);  /* now nothing more comes */
         }
     }
     if (d.on && trr_restarting(*retp)) {

@@ -71,6 +71,18 @@ int tf_stalled(const struct tproc *p, int fd);
 int tf_any_sticky(const struct tproc *p);
 int tf_next_sticky(const struct tproc *p, int from);
 
+/* A stalled direction out of FD's epoll registration (the shim's
+ * fi_wait_stalled): the program's events and data handed to the kernel
+ * again minus the stalled bits, by EPOLL_CTL_MOD made in faultrun on a
+ * copy of the epoll descriptor and a copy of FD put at FD's own number
+ * (epoll knows a registration by its file and number; what faultrun has
+ * at that number is moved aside and back). One-shot registrations are
+ * left alone (the waits filter them); an exclusive one cannot be changed
+ * (the kernel refuses MOD): tf_can_strip says no, the stall does not fire
+ * there ("not yet"). 0 done or nothing to do, -1 it could not be done. */
+int tf_strip(struct tproc *p, int fd);
+int tf_can_strip(const struct tproc *p, int fd);
+
 /* Edge-triggered epoll: whether FD's present sticky state was reported
  * (once per state); tf_set_told: it was. */
 int tf_told(const struct tproc *p, int fd);

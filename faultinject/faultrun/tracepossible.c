@@ -3,6 +3,7 @@
 #include "tracepossible.h"
 
 #include "roomrule.h"
+#include "tracefd.h"
 #include "traceepoll.h"
 #include "traceroom.h"
 #include "traceshown.h"
@@ -187,9 +188,8 @@ enum fi_why tr_possible(void *arg, const struct fi_rule *r)
     case FI_F_STALL: {                  /* tracefd.c's begin_stall */
         if (tc->kind == FI_K_SOCK && tc->socktype != 0 && tc->socktype != SOCK_STREAM)
             return FI_WHY_MESSAGE;
-        /* not yet: taking a stalled direction out of an epoll registration */
-        struct te_reg reg;
-        if (tc->data && te_lookup(tc->p->ep, tc->fd, &reg))
+        /* not yet: a registration faultrun cannot take the stalled bits out of */
+        if (tc->data && !tf_can_strip(tc->p, tc->fd))
             return FI_WHY_TRACE_TODO;
         struct fdstate s = fd_state(tc);
         return tc->data ? data_side(tc, r, &s) : FI_WHY_OK;

@@ -401,8 +401,11 @@ void tw_exit(struct tproc *p, const struct tw_note *n, long long *retp)
     long long ret = *retp;
     switch (n->kind) {
     case TW_EPCTL:
-        if (ret == 0)
+        if (ret == 0) {
             te_record(&p->ep, (int)a[0], (int)a[1], (int)a[2], n->events, n->data);
+            if ((int)a[1] != EPOLL_CTL_DEL)
+                tf_strip(p, (int)a[2]);     /* a stalled direction stays out */
+        }
         return;
     case TW_PEEK:
         if (ret > 0)
