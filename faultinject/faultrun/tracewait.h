@@ -24,9 +24,9 @@
  * counted again. A stalled direction (tracefd.h, stall) is never ready:
  * its bits are taken out of a pollfd's events at the entry (set back at
  * the exit) and of its revents, out of select's sets at the entry (set
- * back if the wait fails), out of the events an epoll wait returns (not
- * yet: an epoll wait that only a stalled descriptor woke returns 0 early,
- * where the shim changes the registration and waits on).
+ * back if the wait fails), out of the events an epoll wait returns (the
+ * registration itself is changed too: tracefd.h, tf_strip; the filter
+ * catches what came before, a one-shot registration the program armed).
  *
  * Owner: tracewait.c. Only while tr_run.want_ready (some rule could make
  * a data call fail or stall where a wait showed it ready): the filter
