@@ -25,7 +25,8 @@ FI_SHIM_SRCS   := $(addprefix $(FI_SHIMD)/,shim.c control.c engine.c fdstate.c f
 FI_RUN_SRCS    := $(addprefix $(FI_RUND)/,faultrun.c sweep.c jobs.c progress.c shrink.c shellword.c \
                     launch.c elfcheck.c trace.c tracee.c \
                     tracestate.c tracepossible.c tracecall.c \
-                    tracexfer.c traceroom.c traceepoll.c traceshown.c tracewait.c)
+                    tracexfer.c traceroom.c traceepoll.c traceshown.c tracewait.c \
+                    tracearm.c)
 
 # Common objects are built twice: position-independent, hidden, for the
 # shared library (pic/), and plainly for faultrun and the tests.

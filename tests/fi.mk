@@ -49,16 +49,20 @@ FR_TSTATIC_MUSL  := $(FI_TDIR)/fr_tstatic_musl
 FI_TEST_TRACE_IO := $(FI_TDIR)/test_trace_io
 FR_TIO           := $(FI_TDIR)/fr_tio
 FR_TIO_MUSL      := $(FI_TDIR)/fr_tio_musl
+# The EPOLLET re-arm (tracearm.c): test_trace_arm on fr_tarm, built as fr_tio is.
+FI_TEST_TRACE_ARM := $(FI_TDIR)/test_trace_arm
+FR_TARM          := $(FI_TDIR)/fr_tarm
+FR_TARM_MUSL     := $(FI_TDIR)/fr_tarm_musl
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK) \
-                 $(FI_TEST_TRACE_IO)
+                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_TSTATIC_MUSL) $(FR_LIFE) \
-            $(FR_TIO) $(FR_TIO_MUSL) \
+            $(FR_TIO) $(FR_TIO_MUSL) $(FR_TARM) $(FR_TARM_MUSL) \
             $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
@@ -93,7 +97,7 @@ $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE) $(FI_TEST_
 $(FI_TEST_TRACE): $(FI_TDIR)/test_trace.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_TRACE_IO): $(FI_TDIR)/test_trace_io.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+$(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM): $(FI_TDIR)/%: $(FI_TDIR)/%.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
@@ -122,6 +126,12 @@ $(FR_TIO): tests/fi/fr_tio.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TIO_MUSL): tests/fi/fr_tio.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TARM): tests/fi/fr_tarm.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TARM_MUSL): tests/fi/fr_tarm.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FI_PROG): $(FI_TDIR)/fi_prog.o

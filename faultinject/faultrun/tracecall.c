@@ -2,6 +2,7 @@
 #include "tracecall.h"
 
 #include "logfmt.h"
+#include "tracearm.h"
 #include "tracepossible.h"
 #include "traceshown.h"
 
@@ -20,8 +21,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#define EPOLLET_BIT ((uint32_t)EPOLLET)
 
 /* ---- one call -------------------------------------------------------- */
 
@@ -75,15 +74,6 @@ static int sort_call(struct tcall *tc)
     case SYS_io_uring_setup:            /* counted for the summary, then it runs */
         tr_run.rings++;
         return -1;
-    case SYS_epoll_ctl: {               /* which descriptors are edge-triggered */
-        uint32_t ev;
-        int op = (int)a[1], fd = (int)a[2];
-        if (op == EPOLL_CTL_DEL)
-            tr_et_mark(tc->p, fd, 0);
-        else if (a[3] != 0 && ft_peek(pid, a[3], &ev, sizeof ev) == 0)
-            tr_et_mark(tc->p, fd, (ev & EPOLLET_BIT) != 0);
-        return -1;
-    }
     default:
         return -1;
     }
@@ -189,6 +179,7 @@ void tr_at_exit_stop(struct tthread *t)
             ft_set_ret(t->tid, t->set_ret);
             ret = t->set_ret;
         }
+        ta_rearm(t, NULL);              /* an EPOLLET descriptor's edge (tracearm.h) */
         write_log(t, ret);
         if (t->sigpipe)
             syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);

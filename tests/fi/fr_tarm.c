@@ -1,0 +1,155 @@
+/* fr_tarm: the EPOLLET re-arm's COMMAND (test_trace_arm.c), built -static
+ * twice (glibc and musl-gcc, tests/fi.mk), so only the trace backend
+ * reaches it. A reader in the way of Go's netpoller: a non-blocking unix
+ * stream socket in an EPOLLET set, its data a pointer; after each edge it
+ * reads 4096 bytes at a time and goes back to epoll_wait as soon as a
+ * read says EAGAIN or moves less than asked (the socket is drained then,
+ * on Linux); it never reads without a fresh edge. A forked writer sends
+ * SIZE bytes and waits. Every read is a raw syscall that checks rdi, rsi,
+ * rdx, r10, r8 and r9 hold what it passed when it returns (a tracer that
+ * injects a call must put every register back); every event must carry
+ * the registered data. One line at the end: "ok N bytes, E edges, A
+ * eagain, S short"; or "stranded after N bytes" when no edge comes for 2
+ * s while bytes are still owed (exit 3). Exit 0 ok, 1 a byte or an event
+ * wrong, 4 a register changed, 2 bad use.
+ *   fr_tarm SIZE
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHUNK 4096
+#define EDGE_WAIT_MS 2000
+
+static unsigned char byte_at(long i)
+{
+    return (unsigned char)(i % 251);
+}
+
+/* read(FD, BUF, LEN) by `syscall`, r8/r9/r10 loaded with markers; exit 4
+ * if any argument register differs when the kernel returns. */
+static long raw_read(int fd, void *buf, size_t len)
+{
+    register long r10 __asm__("r10") = 0x1010;
+    register long r8 __asm__("r8") = 0x0808;
+    register long r9 __asm__("r9") = 0x0909;
+    long ret, di = fd, si = (long)buf, dx = (long)len;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(di), "+S"(si), "+d"(dx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "a"((long)SYS_read)
+                     : "rcx", "r11", "memory");
+    if (di != fd || si != (long)buf || dx != (long)len || r10 != 0x1010 || r8 != 0x0808 ||
+        r9 != 0x0909) {
+        printf("register changed: rdi %lx rsi %lx rdx %lx r10 %lx r8 %lx r9 %lx\n", di, si, dx,
+               (long)r10, (long)r8, (long)r9);
+        exit(4);
+    }
+    if (ret < 0) {
+        errno = (int)-ret;
+        return -1;
+    }
+    return ret;
+}
+
+static void writer(int fd, long size)
+{
+    unsigned char buf[CHUNK];
+    for (long off = 0; off < size;) {
+        long n = size - off < CHUNK ? size - off : CHUNK;
+        for (long i = 0; i < n; i++)
+            buf[i] = byte_at(off + i);
+        ssize_t w = write(fd, buf, (size_t)n);
+        if (w <= 0)
+            _exit(1);
+        off += w;
+    }
+    for (;;)
+        pause();                        /* no edge from a close: the reader is on its own */
+}
+
+int main(int argc, char **argv)
+{
+    long size = argc == 2 ? atol(argv[1]) : 0;
+    int sv[2];
+    if (size <= 0) {
+        fprintf(stderr, "usage: fr_tarm SIZE\n");
+        return 2;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return 2;
+    pid_t child = fork();
+    if (child < 0)
+        return 2;
+    if (child == 0) {
+        close(sv[0]);
+        writer(sv[1], size);            /* blocking */
+    }
+    close(sv[1]);
+    if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
+        return 2;
+    static int tag;                     /* the registration's data: a pointer, as Go's */
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = &tag };
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) < 0)
+        return 2;
+    long got = 0, edges = 0, eagains = 0, shorts = 0;
+    int status = 0;
+    unsigned char buf[CHUNK];
+    while (got < size) {
+        struct epoll_event out;
+        int n = epoll_wait(ep, &out, 1, EDGE_WAIT_MS);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return 2;
+        if (n == 0) {
+            printf("stranded after %ld bytes\n", got);
+            status = 3;
+            break;
+        }
+        if (out.data.ptr != &tag) {
+            printf("event data %p, registered %p\n", out.data.ptr, (void *)&tag);
+            status = 1;
+            break;
+        }
+        edges++;
+        for (;;) {
+            long r = raw_read(sv[0], buf, sizeof buf);
+            if (r < 0 && errno == EAGAIN) {
+                eagains++;
+                break;
+            }
+            if (r <= 0) {
+                printf("read: %s at %ld bytes\n", r == 0 ? "EOF" : "error", got);
+                status = 1;
+                break;
+            }
+            for (long i = 0; i < r; i++)
+                if (buf[i] != byte_at(got + i)) {
+                    printf("byte %ld is %u, want %u\n", got + i, buf[i], byte_at(got + i));
+                    status = 1;
+                    break;
+                }
+            got += r;
+            if (status != 0 || r < (long)sizeof buf) {
+                shorts += r < (long)sizeof buf;
+                break;                  /* drained: wait for the next edge */
+            }
+        }
+        if (status != 0)
+            break;
+    }
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    if (status == 0)
+        printf("ok %ld bytes, %ld edges, %ld eagain, %ld short\n", got, edges, eagains, shorts);
+    return status;
+}
