@@ -53,12 +53,14 @@ FR_TIO_MUSL      := $(FI_TDIR)/fr_tio_musl
 FI_TEST_TRACE_ARM := $(FI_TDIR)/test_trace_arm
 FR_TARM          := $(FI_TDIR)/fr_tarm
 FR_TARM_MUSL     := $(FI_TDIR)/fr_tarm_musl
+# A Go HTTP server and client under the trace backend (their build: tests/go.mk).
+FI_TEST_TRACE_GO := $(FI_TDIR)/test_trace_go
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK) \
-                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM)
+                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_TSTATIC_MUSL) $(FR_LIFE) \
@@ -97,7 +99,7 @@ $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE) $(FI_TEST_
 $(FI_TEST_TRACE): $(FI_TDIR)/test_trace.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM): $(FI_TDIR)/%: $(FI_TDIR)/%.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+$(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO): $(FI_TDIR)/%: $(FI_TDIR)/%.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_LOGPARSE): $(FI_TDIR)/test_logparse.o $$(FI_LOGPARSE_OBJS)
