@@ -67,6 +67,15 @@ FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST)
             $(FR_TIO) $(FR_TIO_MUSL) $(FR_TARM) $(FR_TARM_MUSL) \
             $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
+# A call a signal interrupts, restarted or retried, under both backends:
+# test_trace_restart on fr_trestart (static: glibc, musl; and dynamic).
+FI_TEST_TRACE_RESTART := $(FI_TDIR)/test_trace_restart
+FR_TRESTART      := $(FI_TDIR)/fr_trestart
+FR_TRESTART_MUSL := $(FI_TDIR)/fr_trestart_musl
+FR_TRESTART_DYN  := $(FI_TDIR)/fr_trestart_dyn
+FI_RUN_SUITES += $(FI_TEST_TRACE_RESTART)
+FI_TESTS += $(FI_TEST_TRACE_RESTART) $(FR_TRESTART) $(FR_TRESTART_MUSL) $(FR_TRESTART_DYN)
+
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
 # A hardened build calls __read_chk and friends: keep -O2 even under
@@ -136,6 +145,17 @@ $(FR_TARM): tests/fi/fr_tarm.c
 $(FR_TARM_MUSL): tests/fi/fr_tarm.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FI_TEST_TRACE_RESTART): $(FI_TDIR)/test_trace_restart.o $(FI_TDIR)/frtest.o \
+        $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FR_TRESTART): tests/fi/fr_trestart.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -pthread -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TRESTART_MUSL): tests/fi/fr_trestart.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TRESTART_DYN): $(FI_TDIR)/fr_trestart.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl
 

@@ -6,11 +6,18 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-const char fi_summary_causes[] =
-    "the program may read or write through stdio (fgets, fread, fprintf on a socket), "
-    "make raw system calls (Go programs, static binaries), move data with calls the "
-    "rule does not name (sendfile, copy_file_range, splice, io_uring), "
-    "or --only named no process that ran";
+const char *fi_summary_causes(int traced)
+{
+    /* the trace backend sees system calls, stdio's and Go's included */
+    return traced ? "the program may move data with calls the rule does not name "
+                    "(sendfile, copy_file_range, splice, io_uring), make them as 32-bit "
+                    "(i386 or x32) calls, which the trace backend lets through, "
+                    "or --only named no process that ran"
+                  : "the program may read or write through stdio (fgets, fread, fprintf on "
+                    "a socket), make raw system calls (Go programs, static binaries), move "
+                    "data with calls the rule does not name (sendfile, copy_file_range, "
+                    "splice, io_uring), or --only named no process that ran";
+}
 
 static unsigned long long get(const _Atomic uint64_t *v)
 {
@@ -99,7 +106,7 @@ void fi_summary_print(FILE *out, const struct fi_summary *s)
                 why[0] ? " (" : "", why, why[0] ? ")" : "");
         if (matched == 0)
             fprintf(out, "%s: warning: rule %d '%s' matched no call: nothing was tested; "
-                    "%s\n", p, i + 1, text, fi_summary_causes);
+                    "%s\n", p, i + 1, text, fi_summary_causes(s->traced));
         else if (fired == 0)
             warn_injected_nothing(out, p, i, text, &s->rs->rule[i], s->c);
     }

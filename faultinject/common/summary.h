@@ -24,6 +24,7 @@ struct fi_summary {
     const char *only;                   /* --only NAME, or NULL */
     int replay;                         /* a replay ran ... */
     unsigned long replay_total;         /* ... of this many recorded faults */
+    int traced;                         /* the trace backend ran it */
 };
 
 void fi_summary_print(FILE *out, const struct fi_summary *s);
@@ -32,7 +33,8 @@ void fi_summary_print(FILE *out, const struct fi_summary *s);
  * 1: message socket" (empty when there are none). */
 void fi_summary_reasons(const struct fi_run_counts *c, int rule, char *buf, size_t len);
 
-/* The usual reasons a rule matches no call, for the summary and --sweep. */
-extern const char fi_summary_causes[];
+/* The usual reasons a rule matches no call, for the summary and --sweep
+ * (TRACED: under the trace backend, which sees stdio's and raw calls). */
+const char *fi_summary_causes(int traced);
 
 #endif

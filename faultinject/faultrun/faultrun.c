@@ -12,6 +12,7 @@
 #include "summary.h"
 #include "sweep.h"
 #include "trace.h"
+#include "traceinner.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +161,8 @@ static const char *absolute(const char *path)
 static void parse_args(int argc, char **argv, struct fr_opts *o)
 {
     enum { OPT_ONLY = 256, OPT_SWEEP, OPT_SWEEP_MAX, OPT_REPLAY, OPT_VERSION, OPT_SHARD,
-           OPT_BACKEND, OPT_SHRINK, OPT_SHRINK_TIMEOUT, OPT_SHRINK_RUNS, OPT_SHRINK_OUT };
+           OPT_BACKEND, OPT_SHRINK, OPT_SHRINK_TIMEOUT, OPT_SHRINK_RUNS, OPT_SHRINK_OUT,
+           OPT_FROM_ENV };
     static const struct option longs[] = {
         { "inject", required_argument, NULL, 'e' },
         { "seed", required_argument, NULL, 's' },
@@ -177,6 +179,7 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
         { "shrink-out", required_argument, NULL, OPT_SHRINK_OUT },
         { "quiet", no_argument, NULL, 'q' },
         { "backend", required_argument, NULL, OPT_BACKEND },
+        { FR_FROM_ENV_OPTION, no_argument, NULL, OPT_FROM_ENV },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -259,6 +262,9 @@ static void parse_args(int argc, char **argv, struct fr_opts *o)
                 exit(2);
             }
             o->backend = optarg;
+            break;
+        case OPT_FROM_ENV:
+            o->from_env = 1;
             break;
         case 'h': {
             char help[8192];
@@ -372,14 +378,16 @@ static void print_version(void)
         printf("faultrun %s (shim: none: %s)\n", VERSION, why);
 }
 
-/* The environment the shim reads, for every run. */
+/* The environment the shim reads, for every run (SO NULL: no shim, the
+ * settings alone, for a traced sweep's runs: traceinner.h). */
 static void set_env(const struct fr_opts *o, const char *so)
 {
     char seed[32], preload[PATH_MAX * 2 + 2];
     const char *old = getenv("LD_PRELOAD");
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     snprintf(preload, sizeof preload, "%s%s%s", so, old && *old ? ":" : "", old ? old : "");
-    setenv("LD_PRELOAD", preload, 1);
+    if (so != NULL)
+        setenv("LD_PRELOAD", preload, 1);
     setenv("FAULTINJECT_RULES", o->rules, 1);
     setenv("FAULTINJECT_SEED", seed, 1);
     if (o->log != NULL)
@@ -490,6 +498,10 @@ int main(int argc, char **argv)
                                 .shrink_timeout_ms = 30000, .shrink_runs = 1, .jobs = 1 };
     char so[PATH_MAX];
     parse_args(argc, argv, &o);
+    if (o.from_env) {                   /* one run of a traced sweep */
+        fr_trace_inner_opts(&o);
+        fr_exit_like(fr_trace_run(&o, fr_trace_inner_reason()));
+    }
     if (o.sweep)
         fr_sweep_check(&o);
     fr_shrink_check(&o);
@@ -501,6 +513,14 @@ int main(int argc, char **argv)
         fr_trace_check(&o, traced);
     if (o.log != NULL)
         check_log(o.log);
+    if (traced != NULL && o.sweep) {    /* each run: faultrun itself, traced */
+        set_env(&o, NULL);
+        make_run(&o);
+        o.run_argv = fr_trace_inner_argv(&o, traced);
+        if (!o.quiet)
+            fprintf(stderr, "faultrun: sweep: backend trace: %s\n", traced);
+        return fr_sweep(&o);
+    }
     if (traced != NULL) {
         make_run(&o);
         fr_exit_like(fr_trace_run(&o, traced));

@@ -34,6 +34,9 @@ struct fr_opts {
     int shrink_opts;         /* some --shrink-* option was given */
     const char *self;        /* how faultrun was invoked, for reproduce lines */
     char **argv;             /* COMMAND [ARG...] */
+    char **run_argv;         /* what a sweep's run starts (NULL: argv; under the trace
+                              * backend faultrun itself, traceinner.h) */
+    int from_env;            /* --trace-from-env: one traced run of a sweep (traceinner.h) */
     struct fi_run *run;      /* the run's shared counters */
 };
 

@@ -107,7 +107,7 @@ void fr_job_start(struct fr_job *j, const struct fr_opts *o, uint64_t point, con
     if (pid < 0)
         die("fork");
     if (pid == 0)
-        child(j, o->argv, rule, faultrun, &old);
+        child(j, o->run_argv ? o->run_argv : o->argv, rule, faultrun, &old);
     setpgid(pid, pid);      /* either side may be first; both set the same group */
     j->pid = pid;
     j->used = 1;

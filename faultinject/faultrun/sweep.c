@@ -89,11 +89,14 @@ void fr_sweep_check(struct fr_opts *o)
     }
 }
 
-/* faultrun [--only NAME] -e 'RULE:when=K' -- COMMAND [ARG...] */
+/* faultrun [--backend=B] [--only NAME] -e 'RULE:when=K' -- COMMAND [ARG...]
+ * (the backend when one was asked for: the same run again) */
 static void reproduce(const struct fr_opts *o, uint64_t point, const char *rule)
 {
     fprintf(stderr, "faultrun: reproduce point %llu: ", (unsigned long long)point);
     fr_shell_word(stderr, o->self, 0);
+    if (o->backend != NULL && strcmp(o->backend, "auto") != 0)
+        fprintf(stderr, " --backend=%s", o->backend);
     if (o->only != NULL) {
         fputs(" --only ", stderr);
         fr_shell_word(stderr, o->only, 0);
@@ -153,7 +156,8 @@ static int finish(const struct fr_opts *o, const struct tally *t)
         unsigned long long matched = atomic_load(&t->first.rule[0][FI_T_MATCHED]);
         if (matched == 0) {
             fprintf(stderr, "faultrun: sweep: rule '%s' never fired: the sweep tested "
-                    "nothing; it matched no call: %s\n", text, fi_summary_causes);
+                    "nothing; it matched no call: %s\n", text,
+                    fi_summary_causes(o->run_argv != NULL));
             return 3;
         }
         char why[512];
@@ -188,7 +192,7 @@ static int sweep_direct(const struct fr_opts *o)
     for (uint64_t point = 1; point <= o->sweep_max && fired; point++) {
         compose(base, point, rule);
         fi_run_reset(o->run);
-        int status = fr_launch(o->argv, rule);
+        int status = fr_launch(o->run_argv ? o->run_argv : o->argv, rule);
         fired = atomic_load(&o->run->c.rule[0][FI_T_FIRED]) > 0;
         if (point == 1)
             t.first = o->run->c;        /* why it never fired, if it never did */

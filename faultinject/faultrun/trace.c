@@ -13,6 +13,7 @@
 #include "summary.h"
 #include "tracecall.h"
 #include "tracepossible.h"
+#include "tracerestart.h"
 #include "tracestate.h"
 #include "tracewait.h"
 
@@ -101,8 +102,12 @@ static void install_filter(void)
     f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
     struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
+    /* SPEC_ALLOW: a filter alone does not force the speculative-store
+     * mitigation on the program (kernel 4.17; older kernels: EINVAL) */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+        (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+                 &prog) < 0 &&
+         (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0))) {
         fprintf(stderr, "faultrun: trace: cannot install the seccomp filter: %s\n",
                 strerror(errno));
         _exit(2);
@@ -172,6 +177,8 @@ static void on_stop(pid_t tid, int status)
     }
     switch (event) {
     case 0:                             /* a signal, delivered as it arrived */
+        if (trr_at_signal(t, sig))
+            tr_finish(t, -EINTR);
         tr_resume(tid, PTRACE_CONT, sig);
         return;
     case PTRACE_EVENT_SECCOMP:
@@ -224,8 +231,6 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
 #if !defined(__x86_64__)
     refuse(reason, "is for x86_64 only so far");
 #endif
-    if (o->sweep)
-        refuse(reason, "cannot run --sweep yet");
     if (o->replay != NULL)
         refuse(reason, "cannot run --replay yet");
     for (int i = 0; i < o->rs.n; i++) {
@@ -293,10 +298,10 @@ static void start(char **argv)
 int fr_trace_run(const struct fr_opts *o, const char *reason)
 {
     tr_run.opts = o;
+    tr_run.want_sigaction = 1;          /* which handlers restart calls: always */
     for (int i = 0; i < o->rs.n; i++) {
         const struct fi_rule *r = &o->rs.rule[i];
         tr_run.traced_mask |= r->calls;
-        tr_run.want_sigaction |= r->fault == FI_F_EINTR;
         tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
                       (r->calls & (FI_RD_MASK | FI_WR_MASK));
     }
@@ -341,7 +346,8 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
                         "and writes a ring carries are not system calls the rules can reach\n",
                         tr_run.rings, tr_run.rings == 1 ? " was" : "s were");
             fi_summary_print(stderr, &(struct fi_summary){
-                .prefix = "faultrun", .rs = &o->rs, .c = c, .run = o->run, .only = o->only });
+                .prefix = "faultrun", .rs = &o->rs, .c = c, .run = o->run, .only = o->only,
+                .traced = 1 });
         }
     }
     return command_status;

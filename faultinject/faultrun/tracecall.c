@@ -4,6 +4,7 @@
 #include "logfmt.h"
 #include "tracearm.h"
 #include "tracepossible.h"
+#include "tracerestart.h"
 #include "traceshown.h"
 
 #include <errno.h>
@@ -104,6 +105,10 @@ void tr_at_seccomp(struct tthread *t)
     struct tw_note note = tw_entry(t->p, &tc.c);
     int how = note.kind != TW_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
     t->note = note;
+    if (trr_is_restart(t, &tc.c)) {     /* the same call again: decided once */
+        tr_resume(t->tid, t->pending ? PTRACE_SYSCALL : how, 0);
+        return;
+    }
     if (sort_call(&tc) < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
         tr_resume(t->tid, how, 0);
         return;
@@ -125,7 +130,7 @@ void tr_at_seccomp(struct tthread *t)
         tr_resume(t->tid, how, 0);
         return;
     }
-    *t = (struct tthread){ .tid = t->tid, .p = t->p, .next = t->next, .pending = 1, .r = r,
+    *t = (struct tthread){ .tid = t->tid, .rs = t->rs, .p = t->p, .next = t->next, .pending = 1, .r = r,
                            .rule = rule, .k = k, .callno = cc.callno, .call = tc.call,
                            .fd = tc.fd, .data = tc.data, .note = note,
                            .asked = tc.data ? tx_asked(tc.p->pid, &tc.c, tc.call) : 0 };
@@ -168,25 +173,32 @@ static void write_log(const struct tthread *t, long long ret)
         fprintf(stderr, "faultrun: log: %s\n", strerror(errno));
 }
 
-/* The syscall-exit stop after an injection: the result, the log line. */
+void tr_finish(struct tthread *t, long long ret)
+{
+    tx_undo(t->p->pid, t->tid, &t->undo);
+    if (t->set_ret != 0 && !(t->keep_error && ret < 0 && ret != -EINTR)) {
+        ft_set_ret(t->tid, t->set_ret);
+        ret = t->set_ret;
+    }
+    write_log(t, ret);
+    if (t->sigpipe)
+        syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
+    t->pending = 0;
+}
+
+/* The syscall-exit stop after an injection: the result, the log line. A
+ * call a signal interrupted is not over: the kernel may restart it (with
+ * the registers as they are), tracerestart.c decides at the signal. */
 void tr_at_exit_stop(struct tthread *t)
 {
     long long ret = 0;
     int have = ft_get_ret(t->tid, &ret) == 0;
-    if (t->pending && have) {
-        tx_undo(t->p->pid, t->tid, &t->undo);
-        if (t->set_ret != 0 && !(t->keep_error && ret < 0 && ret != -EINTR)) {
-            ft_set_ret(t->tid, t->set_ret);
-            ret = t->set_ret;
-        }
+    if (t->pending && have && !trr_restarting(ret)) {
+        tr_finish(t, ret);
         ta_rearm(t, NULL);              /* an EPOLLET descriptor's edge (tracearm.h) */
-        write_log(t, ret);
-        if (t->sigpipe)
-            syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     }
     if (t->note.kind != TW_NONE && have)
         tw_exit(t->p, &t->note, ret);
     t->note.kind = TW_NONE;
-    t->pending = 0;
     tr_resume(t->tid, PTRACE_CONT, 0);
 }

@@ -15,6 +15,10 @@ void tr_at_seccomp(struct tthread *t);
 /* The syscall-exit stop after an injection: the result, the log line. */
 void tr_at_exit_stop(struct tthread *t);
 
+/* T's pending fault ends with the program's result RET: the registers
+ * back, the result set where the fault gives one, the log line. */
+void tr_finish(struct tthread *t, long long ret);
+
 /* Resumes TID with ptrace request HOW, delivering SIG (ESRCH ignored). */
 void tr_resume(pid_t tid, int how, int sig);
 

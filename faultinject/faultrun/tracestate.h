@@ -70,6 +70,11 @@ struct tthread {
     long long asked;
     struct tx_undo undo;        /* registers a short changed (tracexfer.c) */
     struct tw_note note;        /* a wait, peek or epoll_ctl to note at the exit */
+    struct {                    /* a call the kernel restarts (tracerestart.c) */
+        int on;
+        long nr;
+        uint64_t args[6];
+    } rs;
 };
 
 /* One call at its seccomp stop, for possible(). */

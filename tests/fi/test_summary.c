@@ -107,6 +107,21 @@ static void NEVER_raw_syscalls_warned_naming_the_rule(void **state)
     fr_expect_err("sendfile");
 }
 
+/* Under the trace backend raw calls and stdio's are seen: the warning
+ * names what the backend cannot see, not what it can. */
+static void NEVER_under_trace_the_warning_names_what_trace_cannot_see(void **state)
+{
+    (void)state;
+    FR_RUN(FR_FAULTRUN, "--backend=trace", "-e", "accept:eintr", "--",
+           FI_BUILD_DIR "/tests/fi/fr_trestart", "restart");
+    fr_expect_exit(0);
+    fr_expect_err("faultrun: backend trace: statically linked");
+    fr_expect_err("warning: rule 1 'accept:eintr' matched no call");
+    fr_expect_err("32-bit (i386 or x32) calls");
+    fr_expect_no_err("raw system calls");
+    fr_expect_no_err("through stdio");
+}
+
 static void NEVER_stdio_on_a_socket_named(void **state)
 {
     (void)state;
@@ -293,6 +308,7 @@ int main(void)
         cmocka_unit_test(NEVER_could_not_fire_counted),
         cmocka_unit_test(NEVER_when_past_the_last_call_warned),
         cmocka_unit_test(NEVER_raw_syscalls_warned_naming_the_rule),
+        cmocka_unit_test(NEVER_under_trace_the_warning_names_what_trace_cannot_see),
         cmocka_unit_test(NEVER_stdio_on_a_socket_named),
         cmocka_unit_test(NEVER_counts_every_process_of_a_pipeline),
         cmocka_unit_test(NEVER_quiet_prints_nothing),

@@ -371,6 +371,72 @@ static void SWEEP_bad_jobs_and_shard_exit_2_naming_the_value(void **state)
     assert_false(fr_exists(mark));
 }
 
+/* The sweep's lines without the backend's own ("sweep: backend trace:
+ * WHY") and with COMMAND's path made PROG, into OUT. */
+static void sweep_lines(const char *err, const char *prog, char *out, size_t len)
+{
+    static char text[65536];
+    size_t n = 0, plen = strlen(prog);
+    snprintf(text, sizeof text, "%s", err);
+    for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        if (strstr(line, "faultrun: sweep: backend trace: ") == line)
+            continue;
+        char *at = strstr(line, prog);
+        if (at != NULL)
+            n += (size_t)snprintf(out + n, len - n, "%.*sPROG%s\n", (int)(at - line), line,
+                                  at + plen);
+        else
+            n += (size_t)snprintf(out + n, len - n, "%s\n", line);
+        assert_true(n < len);
+    }
+}
+
+/* faultinject.md, Backends: the same sweep through either backend. A
+ * static build (glibc, musl: the trace backend) sweeps the points its
+ * dynamic build sweeps under the shim, with the same lines, exits,
+ * reproduce lines and logged faults, one at a time and -j 2. */
+static void SWEEP_under_trace_sweeps_the_points_the_shim_sweeps(void **state)
+{
+    (void)state;
+    static const char *const dyn = FI_BUILD_DIR "/tests/fi/fr_trestart_dyn";
+    static const char *const stat[] = { FI_BUILD_DIR "/tests/fi/fr_trestart",
+                                        FI_BUILD_DIR "/tests/fi/fr_trestart_musl" };
+    static char want[65536], got[65536], pts_want[65536], pts_got[65536];
+    char log[PATH_MAX];
+    fr_path(log, "shim.log");
+    FR_RUN(FAULTRUN, "--sweep", "-l", log, "-e", "read:error=EIO:fd=sock", "--", dyn,
+           "norestart");
+    fr_expect_exit(1);
+    sweep_lines(fr_err, dyn, want, sizeof want);
+    assert_int_equal(fr_count(want, "faultrun: sweep point "), 4);
+    assert_int_equal(fr_count(want, "faultrun: reproduce point "), 3);
+    log_points(log, pts_want, sizeof pts_want);
+    assert_int_equal(fr_count(pts_want, " error=EIO "), 3);
+    for (int i = 0; i < 2; i++)
+        for (int jobs = 1; jobs <= 2; jobs++) {
+            fr_path(log, "trace.log");
+            FR_RUN(FAULTRUN, "--backend=trace", "--sweep", "-j", jobs == 1 ? "1" : "2", "-l",
+                   log, "-e", "read:error=EIO:fd=sock", "--", stat[i], "norestart");
+            fr_expect_exit(1);
+            fr_expect_err("faultrun: sweep: backend trace: statically linked\n");
+            sweep_lines(fr_err, stat[i], got, sizeof got);
+            /* the reproduce lines name the backend asked for */
+            char *b;
+            while ((b = strstr(got, " --backend=trace")) != NULL)
+                memmove(b, b + 16, strlen(b + 16) + 1);
+            assert_string_equal(got, want);
+            log_points(log, pts_got, sizeof pts_got);
+            /* c= counts libc's own reads too under trace: compare up to it */
+            for (char *c; (c = strstr(pts_got, " c=")) != NULL;)
+                memmove(c, c + strcspn(c + 1, "\n") + 1, strlen(c + strcspn(c + 1, "\n") + 1) + 1);
+            static char w[65536];
+            snprintf(w, sizeof w, "%s", pts_want);
+            for (char *c; (c = strstr(w, " c=")) != NULL;)
+                memmove(c, c + strcspn(c + 1, "\n") + 1, strlen(c + strcspn(c + 1, "\n") + 1) + 1);
+            assert_string_equal(pts_got, w);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +451,7 @@ int main(void)
         cmocka_unit_test(SWEEP_jobs_kill_a_hanging_run_past_the_end),
         cmocka_unit_test(SWEEP_shards_split_the_whole_sweep),
         cmocka_unit_test(SWEEP_bad_jobs_and_shard_exit_2_naming_the_value),
+        cmocka_unit_test(SWEEP_under_trace_sweeps_the_points_the_shim_sweeps),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
