@@ -12,7 +12,17 @@
  * eagain, S short"; or "stranded after N bytes" when no edge comes for 2
  * s while bytes are still owed (exit 3). Exit 0 ok, 1 a byte or an event
  * wrong, 4 a register changed, 2 bad use.
- *   fr_tarm SIZE
+ *   fr_tarm SIZE [sig]
+ * sig: while the writer writes, a storm process queues SIGRTMIN to the
+ * reader as fast as it can (real-time: none merged; at most MAX_SIGNALS),
+ * so that signals are pending whenever the tracer works on the reader;
+ * its handler (SA_RESTART) counts them. The writer paces its chunks on
+ * the storm (chunk K once K * SIGS_PER_CHUNK are sent, so that the storm
+ * spans the transfer), then ends the storm and
+ * waits for it before its last chunk, so every signal sent (counted in
+ * shared memory) must have been handled when the last bytes are read:
+ * the line then ends "signals N/N"; a count short of it is exit 1 (a
+ * signal lost).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +30,37 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK 4096
 #define EDGE_WAIT_MS 2000
+#define MAX_SIGNALS 20000
+#define SIGS_PER_CHUNK 30
+#define STORM_GAP_NS 10000
+
+/* Shared by the reader, the writer and the storm (MAP_SHARED). */
+struct shared {
+    volatile long sent;
+    volatile int stop;
+};
+static struct shared *sh;
+
+static volatile sig_atomic_t handled;
+static int with_signals;
+
+static void on_rt(int sig)
+{
+    (void)sig;
+    handled++;
+}
 
 static unsigned char byte_at(long i)
 {
@@ -59,11 +92,48 @@ static long raw_read(int fd, void *buf, size_t len)
     return ret;
 }
 
-static void writer(int fd, long size)
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One signal every STORM_GAP_NS (a spin on the clock: no call between),
+ * fast enough that some arrive while the tracer holds the reader. */
+static void storm(pid_t reader)
+{
+    long long next = now_ns();
+    while (!sh->stop && sh->sent < MAX_SIGNALS) {
+        while (now_ns() < next)
+            ;
+        next += STORM_GAP_NS;
+        if (sigqueue(reader, SIGRTMIN, (union sigval){ .sival_int = 0 }) == 0)
+            sh->sent++;
+        else if (errno != EAGAIN)
+            _exit(1);
+    }
+    _exit(0);
+}
+
+static void writer(int fd, long size, pid_t reader)
 {
     unsigned char buf[CHUNK];
+    pid_t stormer = -1;
+    if (with_signals && (stormer = fork()) == 0)
+        storm(reader);
     for (long off = 0; off < size;) {
         long n = size - off < CHUNK ? size - off : CHUNK;
+        int status;
+        long want = off / CHUNK * SIGS_PER_CHUNK;
+        while (stormer > 0 && sh->sent < want && sh->sent < MAX_SIGNALS &&
+               waitpid(stormer, &status, WNOHANG) == 0)
+            sched_yield();              /* the storm goes on: it ends by itself */
+        if (off + n == size && stormer > 0) {
+            sh->stop = 1;
+            if (waitpid(stormer, &status, 0) < 0 || status != 0)
+                _exit(1);
+        }
         for (long i = 0; i < n; i++)
             buf[i] = byte_at(off + i);
         ssize_t w = write(fd, buf, (size_t)n);
@@ -77,12 +147,20 @@ static void writer(int fd, long size)
 
 int main(int argc, char **argv)
 {
-    long size = argc == 2 ? atol(argv[1]) : 0;
+    long size = argc >= 2 ? atol(argv[1]) : 0;
     int sv[2];
-    if (size <= 0) {
-        fprintf(stderr, "usage: fr_tarm SIZE\n");
+    with_signals = argc == 3 && strcmp(argv[2], "sig") == 0;
+    if (size <= 0 || argc > 3 || (argc == 3 && !with_signals)) {
+        fprintf(stderr, "usage: fr_tarm SIZE [sig]\n");
         return 2;
     }
+    struct sigaction sa = { .sa_handler = on_rt, .sa_flags = SA_RESTART };
+    sigemptyset(&sa.sa_mask);
+    if (with_signals && sigaction(SIGRTMIN, &sa, NULL) < 0)
+        return 2;
+    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED)
+        return 2;
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
         return 2;
     pid_t child = fork();
@@ -90,7 +168,7 @@ int main(int argc, char **argv)
         return 2;
     if (child == 0) {
         close(sv[0]);
-        writer(sv[1], size);            /* blocking */
+        writer(sv[1], size, getppid()); /* blocking */
     }
     close(sv[1]);
     if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
@@ -149,7 +227,13 @@ int main(int argc, char **argv)
     }
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    long sent = sh->sent;
+    if (status == 0 && handled != sent) {
+        printf("signals %ld/%ld: some lost\n", (long)handled, sent);
+        status = 1;
+    }
     if (status == 0)
-        printf("ok %ld bytes, %ld edges, %ld eagain, %ld short\n", got, edges, eagains, shorts);
+        printf("ok %ld bytes, %ld edges, %ld eagain, %ld short, signals %ld/%ld\n", got, edges,
+               eagains, shorts, (long)handled, sent);
     return status;
 }
