@@ -55,16 +55,24 @@ FR_TARM          := $(FI_TDIR)/fr_tarm
 FR_TARM_MUSL     := $(FI_TDIR)/fr_tarm_musl
 # A Go HTTP server and client under the trace backend (their build: tests/go.mk).
 FI_TEST_TRACE_GO := $(FI_TDIR)/test_trace_go
+# The process lifecycle under trace (fork, vfork+exec, threads, SIGURG
+# storms, faultrun killed): test_trace_life on fr_tlife, built as
+# fr_tstatic is and once more dynamic under -fsanitize=thread.
+FI_TEST_TRACE_LIFE := $(FI_TDIR)/test_trace_life
+FR_TLIFE         := $(FI_TDIR)/fr_tlife
+FR_TLIFE_MUSL    := $(FI_TDIR)/fr_tlife_musl
+FR_TLIFE_TSAN    := $(FI_TDIR)/fr_tlife_tsan
 FR_LIFE          := $(FI_TDIR)/fr_life
 FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK) \
-                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO)
+                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_LIFE) $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_TSTATIC_MUSL) $(FR_LIFE) \
-            $(FR_TIO) $(FR_TIO_MUSL) $(FR_TARM) $(FR_TARM_MUSL) \
+            $(FR_TIO) $(FR_TIO_MUSL) $(FR_TLIFE) $(FR_TLIFE_MUSL) $(FR_TLIFE_TSAN) \
+            $(FR_TARM) $(FR_TARM_MUSL) \
             $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
 # A call a signal interrupts, restarted or retried, under both backends:
@@ -75,6 +83,10 @@ FR_TRESTART_MUSL := $(FI_TDIR)/fr_trestart_musl
 FR_TRESTART_DYN  := $(FI_TDIR)/fr_trestart_dyn
 FI_RUN_SUITES += $(FI_TEST_TRACE_RESTART)
 FI_TESTS += $(FI_TEST_TRACE_RESTART) $(FR_TRESTART) $(FR_TRESTART_MUSL) $(FR_TRESTART_DYN)
+# test_shrink's two-fault COMMAND built -static (glibc, musl): shrink under trace.
+FR_TWOFAULT_STATIC := $(FI_TDIR)/fr_twofault_static
+FR_TWOFAULT_MUSL   := $(FI_TDIR)/fr_twofault_musl
+FI_TESTS += $(FR_TWOFAULT_STATIC) $(FR_TWOFAULT_MUSL)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
@@ -106,6 +118,9 @@ $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) $(FI_TEST_LIFE) $(FI_TEST_
         $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_TRACE): $(FI_TDIR)/test_trace.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+        $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FI_TEST_TRACE_LIFE): $(FI_TDIR)/test_trace_life.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO): $(FI_TDIR)/%: $(FI_TDIR)/%.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
@@ -145,6 +160,16 @@ $(FR_TARM): tests/fi/fr_tarm.c
 $(FR_TARM_MUSL): tests/fi/fr_tarm.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TLIFE): tests/fi/fr_tlife.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+$(FR_TLIFE_MUSL): tests/fi/fr_tlife.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+# TSan needs the dynamic loader: this one runs under --backend=trace.
+$(FR_TLIFE_TSAN): tests/fi/fr_tlife.c
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=thread -O1 -g -Wall -Wextra -Werror -pthread -o $@ $<
 $(FI_TEST_TRACE_RESTART): $(FI_TDIR)/test_trace_restart.o $(FI_TDIR)/frtest.o \
         $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
@@ -152,6 +177,12 @@ $(FR_TRESTART): tests/fi/fr_trestart.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -pthread -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TRESTART_MUSL): tests/fi/fr_trestart.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TWOFAULT_STATIC): tests/fi/fr_twofault.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TWOFAULT_MUSL): tests/fi/fr_twofault.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TRESTART_DYN): $(FI_TDIR)/fr_trestart.o
@@ -200,9 +231,12 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 
 # For `make SANITIZE=thread tsan`: the shim's threaded tests (test_readiness
 # runs an edge-triggered echo in threads through the interposed waits;
-# test_possible signals a stalled read from another thread).
-FI_TSAN_TESTS := $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_TDIR)/test_possible
-fi-tsan: $(FI_TSAN_TESTS) $(FI_SO)
+# test_possible signals a stalled read from another thread; test_trace_life
+# runs fr_tlife_tsan's threads under --backend=trace).
+FI_TSAN_TESTS := $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_TDIR)/test_possible \
+                 $(FI_TEST_TRACE_LIFE)
+fi-tsan: $(FI_TSAN_TESTS) $(FI_SO) $(FAULTRUN) $(FR_TLIFE) $(FR_TLIFE_MUSL) $(FR_TLIFE_TSAN) \
+         $(FR_TSTATIC) $(FR_PROG)
 	@fail=; for t in $(FI_TSAN_TESTS); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	if [ -n "$$fail" ]; then echo "fi-tsan FAILED:$$fail"; exit 1; fi

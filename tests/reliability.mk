@@ -2,7 +2,9 @@
 # Included by the root Makefile. Targets:
 #   make soak [SOAK_SECONDS=60]      1,000 connections per server under faults
 #                                    (server_fork, server_thread, and evserver: the
-#                                    edge-triggered event loop of tests/evloop.mk)
+#                                    edge-triggered event loop of tests/evloop.mk),
+#                                    then static fork and thread servers under
+#                                    faultrun --backend=trace (soak-traced alone)
 #   make test                        includes soak-short, fuzz-replay, exhaust-test
 #   make fuzz [FUZZ_SECONDS=30]      libFuzzer: fuzz_wrap, fuzz_rules, fuzz_logparse (clang)
 #   make helgrind                    the thread server under Helgrind and DRD (also in make valgrind)
@@ -26,7 +28,7 @@ $(SOAK_BIN): $(BUILD)/tests/soak/soak.o $(REL_SUPPORT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-.PHONY: soak-short soak-long soak-fork soak-thread soak-evserver rel-soak-deps
+.PHONY: soak-short soak-long soak-fork soak-thread soak-evserver soak-traced rel-soak-deps
 
 # evserver: tests/evloop.mk builds it (included after this file, hence the path).
 SOAK_EVSERVER := $(BUILD)/tests/evloop/evserver
@@ -44,21 +46,44 @@ define soak_one
 	$(SOAK_BIN) $(abspath $(1)) $(abspath $(FI_SO)) $(abspath $(LOADGEN)) $(SOAK_WORK) $(SOAK_FLAGS) $(2)
 endef
 
-# Inside `make test`: both servers, 1,000 connections, a few seconds each.
-soak-short: rel-soak-deps
+# The traced run (-T): static builds of the servers (tests/server.mk) under
+# faultrun --backend=trace with the faults it can inject so far, for a
+# fifth of the time. Not with SANITIZE (no static sanitized link).
+ifeq ($(SANITIZE),)
+SOAK_TRACED_DEPS := $$(STATIC_SRV_FORK) $$(STATIC_SRV_THREAD) $(FAULTRUN)
+soak_traced = $(call soak_one,$(1),-T $(abspath $(FAULTRUN)) $(2))
+else
+SOAK_TRACED_DEPS :=
+soak_traced = echo "soak: traced run of $(notdir $(1)) skipped (SANITIZE=$(SANITIZE): no static build)"
+endif
+SOAK_TRACED_SECONDS = $$(( $(SOAK_SECONDS) / 5 > 0 ? $(SOAK_SECONDS) / 5 : 1 ))
+
+# Inside `make test`: both servers, 1,000 connections, a few seconds each;
+# the static thread server traced, 1 s.
+soak-short: rel-soak-deps $(SOAK_TRACED_DEPS)
 	@fail=; \
 	$(call soak_one,$(SERVER_FORK),-F -s 2 -w 1 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail thread"; \
 	$(call soak_one,$(SOAK_EVSERVER),-s 2 -w 1 -W 3 -c 1000) || fail="$$fail evserver"; \
+	$(call soak_traced,$(STATIC_SRV_THREAD),-s 1 -w 1 -W 2 -c 1000) || fail="$$fail thread-traced"; \
 	if [ -n "$$fail" ]; then echo "soak-short FAILED:$$fail"; exit 1; fi
 
-# `make soak`: SOAK_SECONDS per server.
-soak-long: rel-soak-deps
+# `make soak`: SOAK_SECONDS per server, then both static servers traced
+# for SOAK_SECONDS/5 each after two 1 s warm-ups (~10 s each at SOAK_SECONDS=20).
+soak-long: rel-soak-deps $(SOAK_TRACED_DEPS)
 	@fail=; \
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail thread"; \
 	$(call soak_one,$(SOAK_EVSERVER),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail evserver"; \
+	$(call soak_traced,$(STATIC_SRV_FORK),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail fork-traced"; \
+	$(call soak_traced,$(STATIC_SRV_THREAD),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail thread-traced"; \
 	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
+
+soak-traced: rel-soak-deps $(SOAK_TRACED_DEPS)
+	@fail=; \
+	$(call soak_traced,$(STATIC_SRV_FORK),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail fork-traced"; \
+	$(call soak_traced,$(STATIC_SRV_THREAD),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail thread-traced"; \
+	if [ -n "$$fail" ]; then echo "soak-traced FAILED:$$fail"; exit 1; fi
 
 soak-fork: rel-soak-deps
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000)

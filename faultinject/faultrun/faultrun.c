@@ -513,6 +513,13 @@ int main(int argc, char **argv)
         fr_trace_check(&o, traced);
     if (o.log != NULL)
         check_log(o.log);
+    if (traced != NULL && o.shrink != NULL) {   /* each candidate: faultrun, traced */
+        set_env(&o, NULL);
+        o.run_argv = fr_trace_inner_argv(&o, traced);
+        if (!o.quiet)
+            fprintf(stderr, "faultrun: shrink: backend trace: %s\n", traced);
+        return fr_shrink(&o);
+    }
     if (traced != NULL && o.sweep) {    /* each run: faultrun itself, traced */
         set_env(&o, NULL);
         make_run(&o);

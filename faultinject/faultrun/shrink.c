@@ -294,7 +294,7 @@ static void child(struct shrink *s, struct slot *sl)
     setenv(FI_RUN_ENV, num, 1);
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, &s->old, NULL);
-    fr_exec(s->o->argv);
+    fr_exec(s->o->run_argv ? s->o->run_argv : s->o->argv);
 }
 
 static void start_run(struct shrink *s, struct slot *sl)
@@ -701,6 +701,8 @@ static void print_replay(const struct shrink *s, const char *out)
 {
     fputs("faultrun: shrink: reproduce: ", stderr);
     fr_shell_word(stderr, s->o->self, 0);
+    if (s->o->backend != NULL && strcmp(s->o->backend, "auto") != 0)
+        fprintf(stderr, " --backend=%s", s->o->backend);
     if (s->o->only != NULL) {
         fputs(" --only ", stderr);
         fr_shell_word(stderr, s->o->only, 0);

@@ -13,6 +13,7 @@
 #include "summary.h"
 #include "tracecall.h"
 #include "tracepossible.h"
+#include "tracereplay.h"
 #include "tracerestart.h"
 #include "tracestate.h"
 #include "tracewait.h"
@@ -149,6 +150,11 @@ static void at_exec(struct tthread *t)
     ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &former);
     if ((pid_t)former != t->tid && tr_thread_find((pid_t)former) != NULL)
         tr_thread_gone((pid_t)former);
+    /* exec from another thread: this tid was the leader's, whose call
+     * (decided, restarting, or to note) went with the old image */
+    t->pending = 0;
+    t->rs.on = 0;
+    t->note.kind = TW_NONE;
     struct tproc *p = t->p;
     if (p->execd)
         p->image++;
@@ -231,8 +237,6 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
 #if !defined(__x86_64__)
     refuse(reason, "is for x86_64 only so far");
 #endif
-    if (o->replay != NULL)
-        refuse(reason, "cannot run --replay yet");
     for (int i = 0; i < o->rs.n; i++) {
         const struct fi_rule *r = &o->rs.rule[i];
         char text[512], what[700];
@@ -305,6 +309,19 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
         tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
                       (r->calls & (FI_RD_MASK | FI_WR_MASK));
     }
+    if (o->replay != NULL) {
+        char err[512];
+        if (trp_load(o->replay, err, sizeof err) < 0) {
+            fprintf(stderr, "faultrun: --replay '%s': %s\n", o->replay, err);
+            exit(2);
+        }
+        tr_run.replaying = 1;
+        tr_run.replay = trp_decide;
+        tr_run.replay_refused = trp_refused;
+        tr_run.traced_mask |= trp_mask();
+        tr_run.want_ready |= trp_watches_ready();
+        trp_counts(&o->run->c);
+    }
     if (o->log != NULL && (tr_run.log_fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                                          0644)) < 0) {
         fprintf(stderr, "faultrun: log '%s': %s\n", o->log, strerror(errno));
@@ -347,7 +364,7 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
                         tr_run.rings, tr_run.rings == 1 ? " was" : "s were");
             fi_summary_print(stderr, &(struct fi_summary){
                 .prefix = "faultrun", .rs = &o->rs, .c = c, .run = o->run, .only = o->only,
-                .traced = 1 });
+                .replay = o->replay != NULL, .replay_total = o->replay_faults, .traced = 1 });
         }
     }
     return command_status;

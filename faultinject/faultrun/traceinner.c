@@ -50,9 +50,14 @@ void fr_trace_inner_opts(struct fr_opts *o)
 {
     char err[512];
     const char *rules = getenv("FAULTINJECT_RULES"), *seed = getenv("FAULTINJECT_SEED");
-    const char *run = getenv(FI_RUN_ENV);
-    if (rules == NULL || run == NULL)
-        die("for a sweep's runs only (FAULTINJECT_RULES and the run's counters unset)");
+    const char *run = getenv(FI_RUN_ENV), *replay = getenv("FAULTINJECT_REPLAY");
+    if ((rules == NULL && replay == NULL) || run == NULL)
+        die("for the runs of a sweep or a shrink only (FAULTINJECT_RULES or "
+            "FAULTINJECT_REPLAY, and the run's counters, unset)");
+    if (rules == NULL)
+        rules = "";
+    if (replay != NULL && replay[0] != '\0')
+        o->replay = replay;
     if (fi_rules_parse(rules, &o->rs, err, sizeof err) < 0)
         die(err);
     snprintf(o->rules, sizeof o->rules, "%s", rules);

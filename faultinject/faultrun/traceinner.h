@@ -4,7 +4,8 @@
  * (FAULTINJECT_RULES, _SEED, _LOG, _ONLY and the run's counters); under
  * trace it is faultrun itself, `faultrun --trace-from-env -- COMMAND`,
  * which reads the same settings and traces that one run, adding to the
- * sweep's counters, printing nothing of its own.
+ * sweep's counters, printing nothing of its own. A shrink's candidate
+ * runs so too, with FAULTINJECT_REPLAY (its subset of the log).
  *
  * Owner: traceinner.c. Startup code: bad settings exit 2 with a message.
  */
@@ -18,8 +19,8 @@
 /* What each of O's sweep runs starts: faultrun --trace-from-env -- ARGV. */
 char **fr_trace_inner_argv(const struct fr_opts *o, const char *reason);
 
-/* In that run: O's rules, seed, log, --only and counters from the
- * environment; quiet. */
+/* In that run: O's rules or replay, seed, log, --only and counters from
+ * the environment; quiet. */
 void fr_trace_inner_opts(struct fr_opts *o);
 
 /* Why the sweep chose the trace backend, as it said. */

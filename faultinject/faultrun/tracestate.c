@@ -37,6 +37,7 @@ void tr_engine_start(struct tproc *p)
     fi_decide_seed(&p->eng, tr_run.opts->seed);
     fi_decide_counts(&p->eng, &tr_run.opts->run->c);
     fi_decide_set(&p->eng, &tr_run.opts->rs);
+    fi_decide_replaying(&p->eng, tr_run.replaying);
 }
 
 struct tproc *tr_proc_find(pid_t pid)
@@ -56,6 +57,10 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
     }
     p->pid = pid;
     p->host = (struct fi_engine_host){ .ctx = p, .stream = host_stream };
+    if (tr_run.replaying) {
+        p->host.replay = tr_run.replay;
+        p->host.replay_refused = tr_run.replay_refused;
+    }
     p->pidfd = ft_pidfd(pid);
     if (parent == NULL) {
         strcpy(p->path, "0");

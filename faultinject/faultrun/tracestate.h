@@ -99,6 +99,9 @@ struct tr_run {
     const struct fr_opts *opts;
     unsigned traced_mask;       /* the call families the filter stops */
     int want_sigaction, want_ready;
+    int replaying;              /* --replay: these decide, not the rules (tracereplay.h) */
+    int (*replay)(void *ctx, const struct fi_callctx *c, struct fi_rule *r, int *rule);
+    void (*replay_refused)(void *ctx, const struct fi_callctx *c);
     unsigned long rings;        /* io_uring_setup calls seen (every one is stopped) */
     int log_fd;
 };

@@ -446,6 +446,64 @@ static void REPLAY_bad_log_exits_2_naming_the_line(void **state)
     fr_expect_err("replay: 0 of 1 recorded faults found their point");
 }
 
+/* faultinject.md, Backends and Replay, under the trace backend: a log the
+ * trace backend wrote replays there, each fault at its process, call
+ * number and descriptor (a fork's child by its path: the same lines, the
+ * same output); a log with the shim's points (o=, q=, off=) is refused
+ * with the reason, exit 2, nothing run. (A subset replays by call number:
+ * test_shrink's SHRINK_under_trace.) */
+static void TRACE_replay_injects_the_recorded_faults_again(void **state)
+{
+    (void)state;
+    static const char *const progs[] = { FI_BUILD_DIR "/tests/fi/fr_tstatic",
+                                         FI_BUILD_DIR "/tests/fi/fr_tstatic_musl" };
+    static char text[65536], again[65536], out1[65536];
+    for (int i = 0; i < 2; i++) {
+        char log[PATH_MAX], log2[PATH_MAX];
+        fr_path(log, "tr.log");
+        fr_path(log2, "tr2.log");
+        FR_RUN(FR_FAULTRUN, "-s", "5", "-l", log, "-e", "read:short=1:p=0.4:fd=sock", "--",
+               progs[i], "roundtrip", "40");
+        fr_expect_exit(0);
+        snprintf(out1, sizeof out1, "%s", fr_out);
+        fiu_slurp(log, text, sizeof text);
+        int lines = fr_count(text, "\n");
+        assert_true(lines >= 5);
+        assert_int_equal(fr_count(text, " o="), 0);
+        FR_RUN(FR_FAULTRUN, "--replay", log, "-l", log2, "--", progs[i], "roundtrip", "40");
+        fr_expect_exit(0);
+        assert_string_equal(fr_out, out1);          /* the same reads, each as short */
+        char want[128];
+        snprintf(want, sizeof want, "faultrun: replay: %d of %d recorded faults found their "
+                 "point", lines, lines);
+        fr_expect_err(want);
+        fiu_slurp(log2, again, sizeof again);
+        assert_int_equal(fr_count(again, "\n"), lines);
+    }
+    /* a forked child's fault by its path */
+    char log[PATH_MAX], log2[PATH_MAX];
+    fr_path(log, "fork.log");
+    fr_path(log2, "fork2.log");
+    FR_RUN(FR_FAULTRUN, "-l", log, "-e", "read:short=1:fd=sock", "--", progs[0], "fork");
+    fr_expect_exit(0);
+    fiu_slurp(log, text, sizeof text);
+    assert_int_equal(fr_count(text, " proc=0.1"), 1);
+    FR_RUN(FR_FAULTRUN, "--replay", log, "-l", log2, "--", progs[0], "fork");
+    fr_expect_exit(0);
+    fr_expect_err("faultrun: replay: 2 of 2 recorded faults found their point");
+    fiu_slurp(log2, again, sizeof again);
+    assert_int_equal(fr_count(again, " proc=0.1"), 1);
+    assert_int_equal(fr_count(again, " proc=0\n"), 1);
+    /* the shim's log under trace: refused, naming the line */
+    FR_RUN(FR_FAULTRUN, "-l", log2, "-e", "read:short=1:when=1:fd=sock", "--",
+           FI_BUILD_DIR "/tests/fi/fr_trestart_dyn", "restart");
+    fr_expect_exit(0);
+    FR_RUN(FR_FAULTRUN, "--backend=trace", "--replay", log2, "--", progs[0], "roundtrip", "2");
+    fr_expect_exit(2);
+    fr_expect_err("has a point (o=, q=, off=: written by the preload backend)");
+    assert_int_equal(fr_count(fr_out, "ok "), 0);       /* nothing ran */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +512,7 @@ int main(void)
         cmocka_unit_test(REPLAY_a_point_is_one_call_across_reuse_and_exec),
         cmocka_unit_test(REPLAY_spawned_children_numbered_in_order),
         cmocka_unit_test(REPLAY_bad_log_exits_2_naming_the_line),
+        cmocka_unit_test(TRACE_replay_injects_the_recorded_faults_again),
         cmocka_unit_test(REPLAY_halves_on_a_pipeline),
         cmocka_unit_test(REPLAY_halves_in_forked_children),
         cmocka_unit_test(REPLAY_halves_on_a_socket_server),

@@ -327,6 +327,38 @@ static void SHRINK_bad_input_exits_2_naming_it(void **state)
     assert_non_null(strstr(fr_out, "--shrink-out FILE"));
 }
 
+/* faultinject.md, Backends: shrink works through either backend. The
+ * same two-fault bug in a static build (glibc, musl): recorded, shrunk
+ * and replayed under the trace backend, to the same pair. */
+static void SHRINK_under_trace_finds_the_pair_in_a_static_build(void **state)
+{
+    (void)state;
+    static const char *const progs[] = { FI_BUILD_DIR "/tests/fi/fr_twofault_static",
+                                         FI_BUILD_DIR "/tests/fi/fr_twofault_musl" };
+    static char text[65536], lines[65536];
+    for (int i = 0; i < 2; i++) {
+        char log[PATH_MAX], out[PATH_MAX];
+        fr_path(log, "trace.log");
+        fr_path(out, "trace.min");
+        FR_RUN(FR_FAULTRUN, "-q", "-s", "11", "-l", log, "-e", RULE_SHORT, "-e", RULE_EINTR,
+               "--", progs[i], "300");
+        fr_expect_exit(1);
+        assert_true(fiu_slurp(log, text, sizeof text) > 0);
+        if (fault_lines(text, lines, sizeof lines) < 100)
+            fail_msg("%s: want at least 100 faults logged under trace: %s", progs[i], text);
+        FR_RUN(FR_FAULTRUN, "--backend=trace", "--shrink", log, "--shrink-out", out, "--",
+               progs[i], "300");
+        fr_expect_exit(0);
+        fr_expect_err("faultrun: shrink: backend trace: statically linked\n");
+        fr_expect_err(" --backend=trace --replay ");
+        expect_the_pair(out, "300");
+        FR_RUN(FR_FAULTRUN, "--backend=trace", "--replay", out, "--", progs[i], "300");
+        fr_expect_exit(1);
+        fr_expect_err("fr_twofault: trailer interrupted after a short header");
+        fr_expect_err("faultrun: replay: 2 of 2 recorded faults found their point");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +369,7 @@ int main(void)
         cmocka_unit_test(SHRINK_hanging_candidate_killed_with_its_group),
         cmocka_unit_test(SHRINK_whole_log_that_passes_exits_3),
         cmocka_unit_test(SHRINK_bad_input_exits_2_naming_it),
+        cmocka_unit_test(SHRINK_under_trace_finds_the_pair_in_a_static_build),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }

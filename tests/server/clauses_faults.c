@@ -32,7 +32,7 @@ static void s4_scenario(const char *test, const char *const *all, int nall, unsi
     char joined[1024], f[1400];
     const char *rules[16];
     suite_begin(test, NEEDS_ECHO | NEEDS_AT_ONCE);
-    if (cfg.shim == NULL)
+    if (!harness_can_inject())
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     int n = suite_drop_impossible(test, all, nall, rules);
     if (n == 0)
@@ -148,7 +148,7 @@ static void s5_scenario(const char *test, const char *rule, const char *fed,
     struct echo_conn c[VICTIMS + CONTROLS];
     char why[512], f[600];
     suite_begin(test, NEEDS_ECHO | NEEDS_AT_ONCE);
-    if (rule && cfg.shim == NULL)
+    if (rule && !harness_can_inject())
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     snprintf(f, sizeof f, "3 connections of %zu bytes that %s, with 10 of 4096 bytes beside them%s%s",
              vlen, fed, rule ? "; injected into the server: " : "", rule ? rule : "");
@@ -355,7 +355,7 @@ void S4_sweep(void **state)
         WR ":short=1", WR ":eintr", WR ":eagain",
     };
     suite_begin(__func__, NEEDS_ECHO);
-    if (cfg.shim == NULL)
+    if (!harness_can_inject())
         suite_not_judged(__func__, "no shim (FI_SO): no fault could be injected");
     int runs = 0;
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
@@ -371,7 +371,7 @@ void S5_sweep(void **state)
         RD ":reset", RD ":eof", WR ":reset", WR ":error=EPIPE",
     };
     suite_begin(__func__, NEEDS_ECHO);
-    if (cfg.shim == NULL)
+    if (!harness_can_inject())
         suite_not_judged(__func__, "no shim (FI_SO): no fault could be injected");
     int runs = 0;
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)

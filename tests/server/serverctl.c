@@ -5,6 +5,7 @@
 #include "netio.h"
 #include "procstat.h"
 #include "proc_spawn.h"
+#include "traced.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -145,12 +146,19 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
+int harness_can_inject(void)
+{
+    return cfg.shim != NULL || cfg.traced;
+}
+
 void harness_cleanup(void)
 {
-    if (current && current->pid > 0 && !current->exited) {
+    if (current && current->sup > 0 && !current->exited) {
         kill_descendants(current->pid);
-        kill(current->pid, SIGKILL);
-        waitpid(current->pid, NULL, 0);     /* SIGKILL: it cannot refuse */
+        if (current->pid > 0)
+            kill(current->pid, SIGKILL);
+        kill(current->sup, SIGKILL);        /* faultrun: its tracees die with it */
+        waitpid(current->sup, NULL, 0);     /* SIGKILL: it cannot refuse */
     }
     /* A killed descendant may still be dying, and the shim opens its log
      * for each line (O_CREAT): remove until the folder is gone, 5 s at most. */
@@ -363,7 +371,7 @@ int server_start(struct server *s, const char *rules, const char *const *args,
                  const char *const *wrapper, int wait_ms, char *why, size_t whylen)
 {
     memset(s, 0, sizeof *s);
-    s->pid = -1;
+    s->pid = s->sup = -1;
     current = s;
     if (fresh_netns(why, whylen) < 0)
         return -1;
@@ -382,23 +390,49 @@ int server_start(struct server *s, const char *rules, const char *const *args,
     run_no++;
     snprintf(s->out, sizeof s->out, "%s/out.%d", cfg.tmpdir, run_no);
     struct spawn_opts o = { .wrapper = wrapper, .out = s->out };
-    if (cfg.shim) {
+    const char *tw[TRACED_WRAP_MAX];
+    int traced = cfg.traced && wrapper == NULL;
+    if (cfg.shim || traced)
         snprintf(s->log, sizeof s->log, "%s/faults.%d", cfg.tmpdir, run_no);
+    if (traced) {
+        /* the same rules, seed and log on faultrun's command line */
+        traced_wrapper(cfg.faultrun, rules, s->log, tw);
+        o.wrapper = tw;
+    } else if (cfg.shim) {
         o.shim = cfg.shim;
         o.rules = rules;
         o.seed = 1;
         o.log = s->log;
     }
-    s->pid = spawn_program(argv, &o);
+    s->sup = s->pid = spawn_program(argv, &o);
     if (s->pid < 0) {
-        snprintf(why, whylen, "cannot start %s: %s", cfg.server, strerror(errno));
+        snprintf(why, whylen, "cannot start %s: %s", traced ? cfg.faultrun : cfg.server,
+                 strerror(errno));
         return -1;
     }
     long long t0 = now_ms();
-    if (wait_listen(s, wait_ms) == 0) {
+    if (traced)
+        s->pid = traced_server_pid(s->sup, wait_ms);
+    if (traced && s->pid < 0) {
+        if (proc_wait(s->sup, 2000, &s->status) < 0) {
+            proc_kill(s->sup);
+            s->exited = 1;
+            snprintf(why, whylen, "%s traced no process %d ms after it started", cfg.faultrun,
+                     wait_ms);
+            return -1;
+        }
+        s->exited = 1;
+        /* exit 2 and a message, before the server ran: refused */
+        s->refused = WIFEXITED(s->status) && WEXITSTATUS(s->status) == 2 &&
+                     traced_refusal(s->out, why, whylen);
+        if (s->refused)
+            return -1;
+    }
+    if (s->pid > 0 && wait_listen(s, wait_ms) == 0) {
         /* The shim creates its log as it loads (filog.c): known even for a
          * server that is gone before /proc/PID/maps could be read. */
-        s->shim_loaded = shim_mapped(s->pid) || (s->log[0] && access(s->log, F_OK) == 0);
+        s->shim_loaded = traced ? traced_by(s->pid, s->sup)
+                                : shim_mapped(s->pid) || (s->log[0] && access(s->log, F_OK) == 0);
         if (cfg.warmup)
             warm_up(s);
         baseline(s);
@@ -418,14 +452,41 @@ int server_alive(struct server *s)
 {
     if (s->exited)
         return 0;
-    if (s->pid <= 0)
+    if (s->sup <= 0)
         return 0;
-    pid_t r = waitpid(s->pid, &s->status, WNOHANG);
-    if (r == s->pid) {
+    pid_t r = waitpid(s->sup, &s->status, WNOHANG);
+    if (r == s->sup) {
+        s->exited = 1;
+        return 0;
+    }
+    if (s->sup != s->pid && !proc_alive(s->pid)) {
+        /* the server is gone, faultrun waits for the rest it traces */
+        traced_kill_rest(s->sup);
+        if (proc_wait(s->sup, 2000, &s->status) < 0) {
+            proc_kill(s->sup);
+            s->status = SIGKILL;        /* faultrun itself hung: say killed */
+        }
         s->exited = 1;
         return 0;
     }
     return 1;
+}
+
+int server_signal_wait(struct server *s, int sig, int timeout_ms, int *status)
+{
+    int st = 0;
+    kill(s->pid, sig);
+    int r = proc_wait(s->sup, timeout_ms, &st);
+    if (r < 0) {
+        if (s->sup != s->pid)
+            kill(s->pid, SIGKILL);
+        proc_kill(s->sup);
+    }
+    s->exited = 1;
+    s->status = st;
+    if (status)
+        *status = st;
+    return r;
 }
 
 const char *server_status_str(struct server *s)
@@ -476,12 +537,15 @@ void server_stop(struct server *s)
 {
     if (s->pid > 0 && !s->exited)
         kill_descendants(s->pid);
+    if (s->sup > 0 && s->sup != s->pid && !s->exited && !proc_alive(s->pid))
+        traced_kill_rest(s->sup);
     /* SIGTERM first, so that a coverage build writes its data at exit;
-     * SIGKILL if it does not stop within 1 s. */
-    if (s->pid > 0 && !s->exited)
-        proc_stop(s->pid, SIGTERM, 1000, NULL);
+     * SIGKILL if it does not stop within 1 s (faultrun passes SIGTERM on
+     * to the server; its tracees die with it). */
+    if (s->sup > 0 && !s->exited)
+        proc_stop(s->sup, SIGTERM, 1000, NULL);
     s->exited = 1;
-    s->pid = -1;
+    s->pid = s->sup = -1;
     reap_orphans();
     if (s->log[0])
         unlink(s->log);

@@ -20,6 +20,9 @@
 struct suite_cfg {
     const char *server;   /* binary under test, as given (for rerun commands) */
     const char *shim;     /* libfaultinject.so, or NULL (fault tests not judged) */
+    const char *faultrun; /* faultrun, or NULL */
+    int traced;           /* servers run under `faultrun --backend=trace` (traced.h):
+                           * a static SERVER, or SERVER_SUITE_FAULTRUN=1 */
     int valgrind;         /* run S7_valgrind_clean */
     int valgrind_off;     /* not wanted (--no-valgrind): the row says so, judged without */
     int fast;             /* skip a clause's tests once it has failed */
@@ -31,12 +34,17 @@ struct suite_cfg {
 extern struct suite_cfg cfg;
 
 struct server {
-    pid_t pid;
+    pid_t pid;            /* the server: /proc and signals go here */
+    pid_t sup;            /* the process waited for: the server itself, or the
+                           * faultrun tracing it (cfg.traced), which ends as it ends */
+    int refused;          /* faultrun refused to run it (a rule the trace backend
+                           * cannot do yet): why is in server_start's WHY */
     int port;             /* where it listens (found from /proc) */
     int given_port;       /* the PORT argument it was given */
     char log[96];         /* the shim's fault log ("" without the shim) */
     char out[96];         /* the server's stdout and stderr */
-    int shim_loaded;      /* the shim is mapped in the server process */
+    int shim_loaded;      /* the shim is mapped in the server process (or, under
+                           * faultrun, faultrun traces it) */
     int base_fds, base_threads;
     int status;           /* waitpid status once it exited */
     int exited;
@@ -45,6 +53,9 @@ struct server {
 /* Makes cfg.tmpdir, chooses the namespace mode (cfg.netns). 0, or -1 with WHY. */
 int harness_init(char *why, size_t whylen);
 
+/* Faults can be injected: the shim, or faultrun's trace backend. */
+int harness_can_inject(void);
+
 /* Stops the current server and removes cfg.tmpdir (atexit and watchdog). */
 void harness_cleanup(void);
 
@@ -52,7 +63,8 @@ void harness_cleanup(void);
 struct server *harness_current(void);
 
 /* S0: starts `SERVER PORT [ARGS...]` in a fresh namespace under the shim
- * with RULES (NULL: none) and seed 1, WRAPPER (e.g. valgrind) before it;
+ * (cfg.traced: under faultrun --backend=trace, without WRAPPER) with RULES
+ * (NULL: none) and seed 1, WRAPPER (e.g. valgrind) before it;
  * waits up to WAIT_MS for it to listen (on PORT or a port of its own),
  * then takes the S6 baseline. 0, or -1 with WHY. */
 int server_start(struct server *s, const char *rules, const char *const *args,
@@ -70,6 +82,11 @@ void server_stop(struct server *s);
 
 /* 1 if the server is still running; else 0, status in s->status. */
 int server_alive(struct server *s);
+
+/* Sends SIG to the server and waits up to TIMEOUT_MS for it to end: 0 and
+ * its wait status in *STATUS (s->exited, s->status set), or -1 after
+ * which it was killed (SIGKILL) and reaped. */
+int server_signal_wait(struct server *s, int sig, int timeout_ms, int *status);
 
 /* "exited 1", "killed by SIGPIPE", ... */
 const char *server_status_str(struct server *s);

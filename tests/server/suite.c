@@ -194,7 +194,11 @@ static int death_is_s5(char *what, size_t len)
 void suite_start(const char *test, const char *rules, const char *const *args)
 {
     char why[512], lf[160];
-    if (server_start(&srv, rules, args, NULL, 5000, why, sizeof why) == 0) {
+    int r = server_start(&srv, rules, args, NULL, 5000, why, sizeof why);
+    if (r < 0 && srv.refused)
+        suite_not_judged(test, "faultrun --backend=trace refused to run the server %s%s: %s",
+                         rules ? "under " : "", rules ? rules : "", why);
+    if (r == 0) {
         if (rules && !srv.shim_loaded && (test[1] == '4' || test[1] == '5'))
             suite_not_judged(test, "the shim was not loaded into the server: LD_PRELOAD does "
                                    "not reach it (statically linked? set-user-ID?), so no fault "
@@ -447,7 +451,7 @@ int suite_require_faults(const char *test, const char *const *rules, int n)
     char unfired[600] = "";
     size_t used = 0;
     int fired = 0, want_children = 0, unfired_eagain = 0, unfired_eintr = 0;
-    if (cfg.shim == NULL)
+    if (!harness_can_inject())
         suite_not_judged(test, "no shim (FI_SO): no fault could be injected");
     if (!srv.shim_loaded)
         suite_not_judged(test, "the shim was not loaded into the server: LD_PRELOAD does not "

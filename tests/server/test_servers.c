@@ -1,9 +1,12 @@
 /* test_servers.c: the end-to-end suite of the echo-server contract
  * (shared/spec/server-contract.md), run against any server binary.
  *
- *   test_servers [--shim LIBFAULTINJECT.SO] [--no-valgrind] [--fast]
- *                [--report junit:FILE|tap:FILE] SERVER
- *   (or SERVER=path and FI_SO=path in the environment; --fast skips the
+ *   test_servers [--shim LIBFAULTINJECT.SO] [--faultrun FAULTRUN] [--no-valgrind]
+ *                [--fast] [--report junit:FILE|tap:FILE] SERVER
+ *   (or SERVER=path, FI_SO=path and FAULTRUN=path in the environment; a
+ *   statically linked SERVER, which LD_PRELOAD cannot reach, runs under
+ *   `FAULTRUN --backend=trace` with the rules the shim would get (traced.h),
+ *   and so does any SERVER with SERVER_SUITE_FAULTRUN=1; --fast skips the
  *   remaining tests of a clause once it has failed, as the mutants want;
  *   SERVER_SUITE_ONLY=pattern,... runs (and shows the rows of) only the
  *   matching tests; REPORT=junit:FILE or tap:FILE as --report;
@@ -23,6 +26,7 @@
 #include "suite.h"
 #include "netio.h"
 #include "report.h"
+#include "traced.h"
 
 #include <fnmatch.h>
 #include <signal.h>
@@ -57,8 +61,8 @@ static int valgrind_present(void)
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [--shim LIBFAULTINJECT.SO] [--no-valgrind] [--fast] "
-                    "[--report junit:FILE|tap:FILE] SERVER\n", argv0);
+    fprintf(stderr, "usage: %s [--shim LIBFAULTINJECT.SO] [--faultrun FAULTRUN] [--no-valgrind] "
+                    "[--fast] [--report junit:FILE|tap:FILE] SERVER\n", argv0);
 }
 
 int main(int argc, char **argv)
@@ -67,9 +71,12 @@ int main(int argc, char **argv)
     const char *report = getenv("REPORT");
     cfg.shim = getenv("FI_SO");
     cfg.server = getenv("SERVER");
+    cfg.faultrun = getenv("FAULTRUN");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--shim") == 0 && i + 1 < argc)
             cfg.shim = argv[++i];
+        else if (strcmp(argv[i], "--faultrun") == 0 && i + 1 < argc)
+            cfg.faultrun = argv[++i];
         else if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
             report = argv[++i];
         else if (strcmp(argv[i], "--no-valgrind") == 0)
@@ -100,6 +107,19 @@ int main(int argc, char **argv)
     if (cfg.shim && (cfg.shim[0] == '\0' || access(cfg.shim, R_OK) != 0)) {
         fprintf(stderr, "%s: shim %s not found: fault tests cannot judge\n", argv[0], cfg.shim);
         cfg.shim = NULL;
+    }
+    const char *force = getenv("SERVER_SUITE_FAULTRUN");
+    int is_static = traced_elf_static(cfg.server) == 1;
+    if ((is_static || (force && strcmp(force, "1") == 0)) && cfg.faultrun &&
+        access(cfg.faultrun, X_OK) == 0) {
+        cfg.traced = 1;
+        fprintf(stderr, "%s: %s: every run under %s --backend=trace (the shim's rules on its "
+                "command line)\n", argv[0], is_static ? "a statically linked server" :
+                "SERVER_SUITE_FAULTRUN=1", cfg.faultrun);
+    } else if (is_static) {
+        fprintf(stderr, "%s: a statically linked server, and no faultrun (--faultrun, "
+                "FAULTRUN=)%s: LD_PRELOAD cannot reach it, so fault tests cannot judge\n",
+                argv[0], cfg.faultrun ? " that runs" : "");
     }
     cfg.warmup = getenv("SERVER_SUITE_WARMUP") != NULL;
     cfg.valgrind_off = novg || getenv("SERVER_SUITE_NO_VALGRIND") != NULL;

@@ -2,6 +2,7 @@
 #include "verdict.h"
 #include "serverctl.h"
 #include "report.h"
+#include "traced.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +111,8 @@ void verdict_pass(const char *clause, const char *test)
 
 void verdict_rerun(const char *test, char *buf, unsigned len)
 {
-    snprintf(buf, len, "make check-server SERVER=%s SERVER_SUITE_ONLY=%s", cfg.server, test);
+    snprintf(buf, len, "make check-server SERVER=%s SERVER_SUITE_ONLY=%s%s", cfg.server, test,
+             cfg.traced && traced_elf_static(cfg.server) != 1 ? " SERVER_SUITE_FAULTRUN=1" : "");
 }
 
 void verdict_fail(const char *clause, const char *test, const char *fed, const char *expected,
@@ -202,9 +204,9 @@ static int bad(int i)
 int verdict_table(const char *server)
 {
     int nbad = 0;
-    printf("\ncheck-server %s%s%s%s\n", server, cfg.netns ? "  (each run in its own network "
+    printf("\ncheck-server %s%s%s%s%s\n", server, cfg.netns ? "  (each run in its own network "
            "namespace: " : "  (no network namespace)", cfg.netns ? cfg.netns : "",
-           cfg.netns ? ")" : "");
+           cfg.netns ? ")" : "", cfg.traced ? "  (under faultrun --backend=trace)" : "");
     for (int i = 0; i < NCLAUSE; i++) {
         if (!shown(i))
             continue;

@@ -2,11 +2,18 @@
  * injected into the server, then S6 checked from /proc.
  *
  *   soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] [-W ROUNDS] [-c CONCURRENT]
- *        [-S SEED] [-F] [-R]
+ *        [-S SEED] [-F] [-R] [-T FAULTRUN]
  *
  * 1. The server starts as `SERVER PORT -m CONCURRENT+100` under the shim
  *    (LD_PRELOAD, FAULTINJECT_RULES/SEED/LOG on the server only) with
- *    RLIMIT_NOFILE raised to its hard limit.
+ *    RLIMIT_NOFILE raised to its hard limit. -T: under `FAULTRUN
+ *    --backend=trace -s SEED -l LOG -e RULES` instead (a static SERVER),
+ *    with the rules that backend can do so far (no reset, eof, after=:
+ *    error=ECONNRESET and error=EPIPE end connections); /proc is read and
+ *    signals sent at faultrun's traced child, the server, while faultrun is
+ *    what is waited for (it ends as the server ended). After the run no
+ *    process of the server is left (no child with clients gone; none at all
+ *    once faultrun ended).
  * 2. Before the first client: its descriptors and threads (the baseline).
  * 3. Warm-up: ROUNDS (default 2) runs of loadgen for WARMUP_S seconds;
  *    after each, once the clients are gone, the counts must be back (S6)
@@ -68,8 +75,13 @@ static const char soak_rules_fork[] = SOAK_RULES_COMMON
     "rd:reset:after=250000:p=0.5; rd:eof:after=250000; "
     "wr:reset:after=250000:p=0.5; wr:error=EPIPE:after=250000";
 
+/* -T: the trace backend refuses reset, eof and after= so far
+ * (faultinject/NOTES.md, "Trace backend"): connections end by errors. */
+static const char soak_rules_trace[] = SOAK_RULES_COMMON
+    "rd:error=ECONNRESET:p=0.0002; wr:error=EPIPE:p=0.0001";
+
 struct cfg {
-    const char *server, *shim, *loadgen, *workdir, *name;
+    const char *server, *shim, *loadgen, *workdir, *name, *faultrun;
     int seconds, warmup, warm_rounds, concurrent, fork_rules, rss_info_only;
     unsigned long seed;
 };
@@ -93,14 +105,15 @@ static void fail(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* Fails and exits at once if the server is gone (crashed, exited). */
-static void assert_alive(pid_t pid, const char *name, const char *when)
+/* Fails and exits at once if the server PID is gone (crashed, exited);
+ * its status from SUP (PID itself, or the faultrun tracing it). */
+static void assert_alive(pid_t sup, pid_t pid, const char *name, const char *when)
 {
     int status;
     char buf[64];
     if (proc_alive(pid))
         return;
-    if (proc_wait(pid, 1000, &status) == 0)
+    if (proc_wait(sup, 1000, &status) == 0)
         fail("%s: the server %s %s (S4/S5: it must survive)", name,
              proc_status_str(status, buf, sizeof buf), when);
     else
@@ -201,7 +214,7 @@ static void count_faults(const char *log, long *all, long *ending, char *kinds, 
         if (sscanf(line, "%ld %ld %63s %ld %63s", &pid, &tid, call, &fd, fault) != 5)
             continue;
         if (strcmp(fault, "reset") == 0 || strcmp(fault, "eof") == 0 ||
-            strcmp(fault, "error=EPIPE") == 0)
+            strcmp(fault, "error=EPIPE") == 0 || strcmp(fault, "error=ECONNRESET") == 0)
             (*ending)++;
         char key[136];
         snprintf(key, sizeof key, "%s:%s", call, fault);
@@ -224,18 +237,68 @@ static void count_faults(const char *log, long *all, long *ending, char *kinds, 
 static int usage(void)
 {
     fprintf(stderr, "usage: soak SERVER SHIM LOADGEN WORKDIR [-s SECONDS] [-w WARMUP_S] "
-                    "[-W ROUNDS] [-c CONCURRENT] [-S SEED] [-F] [-R]\n");
+                    "[-W ROUNDS] [-c CONCURRENT] [-S SEED] [-F] [-R] [-T FAULTRUN]\n");
     return 2;
+}
+
+/* The child faultrun SUP traces (the server), up to 5 s; -1 if none. */
+static pid_t traced_child(pid_t sup)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)sup, (int)sup);
+    for (long long dl = now_ms() + 5000; ms_left(dl) > 0 && proc_alive(sup);) {
+        FILE *f = fopen(path, "r");
+        int c = -1;
+        if (f != NULL) {
+            if (fscanf(f, "%d", &c) != 1)
+                c = -1;
+            fclose(f);
+        }
+        if (c > 0)
+            return c;
+        poll(NULL, 0, 2); /* polling interval, not a synchronisation */
+    }
+    return -1;
+}
+
+/* Starts the server on PORT (see 1.): its pid, the process to wait for in
+ * *SUP; -1 if it does not start. */
+static pid_t start_server(const struct cfg *c, const char *port_s, const char *cap,
+                          const char *log, const char *out, pid_t *sup)
+{
+    char *sargv[] = {(char *)c->server, (char *)port_s, "-m", (char *)cap, NULL};
+    const char *rules = c->fork_rules ? soak_rules_fork : soak_rules;
+    struct spawn_opts so = {.shim = c->shim, .rules = rules, .seed = c->seed, .log = log,
+                            .out = out};
+    char seed[32];
+    snprintf(seed, sizeof seed, "%lu", c->seed);
+    const char *const trace[] = {c->faultrun, "--backend=trace", "-q", "-s", seed, "-l", log,
+                                 "-e", soak_rules_trace, "--", NULL};
+    if (c->faultrun) {
+        so = (struct spawn_opts){.wrapper = trace, .out = out};
+        unlink(log);
+    }
+    *sup = spawn_program(sargv, &so);
+    pid_t pid = *sup > 0 && c->faultrun ? traced_child(*sup) : *sup;
+    if (pid > 0 && net_wait_listen(atoi(port_s), 5000, pid) == 0)
+        return pid;
+    if (*sup > 0)
+        proc_kill(*sup);
+    return -1;
 }
 
 static int parse(int argc, char **argv, struct cfg *c)
 {
     if (argc < 5)
         return usage();
-    *c = (struct cfg){argv[1], argv[2], argv[3], argv[4], NULL, 60, 3, 2, 1000, 0, 0, 1};
+    *c = (struct cfg){argv[1], argv[2], argv[3], argv[4], NULL, NULL, 60, 3, 2, 1000, 0, 0, 1};
     const char *slash = strrchr(c->server, '/');
     c->name = slash ? slash + 1 : c->server;
     for (int i = 5; i < argc; i += 2) {
+        if (strcmp(argv[i], "-T") == 0 && i + 1 < argc) {
+            c->faultrun = argv[i + 1];
+            continue;
+        }
         if (strcmp(argv[i], "-F") == 0 || strcmp(argv[i], "-R") == 0) {
             if (argv[i][1] == 'F')
                 c->fork_rules = 1;
@@ -285,6 +348,11 @@ int main(int argc, char **argv)
                 (unsigned long)rl.rlim_cur, c.concurrent);
 
     char log[512], out[512], lgout[512], port_s[16], cap[16];
+    if (c.faultrun) {
+        static char traced_name[256];
+        snprintf(traced_name, sizeof traced_name, "%s-traced", c.name);
+        c.name = traced_name; /* its files beside the untraced run's */
+    }
     snprintf(log, sizeof log, "%s/%s.faults.log", c.workdir, c.name);
     snprintf(out, sizeof out, "%s/%s.server.out", c.workdir, c.name);
     snprintf(lgout, sizeof lgout, "%s/%s.loadgen.out", c.workdir, c.name);
@@ -292,19 +360,12 @@ int main(int argc, char **argv)
     unlink(out);
     snprintf(cap, sizeof cap, "%d", c.concurrent + 100);
 
-    pid_t pid = -1;
+    pid_t pid = -1, sup = -1;
     int port = -1;
     for (int attempt = 0; attempt < 3 && pid < 0; attempt++) { /* the free port may be taken */
         port = net_free_port();
         snprintf(port_s, sizeof port_s, "%d", port);
-        char *sargv[] = {(char *)c.server, port_s, "-m", cap, NULL};
-        struct spawn_opts so = {.shim = c.shim, .rules = c.fork_rules ? soak_rules_fork : soak_rules, .seed = c.seed,
-                                .log = log, .out = out};
-        pid = spawn_program(sargv, &so);
-        if (pid > 0 && net_wait_listen(port, 5000, pid) < 0) {
-            proc_kill(pid);
-            pid = -1;
-        }
+        pid = start_server(&c, port_s, cap, log, out, &sup);
     }
     if (pid < 0) {
         fprintf(stderr, "soak: %s did not start listening (see %s)\n", c.server, out);
@@ -323,7 +384,7 @@ int main(int argc, char **argv)
     memset(&warm, 0, sizeof warm);
     for (int round = 0; round < c.warm_rounds; round++) {
         int lrc = run_loadgen(&c, port, c.warmup, c.seed + 1000 + (unsigned long)round, lgout, &w);
-        assert_alive(pid, c.name, "during the warm-up");
+        assert_alive(sup, pid, c.name, "during the warm-up");
         if (lrc != 0)
             fail("%s: warm-up load failed (loadgen status %d)", c.name, lrc);
         warm.early += w.early;
@@ -340,7 +401,7 @@ int main(int argc, char **argv)
     }
 
     int lrc = run_loadgen(&c, port, c.seconds, c.seed, lgout, &run);
-    assert_alive(pid, c.name, "during the run");
+    assert_alive(sup, pid, c.name, "during the run");
     if (lrc != 0)
         fail("%s: load failed: loadgen status %d, %ld errors", c.name, lrc, run.errors);
     long long t_end = now_ms();
@@ -360,14 +421,26 @@ int main(int argc, char **argv)
         fail("%s: VmRSS %ld kB after the run, more than 10%% over %ld kB after warm-up",
              c.name, rss_end, rss_warm);
 
+    /* -T: a child of the server left with its clients gone is a leak. */
+    int kids = c.faultrun ? proc_count_descendants(pid) : 0;
+    for (long long dl = now_ms() + 2000; kids > 0 && ms_left(dl) > 0;
+         kids = proc_count_descendants(pid))
+        poll(NULL, 0, 10);
+    if (kids > 0)
+        fail("%s: %d processes of the server still alive 2 s after the last client", c.name, kids);
+
     int status = 0;
     char sbuf[64];
-    if (proc_stop(pid, SIGTERM, 10000, &status) < 0)
+    /* (-T: faultrun passes SIGTERM on to the server) */
+    if (proc_stop(sup, SIGTERM, 10000, &status) < 0)
         fail("%s: S7: still running 10 s after SIGTERM (killed)", c.name);
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fail("%s: S7: after SIGTERM the server %s (its output: %s)", c.name,
              proc_status_str(status, sbuf, sizeof sbuf), out);
     }
+    /* faultrun waits for every process it traces: none outlives it */
+    if (c.faultrun && proc_alive(pid))
+        fail("%s: the server (pid %d) outlived faultrun", c.name, (int)pid);
     long faults, ending;
     char kinds[2048];
     count_faults(log, &faults, &ending, kinds, sizeof kinds);
