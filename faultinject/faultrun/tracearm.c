@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -126,7 +127,20 @@ static int wanted(const struct tthread *t, struct te_reg *reg)
            !(reg->events & (uint32_t)(EPOLLONESHOT | EPOLLEXCLUSIVE));
 }
 
-int ta_rearm(struct tthread *t, long long *ret)
+/* A re-arm that could not be made may strand the program: said once. */
+static void warn_once(const struct tthread *t, int e)
+{
+    static int warned;
+    if (warned || e == ESRCH || tr_run.opts == NULL || tr_run.opts->quiet)
+        return;
+    warned = 1;
+    fprintf(stderr, "faultrun: trace: warning: descriptor %d of process %d is registered "
+            "EPOLLET and could not be re-armed after its fault (%s): the program may wait "
+            "for an edge that never comes\n", t->fd, (int)t->p->pid,
+            e == ENOEXEC ? "the call was not made by a syscall instruction" : strerror(e));
+}
+
+static int rearm(struct tthread *t, long long *ret)
 {
     struct te_reg reg;
     if (!wanted(t, &reg))
@@ -149,9 +163,14 @@ int ta_rearm(struct tthread *t, long long *ret)
         return -1;
     s.have_mem = 1;
     uint64_t all = ~(uint64_t)0;
-    if (ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof s.mask, &s.mask) == 0 &&
-        ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof all, &all) == 0)
-        s.have_mask = 1;
+    if (ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof s.mask, &s.mask) < 0 ||
+        ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof all, &all) < 0) {
+        int e = errno;
+        restore(pid, tid, &s);
+        errno = e;
+        return -1;
+    }
+    s.have_mask = 1;
     struct user_regs_struct r = s.regs;
     r.rip -= 2;
     r.rax = SYS_epoll_ctl;
@@ -173,4 +192,12 @@ int ta_rearm(struct tthread *t, long long *ret)
     if (ret != NULL)
         *ret = got;
     return 1;
+}
+
+int ta_rearm(struct tthread *t, long long *ret)
+{
+    int rc = rearm(t, ret);
+    if (rc < 0)
+        warn_once(t, errno);
+    return rc;
 }

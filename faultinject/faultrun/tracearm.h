@@ -31,7 +31,8 @@
  * descriptor if the fault is short or eagain and the descriptor is
  * registered EPOLLET. 1 re-armed (the kernel's answer in *RET when RET
  * is not NULL), 0 nothing to do, -1 with errno when it could not be
- * done (ESRCH: the thread is gone; its end is left to the wait loop). */
+ * done (ESRCH: the thread is gone; its end is left to the wait loop;
+ * any other reason is said once on stderr unless --quiet). */
 int ta_rearm(struct tthread *t, long long *ret);
 
 #endif
