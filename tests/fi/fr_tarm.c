@@ -6,12 +6,13 @@
  * read says EAGAIN or moves less than asked (the socket is drained then,
  * on Linux); it never reads without a fresh edge. A forked writer sends
  * SIZE bytes and waits. Every read is a raw syscall that checks rdi, rsi,
- * rdx, r10, r8 and r9 hold what it passed when it returns (a tracer that
- * injects a call must put every register back); every event must carry
+ * rdx, r10, r8 and r9 hold what it passed when it returns, and that the
+ * 32 bytes under the stack's red zone do too (a tracer that injects a
+ * call must put every register and byte back); every event must carry
  * the registered data. One line at the end: "ok N bytes, E edges, A
  * eagain, S short"; or "stranded after N bytes" when no edge comes for 2
  * s while bytes are still owed (exit 3). Exit 0 ok, 1 a byte or an event
- * wrong, 4 a register changed, 2 bad use.
+ * wrong, 4 a register or those bytes changed, 2 bad use.
  *   fr_tarm SIZE [sig]
  * sig: while the writer writes, a storm process queues SIGRTMIN to the
  * reader as fast as it can (real-time: none merged; at most MAX_SIGNALS),
@@ -74,15 +75,38 @@ static long raw_read(int fd, void *buf, size_t len)
     register long r10 __asm__("r10") = 0x1010;
     register long r8 __asm__("r8") = 0x0808;
     register long r9 __asm__("r9") = 0x0909;
-    long ret, di = fd, si = (long)buf, dx = (long)len;
-    __asm__ volatile("syscall"
-                     : "=a"(ret), "+D"(di), "+S"(si), "+d"(dx), "+r"(r10), "+r"(r8), "+r"(r9)
+    long ret, di = fd, si = (long)buf, dx = (long)len, t, changed;
+    /* a canary in the 32 bytes under the red zone (rsp - 160 .. - 128),
+     * where a tracer may write what it injects: it must put them back */
+    __asm__ volatile("movabs $0x5a5aa5a55a5aa5a5, %[t]\n\t"
+                     "mov %[t], -136(%%rsp)\n\t"
+                     "mov %[t], -144(%%rsp)\n\t"
+                     "mov %[t], -152(%%rsp)\n\t"
+                     "mov %[t], -160(%%rsp)\n\t"
+                     "syscall\n\t"
+                     "mov -136(%%rsp), %[c]\n\t"
+                     "xor %[t], %[c]\n\t"
+                     "xor -144(%%rsp), %[t]\n\t"
+                     "or %[t], %[c]\n\t"
+                     "movabs $0x5a5aa5a55a5aa5a5, %[t]\n\t"
+                     "xor -152(%%rsp), %[t]\n\t"
+                     "or %[t], %[c]\n\t"
+                     "movabs $0x5a5aa5a55a5aa5a5, %[t]\n\t"
+                     "xor -160(%%rsp), %[t]\n\t"
+                     "or %[t], %[c]\n\t"
+                     : "=a"(ret), "+D"(di), "+S"(si), "+d"(dx), "+r"(r10), "+r"(r8), "+r"(r9),
+                       [t] "=&r"(t), [c] "=&r"(changed)
                      : "a"((long)SYS_read)
                      : "rcx", "r11", "memory");
     if (di != fd || si != (long)buf || dx != (long)len || r10 != 0x1010 || r8 != 0x0808 ||
         r9 != 0x0909) {
         printf("register changed: rdi %lx rsi %lx rdx %lx r10 %lx r8 %lx r9 %lx\n", di, si, dx,
                (long)r10, (long)r8, (long)r9);
+        exit(4);
+    }
+    /* a signal's frame may land there (the ABI's rule): only without one */
+    if (changed != 0 && !with_signals) {
+        printf("memory under the red zone changed across read\n");
         exit(4);
     }
     if (ret < 0) {
