@@ -101,6 +101,25 @@ $(DEMO): $(BUILD)/tests/demo/oneread.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+# What a traced call costs (faultinject.md, Backends), in make bench: a
+# static ping-pong plain, under the trace backend with a rule naming
+# another call and one naming read that never fires, and under strace
+# doing the same (scripts/bench_trace.sh). No static link with SANITIZE.
+PINGPONG := $(BUILD)/tests/bench/pingpong
+$(PINGPONG): tests/bench/pingpong.c
+	@mkdir -p $(dir $@)
+	$(CC) -static $(STD_FLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+.PHONY: trace-bench
+ifeq ($(SANITIZE),)
+ALL_BIN += $(PINGPONG)
+trace-bench: $(PINGPONG) $(FAULTRUN)
+	sh scripts/bench_trace.sh $(PINGPONG) $(FAULTRUN) 30000 5
+else
+trace-bench:
+	@echo "trace-bench: skipped (no static link of a SANITIZE=$(SANITIZE) build)"
+endif
+BENCH_RUN += trace-bench
+
 all: $(ALL_BIN)
 
 # Each part's runner is run in turn (not in parallel: they share two cores

@@ -231,14 +231,16 @@ fi-valgrind: $(FI_TESTS) $(FI_SO)
 
 # For `make SANITIZE=thread tsan`: the shim's threaded tests (test_readiness
 # runs an edge-triggered echo in threads through the interposed waits;
-# test_possible signals a stalled read from another thread; test_trace_life
-# runs fr_tlife_tsan's threads under --backend=trace).
-FI_TSAN_TESTS := $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_TDIR)/test_possible \
-                 $(FI_TEST_TRACE_LIFE)
-fi-tsan: $(FI_TSAN_TESTS) $(FI_SO) $(FAULTRUN) $(FR_TLIFE) $(FR_TLIFE_MUSL) $(FR_TLIFE_TSAN) \
-         $(FR_TSTATIC) $(FR_PROG)
+# test_possible signals a stalled read from another thread), under the
+# shim; and test_trace_life (fr_tlife_tsan's threads under --backend=trace,
+# faultrun itself built with TSan), without it.
+FI_TSAN_TESTS := $(FI_TEST_SHIM) $(FI_TDIR)/test_readiness $(FI_TDIR)/test_possible
+FI_TSAN_TRACE := $(FI_TEST_TRACE_LIFE)
+fi-tsan: $(FI_TSAN_TESTS) $(FI_SO) $(FI_TSAN_TRACE) $(FAULTRUN) $(FR_TLIFE) $(FR_TLIFE_MUSL) \
+         $(FR_TLIFE_TSAN) $(FR_TSTATIC) $(FR_TIO) $(FR_PROG)
 	@fail=; for t in $(FI_TSAN_TESTS); do \
 	    $(SHIM_ENV) $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
+	for t in $(FI_TSAN_TRACE); do $(FI_GUARD) $$t || fail="$$fail $$(basename $$t)"; done; \
 	if [ -n "$$fail" ]; then echo "fi-tsan FAILED:$$fail"; exit 1; fi
 
 # make bench: not a test; prints ns per write+read pair and ratios to plain.

@@ -10,6 +10,7 @@
 #include "trace.h"
 
 #include "launch.h"
+#include "runblock.h"
 #include "summary.h"
 #include "tracecall.h"
 #include "tracepossible.h"
@@ -41,6 +42,9 @@
 
 static pid_t command_pid;
 static volatile sig_atomic_t forward_pid;
+/* faultrun's own dispositions before it ignored or forwarded them:
+ * COMMAND starts with these, as it would without faultrun */
+static struct sigaction old_int, old_quit, old_term, old_hup;
 
 /* ---- the filter ------------------------------------------------------ */
 
@@ -263,6 +267,16 @@ static void child(char **argv)
     prctl(PR_SET_PDEATHSIG, SIGKILL);   /* faultrun gone before the seize */
     raise(SIGSTOP);
     prctl(PR_SET_PDEATHSIG, 0);         /* seized: EXITKILL takes over */
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    /* the run's counters are the supervisor's: no shim runs in COMMAND */
+    const char *run = getenv(FI_RUN_ENV);
+    if (run != NULL)
+        close(atoi(run));
+    unsetenv(FI_RUN_ENV);
+    unsetenv(FI_RUN_PID_ENV);
     install_filter();
     fr_exec(argv);
 }
@@ -328,10 +342,10 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
         exit(2);
     }
     struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = pass_on };
-    sigaction(SIGINT, &ign, NULL);
-    sigaction(SIGQUIT, &ign, NULL);
-    sigaction(SIGTERM, &fwd, NULL);
-    sigaction(SIGHUP, &fwd, NULL);
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTERM, &fwd, &old_term);
+    sigaction(SIGHUP, &fwd, &old_hup);
     start(o->argv);
     int status = 0, command_status = 0;
     for (;;) {

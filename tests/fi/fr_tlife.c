@@ -167,17 +167,25 @@ static void *block_main(void *arg)
     return (void *)(long)read(silent[1], &c, 1);
 }
 
-/* Whether thread TID sits in system call NR (its /proc syscall line). */
+/* Whether thread TID sleeps in system call NR: its /proc syscall line
+ * ("NR ARGS...", "-1 SP PC" between calls, "running") and its state S
+ * (not t: a tracee still at its seccomp stop has not been decided yet). */
 static int in_call(long tid, long nr)
 {
-    char path[64], line[128] = "";
+    char path[64], line[512] = "";
     snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
-    int ok = fgets(line, sizeof line, f) != NULL && atol(line) == nr && line[0] != '-';
+    int ok = fgets(line, sizeof line, f) != NULL && line[0] >= '0' && line[0] <= '9' &&
+             atol(line) == nr;
     fclose(f);
-    return ok;
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    if (!ok || (f = fopen(path, "r")) == NULL)
+        return 0;
+    const char *paren = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    fclose(f);
+    return paren != NULL && paren[1] == ' ' && paren[2] == 'S';
 }
 
 static void on_term(int sig)

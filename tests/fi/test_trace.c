@@ -445,6 +445,27 @@ BOTH(AUTO_preload_refuses_a_static_program_and_bad_backends_exit_2)
     fr_expect_err("faultrun: backend trace: --backend=trace");
 }
 
+/* faultinject.md, Backends: "signals reach the program as they would
+ * without it". COMMAND starts with the signal dispositions faultrun was
+ * given (faultrun itself ignores SIGINT while it waits: COMMAND must not),
+ * and with nothing of the shim's (no run counters descriptor, no
+ * FAULTINJECT_TALLY variables). */
+static void TRACE_command_starts_as_it_would_without_faultrun(void **state)
+{
+    (void)state;
+    static char plain[65536];
+    const char *script = "grep SigIgn /proc/self/status; env | grep -c FAULTINJECT_TALLY; "
+                         "ls -l /proc/self/fd/ | grep -c memfd:";
+    FR_RUN("/bin/sh", "-c", script);
+    snprintf(plain, sizeof plain, "%s", fr_out);
+    assert_non_null(strstr(plain, "SigIgn:"));
+    FR_RUN(FR_FAULTRUN, "--backend=trace", "-q", "-e", "accept:eintr", "--", "/bin/sh", "-c",
+           script);
+    fr_expect_exit(1);                  /* the last grep counts 0 */
+    assert_string_equal(fr_out, plain);
+    assert_non_null(strstr(fr_out, "\n0\n0\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +482,7 @@ int main(void)
         BOTH_TESTS(TRACE_a_forked_child_is_traced_with_its_own_path),
         BOTH_TESTS(TRACE_killing_faultrun_kills_the_tracee),
         BOTH_TESTS(AUTO_preload_refuses_a_static_program_and_bad_backends_exit_2),
+        cmocka_unit_test(TRACE_command_starts_as_it_would_without_faultrun),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }
