@@ -3,6 +3,7 @@
 
 #include "logfmt.h"
 #include "tracedelay.h"
+#include "tracearm.h"
 #include "tracepossible.h"
 #include "tracerestart.h"
 #include "traceshown.h"
@@ -22,8 +23,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#define EPOLLET_BIT ((uint32_t)EPOLLET)
 
 /* ---- one call -------------------------------------------------------- */
 
@@ -77,15 +76,6 @@ static int sort_call(struct tcall *tc)
     case SYS_io_uring_setup:            /* counted for the summary, then it runs */
         tr_run.rings++;
         return -1;
-    case SYS_epoll_ctl: {               /* which descriptors are edge-triggered */
-        uint32_t ev;
-        int op = (int)a[1], fd = (int)a[2];
-        if (op == EPOLL_CTL_DEL)
-            tr_et_mark(tc->p, fd, 0);
-        else if (a[3] != 0 && ft_peek(pid, a[3], &ev, sizeof ev) == 0)
-            tr_et_mark(tc->p, fd, (ev & EPOLLET_BIT) != 0);
-        return -1;
-    }
     default:
         return -1;
     }
@@ -214,8 +204,10 @@ void tr_at_exit_stop(struct tthread *t)
     int have = ft_get_ret(t->tid, &ret) == 0;
     if (have)
         tf_exit(t, &ret);               /* a sticky answer; after= bytes (tracefd.h) */
-    if (t->pending && have && !trr_restarting(ret))
+    if (t->pending && have && !trr_restarting(ret)) {
         tr_finish(t, ret);
+        ta_rearm(t, NULL);              /* an EPOLLET descriptor's edge (tracearm.h) */
+    }
     if (t->note.kind != TW_NONE && have)
         tw_exit(t->p, &t->note, &ret);
     t->note.kind = TW_NONE;
