@@ -13,6 +13,8 @@
 #include "runblock.h"
 #include "summary.h"
 #include "tracecall.h"
+#include "tracedelay.h"
+#include "tracefd.h"
 #include "tracepossible.h"
 #include "tracereplay.h"
 #include "tracerestart.h"
@@ -84,7 +86,10 @@ static int syscalls_of(unsigned mask, long *nrs)
 static void install_filter(void)
 {
     long nrs[64];
-    int n = syscalls_of(tr_run.traced_mask | (tr_run.want_ready ? FI_WAIT_MASK : 0), nrs);
+    int n = syscalls_of(tr_run.traced_mask | (tr_run.want_ready ? FI_WAIT_MASK : 0) |
+                        (tf_stops_data(&tr_run.opts->rs) ? FI_RD_MASK | FI_WR_MASK : 0), nrs);
+    if (tf_keeps_state(&tr_run.opts->rs))
+        add_nr(nrs, &n, SYS_close);     /* a closed descriptor's state goes (tracefd.h) */
     if (tr_run.want_sigaction)
         add_nr(nrs, &n, SYS_rt_sigaction);
     if (tr_run.want_ready) {
@@ -241,19 +246,7 @@ void fr_trace_check(const struct fr_opts *o, const char *reason)
 #if !defined(__x86_64__)
     refuse(reason, "is for x86_64 only so far");
 #endif
-    for (int i = 0; i < o->rs.n; i++) {
-        const struct fi_rule *r = &o->rs.rule[i];
-        char text[512], what[700];
-        fi_rule_format(r, text, sizeof text);
-        const char *no = r->fault == FI_F_RESET ? "reset" : r->fault == FI_F_EOF ? "eof"
-                       : r->fault == FI_F_STALL ? "stall" : r->fault == FI_F_DELAY ? "delay="
-                       : r->per_fd ? "per=fd" : r->has_after ? "after="
-                       : r->peer.on ? "peer=" : r->local.on ? "local=" : NULL;
-        if (no != NULL) {
-            snprintf(what, sizeof what, "cannot do rule %d '%s' yet: no %s", i + 1, text, no);
-            refuse(reason, what);
-        }
-    }
+    (void)o;                            /* every rule's fault and option can be done */
     if (ft_kernel_check(why, sizeof why) < 0) {
         char what[320];
         snprintf(what, sizeof what, "cannot run here: %s", why);
@@ -322,6 +315,7 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
         tr_run.traced_mask |= r->calls;
         tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
                       (r->calls & (FI_RD_MASK | FI_WR_MASK));
+        tr_run.want_ready |= tf_sticky_rules(&o->rs);  /* waits see the state (tracewait.h) */
     }
     if (o->replay != NULL) {
         char err[512];
@@ -349,7 +343,7 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
     start(o->argv);
     int status = 0, command_status = 0;
     for (;;) {
-        pid_t tid = waitpid(-1, &status, __WALL);
+        pid_t tid = td_wait(&status);  /* waitpid, serving delay= (tracedelay.h) */
         if (tid < 0) {
             if (errno == EINTR)
                 continue;

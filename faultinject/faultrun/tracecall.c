@@ -3,6 +3,7 @@
 
 #include "logfmt.h"
 #include "tracearm.h"
+#include "tracedelay.h"
 #include "tracepossible.h"
 #include "tracerestart.h"
 #include "traceshown.h"
@@ -102,14 +103,17 @@ void tr_at_seccomp(struct tthread *t)
         return;
     }
     /* a wait, a peek, an epoll_ctl: what it reports is noted at its exit */
-    struct tw_note note = tw_entry(t->p, &tc.c);
+    struct tw_note note = tw_entry(t->p, t->tid, &tc.c);
     int how = note.kind != TW_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
     t->note = note;
     if (trr_is_restart(t, &tc.c)) {     /* the same call again: decided once */
-        tr_resume(t->tid, t->pending ? PTRACE_SYSCALL : how, 0);
+        how = tf_restart(t, &tc.c, t->pending || t->fdp.on ? PTRACE_SYSCALL : how);
+        tr_resume(t->tid, how, 0);
         return;
     }
-    if (sort_call(&tc) < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
+    int sorted = sort_call(&tc);
+    how = tf_entry(t, sorted == 0 ? &tc : NULL, how);   /* per-descriptor state (tracefd.h) */
+    if (sorted < 0 || !(tr_run.traced_mask & FI_BIT(tc.call))) {
         tr_resume(t->tid, how, 0);
         return;
     }
@@ -121,20 +125,25 @@ void tr_at_seccomp(struct tthread *t)
         tc.shown = ts_take(t->p->shown, tc.fd, tc.reading);
     struct fi_callctx cc = {
         .call = tc.call, .fd = tc.fd, .kind = tc.kind, .socktype = tc.socktype,
-        .callno = fi_decide_callno(&t->p->eng, tc.call), .possible = tr_possible, .arg = &tc,
+        .callno = fi_decide_callno(&t->p->eng, tc.call), .ends = tf_ends, .possible = tr_possible, .arg = &tc,
     };
     struct fi_rule r;
     uint64_t k;
-    int rule = fi_decide_call(&t->p->eng, &cc, 1, &r, &k);
+    int rule = fi_decide_call(&t->p->eng, &cc, !t->fdp.says, &r, &k);
     if (rule < 0) {
         tr_resume(t->tid, how, 0);
         return;
     }
     *t = (struct tthread){ .tid = t->tid, .rs = t->rs, .p = t->p, .next = t->next, .pending = 1, .r = r,
                            .rule = rule, .k = k, .callno = cc.callno, .call = tc.call,
-                           .fd = tc.fd, .data = tc.data, .note = note,
+                           .fd = tc.fd, .data = tc.data, .note = note, .fdp = t->fdp,
                            .asked = tc.data ? tx_asked(tc.p->pid, &tc.c, tc.call) : 0 };
-    if (r.fault == FI_F_SHORT) {
+    if (r.fault == FI_F_DELAY) {        /* held, then run as asked (tracedelay.h) */
+        td_hold(t->tid, r.arg);
+        return;
+    }
+    if (tf_fault(t, &tc, &r)) {         /* reset, eof: the descriptor's state (tracefd.h) */
+    } else if (r.fault == FI_F_SHORT) {
         /* the kernel itself moves fewer bytes: the rest stays queued; a
          * write moves at least its sure room, a read what MSG_PEEK showed */
         long long limit = tc.room > r.arg ? tc.room : r.arg;
@@ -193,12 +202,14 @@ void tr_at_exit_stop(struct tthread *t)
 {
     long long ret = 0;
     int have = ft_get_ret(t->tid, &ret) == 0;
+    if (have)
+        tf_exit(t, &ret);               /* a sticky answer; after= bytes (tracefd.h) */
     if (t->pending && have && !trr_restarting(ret)) {
         tr_finish(t, ret);
         ta_rearm(t, NULL);              /* an EPOLLET descriptor's edge (tracearm.h) */
     }
     if (t->note.kind != TW_NONE && have)
-        tw_exit(t->p, &t->note, ret);
+        tw_exit(t->p, &t->note, &ret);
     t->note.kind = TW_NONE;
     tr_resume(t->tid, PTRACE_CONT, 0);
 }

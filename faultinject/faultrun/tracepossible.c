@@ -3,6 +3,7 @@
 #include "tracepossible.h"
 
 #include "roomrule.h"
+#include "traceepoll.h"
 #include "traceroom.h"
 #include "traceshown.h"
 
@@ -177,6 +178,16 @@ enum fi_why tr_possible(void *arg, const struct fi_rule *r)
         if (tx_can_cut(tc->p->pid, &tc->c, tc->call, limit) < 0)
             return FI_WHY_TRACE_TODO;
         return FI_WHY_OK;
+    }
+    case FI_F_STALL: {                  /* tracefd.c's begin_stall */
+        if (tc->kind == FI_K_SOCK && tc->socktype != 0 && tc->socktype != SOCK_STREAM)
+            return FI_WHY_MESSAGE;
+        /* not yet: taking a stalled direction out of an epoll registration */
+        struct te_reg reg;
+        if (tc->data && te_lookup(tc->p->ep, tc->fd, &reg))
+            return FI_WHY_TRACE_TODO;
+        struct fdstate s = fd_state(tc);
+        return tc->data ? data_side(tc, r, &s) : FI_WHY_OK;
     }
     case FI_F_EINTR:
         return eintr_data(tc);

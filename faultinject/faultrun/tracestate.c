@@ -57,6 +57,7 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
     }
     p->pid = pid;
     p->host = (struct fi_engine_host){ .ctx = p, .stream = host_stream };
+    tf_host(p);
     if (tr_run.replaying) {
         p->host.replay = tr_run.replay;
         p->host.replay_refused = tr_run.replay_refused;
@@ -78,6 +79,7 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
         p->restart = parent->restart;
         p->ep = te_copy(parent->ep);
         p->shown = ts_copy(parent->shown);
+        p->fdst = tf_copy(parent->fdst);
     }
     p->stream = fi_forkpath_stream(p->path);
     p->next = procs;
@@ -97,6 +99,7 @@ static void proc_free(struct tproc *p)
     free(p->fds);
     te_free(p->ep);
     ts_free(p->shown);
+    tf_free(p->fdst);
     free(p);
 }
 

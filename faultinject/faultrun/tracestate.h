@@ -13,6 +13,7 @@
 #include "decide.h"
 #include "faultrun.h"
 #include "tracee.h"
+#include "tracefd.h"
 #include "tracewait.h"
 #include "tracexfer.h"
 
@@ -51,6 +52,7 @@ struct tproc {
     int nfds;
     struct te_table *ep;        /* epoll registrations (traceepoll.c) */
     struct ts_table *shown;     /* readiness the waits showed (traceshown.c) */
+    struct tf_table *fdst;      /* per-descriptor state (tracefd.c) */
 };
 
 /* One traced thread, and the fault it waits to finish at the syscall exit. */
@@ -70,6 +72,7 @@ struct tthread {
     long long asked;
     struct tx_undo undo;        /* registers a short changed (tracexfer.c) */
     struct tw_note note;        /* a wait, peek or epoll_ctl to note at the exit */
+    struct tf_pending fdp;      /* a data call to count for after= (tracefd.c) */
     struct {                    /* a call the kernel restarts (tracerestart.c) */
         int on;
         long nr;

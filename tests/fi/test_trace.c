@@ -434,11 +434,6 @@ BOTH(AUTO_preload_refuses_a_static_program_and_bad_backends_exit_2)
     fr_expect_err("--backend 'strace': unknown backend");
     FR_RUN(FR_FAULTRUN, "--backend", "--", prog);
     fr_expect_exit(2);
-    /* What the slice cannot do yet is refused before COMMAND runs. */
-    FR_RUN(FR_FAULTRUN, "-e", "read:reset", "--", prog, "roundtrip");
-    fr_expect_exit(2);
-    fr_expect_err("cannot do rule 1 'read:reset' yet");
-    assert_null(strstr(fr_out, "ok "));
     /* A dynamic program under --backend=trace says why it was traced. */
     FR_RUN(FR_FAULTRUN, "--backend=trace", "-e", "read:eintr", "--", "/bin/sh", "-c", "exit 5");
     fr_expect_exit(5);
