@@ -140,11 +140,8 @@ static void warn_once(const struct tthread *t, int e)
             e == ENOEXEC ? "the call was not made by a syscall instruction" : strerror(e));
 }
 
-static int rearm(struct tthread *t, long long *ret)
+int ta_epoll_mod(struct tthread *t, int fd, const struct te_reg *reg, long long *ret)
 {
-    struct te_reg reg;
-    if (!wanted(t, &reg))
-        return 0;
     pid_t pid = t->p->pid, tid = t->tid;
     struct saved s = { .nkept = 0 };
     unsigned char insn[2];
@@ -158,7 +155,7 @@ static int rearm(struct tthread *t, long long *ret)
     s.addr = (s.regs.rsp - RED_ZONE - sizeof s.mem) & ~(uint64_t)15;
     if (ft_peek(pid, s.addr, s.mem, sizeof s.mem) < 0)
         return -1;
-    struct kevent ev = { .events = reg.events, .data = reg.data };
+    struct kevent ev = { .events = reg->events, .data = reg->data };
     if (ft_poke(pid, s.addr, &ev, sizeof ev) < 0)
         return -1;
     s.have_mem = 1;
@@ -175,9 +172,9 @@ static int rearm(struct tthread *t, long long *ret)
     r.rip -= 2;
     r.rax = SYS_epoll_ctl;
     r.orig_rax = SYS_epoll_ctl;
-    r.rdi = (uint64_t)(unsigned)reg.epfd;
+    r.rdi = (uint64_t)(unsigned)reg->epfd;
     r.rsi = EPOLL_CTL_MOD;
-    r.rdx = (uint64_t)(unsigned)t->fd;
+    r.rdx = (uint64_t)(unsigned)fd;
     r.r10 = s.addr;
     long long got = 0;
     int rc = -1;
@@ -196,7 +193,10 @@ static int rearm(struct tthread *t, long long *ret)
 
 int ta_rearm(struct tthread *t, long long *ret)
 {
-    int rc = rearm(t, ret);
+    struct te_reg reg;
+    if (!wanted(t, &reg))
+        return 0;
+    int rc = ta_epoll_mod(t, t->fd, &reg, ret);
     if (rc < 0)
         warn_once(t, errno);
     return rc;

@@ -25,6 +25,7 @@
 #ifndef FI_TRACEARM_H
 #define FI_TRACEARM_H
 
+#include "traceepoll.h"
 #include "tracestate.h"
 
 /* At T's exit stop, after its fault (T->r) was given: re-arm T's
@@ -34,5 +35,13 @@
  * done (ESRCH: the thread is gone; its end is left to the wait loop;
  * any other reason is said once on stderr unless --quiet). */
 int ta_rearm(struct tthread *t, long long *ret);
+
+/* The primitive under it, for any registration change the backend must
+ * make in the program's name (stall's MOD too): at T's syscall-exit
+ * stop, epoll_ctl(REG->epfd, EPOLL_CTL_MOD, FD, {REG->events, REG->data})
+ * made by T as described above. 1 and the kernel's answer in *RET (when
+ * not NULL: 0 or -errno), or -1 with errno (ENOEXEC: T's call was not
+ * made by a `syscall` instruction; ESRCH: T is gone), T as it was. */
+int ta_epoll_mod(struct tthread *t, int fd, const struct te_reg *reg, long long *ret);
 
 #endif
