@@ -2,8 +2,8 @@
 #include "tracecall.h"
 
 #include "logfmt.h"
-#include "tracedelay.h"
 #include "tracearm.h"
+#include "tracedelay.h"
 #include "tracepossible.h"
 #include "tracerestart.h"
 #include "traceshown.h"
