@@ -94,6 +94,8 @@ void tr_resume(pid_t tid, int how, int sig)
     ptrace(how, tid, NULL, (void *)(long)sig);      /* ESRCH: it died meanwhile */
 }
 
+static void write_log(const struct tthread *t, long long ret);
+
 /* The seccomp stop of T: decide, change the call, and resume it. */
 void tr_at_seccomp(struct tthread *t)
 {
@@ -162,6 +164,12 @@ void tr_at_seccomp(struct tthread *t)
                     tc.call == FI_C_SENDMMSG ? (int)tc.c.args[3]
                   : tc.call == FI_C_SENDMSG ? (int)tc.c.args[2] : 0;
         t->sigpipe = e == EPIPE && ((FI_WR_MASK >> tc.call) & 1u) && !(flags & MSG_NOSIGNAL);
+        /* the result is fixed: logged now, so that a thread the program
+         * ends before the call's exit stop (exit_group) still has its line */
+        if (!t->keep_error) {
+            write_log(t, t->set_ret);
+            t->logged = 1;
+        }
     }
     tr_resume(t->tid, PTRACE_SYSCALL, 0);
 }
@@ -189,7 +197,8 @@ void tr_finish(struct tthread *t, long long ret)
         ft_set_ret(t->tid, t->set_ret);
         ret = t->set_ret;
     }
-    write_log(t, ret);
+    if (!t->logged)
+        write_log(t, ret);
     if (t->sigpipe)
         syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     t->pending = 0;

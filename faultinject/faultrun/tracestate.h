@@ -63,6 +63,7 @@ struct tthread {
     int pending;                /* 0, or a fault to finish at the exit stop */
     long long set_ret;          /* 1: the result to give (0: keep the kernel's) */
     int keep_error;             /* connect:eintr: a failure of its own wins */
+    int logged;                 /* its log line is written (a result fixed at the entry) */
     int sigpipe;
     struct fi_rule r;
     int rule;
