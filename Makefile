@@ -84,6 +84,7 @@ include wrap/build.mk
 include servers/build.mk
 include tests/support.mk
 include tests/fi.mk
+include tests/go.mk
 include tests/wrap.mk
 include tests/server.mk
 include tests/reliability.mk

@@ -26,7 +26,8 @@ FI_RUN_SRCS    := $(addprefix $(FI_RUND)/,faultrun.c sweep.c jobs.c progress.c s
                     launch.c elfcheck.c trace.c tracee.c \
                     tracestate.c tracepossible.c tracecall.c \
                     tracexfer.c traceroom.c traceepoll.c traceshown.c tracewait.c \
-                    tracerestart.c traceinner.c tracereplay.c tracefd.c tracedelay.c)
+                    tracerestart.c traceinner.c tracereplay.c tracefd.c tracedelay.c \
+                    tracearm.c)
 
 # Common objects are built twice: position-independent, hidden, for the
 # shared library (pic/), and plainly for faultrun and the tests.

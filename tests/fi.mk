@@ -56,6 +56,12 @@ FI_TEST_TRACE_STATE := $(FI_TDIR)/test_trace_state
 FR_TSTATE        := $(FI_TDIR)/fr_tstate
 FR_TSTATE_MUSL   := $(FI_TDIR)/fr_tstate_musl
 FR_TSTATE_DYN    := $(FI_TDIR)/fr_tstate_dyn
+# The EPOLLET re-arm (tracearm.c): test_trace_arm on fr_tarm, built as fr_tio is.
+FI_TEST_TRACE_ARM := $(FI_TDIR)/test_trace_arm
+FR_TARM          := $(FI_TDIR)/fr_tarm
+FR_TARM_MUSL     := $(FI_TDIR)/fr_tarm_musl
+# A Go HTTP server and client under the trace backend (their build: tests/go.mk).
+FI_TEST_TRACE_GO := $(FI_TDIR)/test_trace_go
 # The process lifecycle under trace (fork, vfork+exec, threads, SIGURG
 # storms, faultrun killed): test_trace_life on fr_tlife, built as
 # fr_tstatic is and once more dynamic under -fsanitize=thread.
@@ -68,12 +74,14 @@ FR_PROG          := $(FI_TDIR)/fr_prog
 FR_STATIC        := $(FI_TDIR)/fr_static
 FI_RUN_SUITES := $(FI_TEST_RUN) $(FI_TEST_SUMMARY) $(FI_TEST_SWEEP) $(FI_TEST_REPLAY) \
                  $(FI_TEST_LIFE) $(FI_TEST_EINTR) $(FI_TEST_TRACE) $(FI_TEST_SHRINK) \
-                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_LIFE) $(FI_TEST_TRACE_STATE)
+                 $(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_LIFE) $(FI_TEST_TRACE_STATE) \
+                 $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO)
 FI_TESTS := $(FI_TEST_RULES) $(FI_TEST_ENGINE) $(FI_TEST_NAMES) $(FI_NAMES_LIST) $(FI_TEST_SHIM) \
             $(FI_TEST_FORTIFY) $(FI_TEST_NOSHIM) \
             $(FI_RUN_SUITES) $(FI_TEST_LOGPARSE) $(FI_PROG) $(FR_PROG) $(FR_STATIC) $(FR_TSTATIC) $(FR_TSTATIC_MUSL) $(FR_LIFE) \
             $(FR_TIO) $(FR_TIO_MUSL) $(FR_TLIFE) $(FR_TLIFE_MUSL) $(FR_TLIFE_TSAN) \
             $(FI_TEST_TRACE_STATE) $(FR_TSTATE) $(FR_TSTATE_MUSL) $(FR_TSTATE_DYN) \
+            $(FR_TARM) $(FR_TARM_MUSL) \
             $(FR_TWOFAULT) $(FI_SHIM_MORE)
 
 # A call a signal interrupts, restarted or retried, under both backends:
@@ -124,7 +132,7 @@ $(FI_TEST_TRACE): $(FI_TDIR)/test_trace.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.
 $(FI_TEST_TRACE_LIFE): $(FI_TDIR)/test_trace_life.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
-$(FI_TEST_TRACE_IO): $(FI_TDIR)/test_trace_io.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
+$(FI_TEST_TRACE_IO) $(FI_TEST_TRACE_ARM) $(FI_TEST_TRACE_GO): $(FI_TDIR)/%: $(FI_TDIR)/%.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
         $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
 $(FI_TEST_TRACE_STATE): $(FI_TDIR)/test_trace_state.o $(FI_TDIR)/frtest.o $(FI_TDIR)/fiutil.o \
@@ -164,6 +172,12 @@ $(FR_TSTATE): tests/fi/fr_tstate.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TSTATE_MUSL): tests/fi/fr_tstate.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TARM): tests/fi/fr_tarm.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TARM_MUSL): tests/fi/fr_tarm.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TLIFE): tests/fi/fr_tlife.c

@@ -75,13 +75,13 @@ soak-long: rel-soak-deps $(SOAK_TRACED_DEPS)
 	$(call soak_one,$(SERVER_FORK),-F -s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail fork"; \
 	$(call soak_one,$(SERVER_THREAD),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail thread"; \
 	$(call soak_one,$(SOAK_EVSERVER),-s $(SOAK_SECONDS) -w 3 -W 3 -c 1000) || fail="$$fail evserver"; \
-	$(call soak_traced,$(STATIC_SRV_FORK),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail fork-traced"; \
+	$(call soak_traced,$(STATIC_SRV_FORK),-F -s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail fork-traced"; \
 	$(call soak_traced,$(STATIC_SRV_THREAD),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail thread-traced"; \
 	if [ -n "$$fail" ]; then echo "soak FAILED:$$fail"; exit 1; fi
 
 soak-traced: rel-soak-deps $(SOAK_TRACED_DEPS)
 	@fail=; \
-	$(call soak_traced,$(STATIC_SRV_FORK),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail fork-traced"; \
+	$(call soak_traced,$(STATIC_SRV_FORK),-F -s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail fork-traced"; \
 	$(call soak_traced,$(STATIC_SRV_THREAD),-s $(SOAK_TRACED_SECONDS) -w 1 -W 2 -c 1000) || fail="$$fail thread-traced"; \
 	if [ -n "$$fail" ]; then echo "soak-traced FAILED:$$fail"; exit 1; fi
 

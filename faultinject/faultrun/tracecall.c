@@ -2,6 +2,7 @@
 #include "tracecall.h"
 
 #include "logfmt.h"
+#include "tracearm.h"
 #include "tracedelay.h"
 #include "tracepossible.h"
 #include "tracerestart.h"
@@ -22,8 +23,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-#define EPOLLET_BIT ((uint32_t)EPOLLET)
 
 /* ---- one call -------------------------------------------------------- */
 
@@ -77,15 +76,6 @@ static int sort_call(struct tcall *tc)
     case SYS_io_uring_setup:            /* counted for the summary, then it runs */
         tr_run.rings++;
         return -1;
-    case SYS_epoll_ctl: {               /* which descriptors are edge-triggered */
-        uint32_t ev;
-        int op = (int)a[1], fd = (int)a[2];
-        if (op == EPOLL_CTL_DEL)
-            tr_et_mark(tc->p, fd, 0);
-        else if (a[3] != 0 && ft_peek(pid, a[3], &ev, sizeof ev) == 0)
-            tr_et_mark(tc->p, fd, (ev & EPOLLET_BIT) != 0);
-        return -1;
-    }
     default:
         return -1;
     }
@@ -103,6 +93,8 @@ void tr_resume(pid_t tid, int how, int sig)
 {
     ptrace(how, tid, NULL, (void *)(long)sig);      /* ESRCH: it died meanwhile */
 }
+
+static void write_log(const struct tthread *t, long long ret);
 
 /* The seccomp stop of T: decide, change the call, and resume it. */
 void tr_at_seccomp(struct tthread *t)
@@ -172,6 +164,12 @@ void tr_at_seccomp(struct tthread *t)
                     tc.call == FI_C_SENDMMSG ? (int)tc.c.args[3]
                   : tc.call == FI_C_SENDMSG ? (int)tc.c.args[2] : 0;
         t->sigpipe = e == EPIPE && ((FI_WR_MASK >> tc.call) & 1u) && !(flags & MSG_NOSIGNAL);
+        /* the result is fixed: logged now, so that a thread the program
+         * ends before the call's exit stop (exit_group) still has its line */
+        if (!t->keep_error) {
+            write_log(t, t->set_ret);
+            t->logged = 1;
+        }
     }
     tr_resume(t->tid, PTRACE_SYSCALL, 0);
 }
@@ -199,7 +197,8 @@ void tr_finish(struct tthread *t, long long ret)
         ft_set_ret(t->tid, t->set_ret);
         ret = t->set_ret;
     }
-    write_log(t, ret);
+    if (!t->logged)
+        write_log(t, ret);
     if (t->sigpipe)
         syscall(SYS_tgkill, t->p->pid, t->tid, SIGPIPE);
     t->pending = 0;
@@ -214,8 +213,10 @@ void tr_at_exit_stop(struct tthread *t)
     int have = ft_get_ret(t->tid, &ret) == 0;
     if (have)
         tf_exit(t, &ret);               /* a sticky answer; after= bytes (tracefd.h) */
-    if (t->pending && have && !trr_restarting(ret))
+    if (t->pending && have && !trr_restarting(ret)) {
         tr_finish(t, ret);
+        ta_rearm(t, NULL);              /* an EPOLLET descriptor's edge (tracearm.h) */
+    }
     if (t->note.kind != TW_NONE && have)
         tw_exit(t->p, &t->note, &ret);
     t->note.kind = TW_NONE;

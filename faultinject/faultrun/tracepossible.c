@@ -162,11 +162,7 @@ enum fi_why tr_possible(void *arg, const struct fi_rule *r)
         struct fdstate s = fd_state(tc);
         if (!(tc->dontwait || s.nonblock || (tc->kind == FI_K_SOCK && s.timeout)))
             return FI_WHY_BLOCKING;
-        enum fi_why why = data_side(tc, r, &s);
-        /* not yet: the EPOLLET re-arm */
-        if (why == FI_WHY_OK && tc->data && tr_et_registered(tc->p, tc->fd))
-            return FI_WHY_TRACE_TODO;
-        return why;
+        return data_side(tc, r, &s);
     }
     switch (r->fault) {
     case FI_F_SHORT: {
@@ -178,10 +174,9 @@ enum fi_why tr_possible(void *arg, const struct fi_rule *r)
         enum fi_why why = data_side(tc, r, &s);
         if (why != FI_WHY_OK)
             return why;
-        /* not yet: the EPOLLET re-arm; a vector too long to copy */
+        /* not yet: a vector too long to copy */
         long long limit = tc->room > r->arg ? tc->room : r->arg;
-        if (tr_et_registered(tc->p, tc->fd) ||
-            tx_can_cut(tc->p->pid, &tc->c, tc->call, limit) < 0)
+        if (tx_can_cut(tc->p->pid, &tc->c, tc->call, limit) < 0)
             return FI_WHY_TRACE_TODO;
         return FI_WHY_OK;
     }

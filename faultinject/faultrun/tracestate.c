@@ -78,10 +78,6 @@ struct tproc *tr_proc_new(pid_t pid, const struct tproc *parent)
         p->execd = parent->execd;
         p->active = parent->active;
         p->restart = parent->restart;
-        if (parent->net > 0 && (p->et = malloc((size_t)parent->net)) != NULL) {
-            memcpy(p->et, parent->et, (size_t)parent->net);
-            p->net = parent->net;
-        }
         p->ep = te_copy(parent->ep);
         p->shown = ts_copy(parent->shown);
         p->fdst = tf_copy(parent->fdst);
@@ -102,7 +98,6 @@ static void proc_free(struct tproc *p)
     if (p->pidfd >= 0)
         close(p->pidfd);
     free(p->fds);
-    free(p->et);
     te_free(p->ep);
     ts_free(p->shown);
     tf_free(p->fdst);
@@ -209,27 +204,4 @@ int tr_classify(struct tcall *tc)
     if (k != NULL)
         *k = (struct fdkind){ st.st_dev, st.st_ino, tc->socktype, 1 };
     return 0;
-}
-
-int tr_et_registered(const struct tproc *p, int fd)
-{
-    return fd >= 0 && fd < p->net && p->et[fd];
-}
-
-void tr_et_mark(struct tproc *p, int fd, int on)
-{
-    if (fd < 0 || fd >= 65536)
-        return;
-    if (fd >= p->net) {
-        if (!on)
-            return;
-        int n = fd < 64 ? 64 : fd * 2;
-        unsigned char *m = realloc(p->et, (size_t)n);
-        if (m == NULL)
-            return;
-        memset(m + p->net, 0, (size_t)(n - p->net));
-        p->et = m;
-        p->net = n;
-    }
-    p->et[fd] = (unsigned char)on;
 }

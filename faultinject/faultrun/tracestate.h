@@ -1,7 +1,7 @@
 /* tracestate.h: what the trace backend knows of the processes and
  * threads it traces (faultinject.md, Backends): one engine per traced
  * process (decide.h), its fork path and p= stream, its descriptors' kinds
- * and EPOLLET marks; per thread, the fault it finishes at the syscall
+ * (its epoll registrations: traceepoll.h); per thread, the fault it finishes at the syscall
  * exit; per stopped call, what possible() asks about.
  *
  * Owner: tracestate.c (processes, threads, descriptor kinds); the run's
@@ -50,8 +50,6 @@ struct tproc {
     uint64_t restart;           /* signals whose handler has SA_RESTART (bit N-1) */
     struct fdkind *fds;
     int nfds;
-    unsigned char *et;          /* descriptors registered EPOLLET, by number */
-    int net;
     struct te_table *ep;        /* epoll registrations (traceepoll.c) */
     struct ts_table *shown;     /* readiness the waits showed (traceshown.c) */
     struct tf_table *fdst;      /* per-descriptor state (tracefd.c) */
@@ -65,6 +63,7 @@ struct tthread {
     int pending;                /* 0, or a fault to finish at the exit stop */
     long long set_ret;          /* 1: the result to give (0: keep the kernel's) */
     int keep_error;             /* connect:eintr: a failure of its own wins */
+    int logged;                 /* its log line is written (a result fixed at the entry) */
     int sigpipe;
     struct fi_rule r;
     int rule;
@@ -133,9 +132,5 @@ struct tthread *tr_adopt(pid_t tid, struct tproc *parent);
 
 /* TC's descriptor's kind and, for a socket, its type; -1 if it is not open. */
 int tr_classify(struct tcall *tc);
-
-/* Whether P's FD is registered EPOLLET in some epoll set; mark it so. */
-int tr_et_registered(const struct tproc *p, int fd);
-void tr_et_mark(struct tproc *p, int fd, int on);
 
 #endif

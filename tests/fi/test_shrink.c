@@ -359,6 +359,48 @@ static void SHRINK_under_trace_finds_the_pair_in_a_static_build(void **state)
     }
 }
 
+/* faultinject.md, Backends: one engine. The same rules and seed give the
+ * same faults at the same calls under either backend (fr_twofault's
+ * read(2) calls are the same in its static and dynamic builds), and a log
+ * the trace backend wrote replays under the shim, every fault found. */
+static void ENGINE_same_faults_under_both_backends_and_trace_log_replays_under_shim(void **state)
+{
+    (void)state;
+    char tlog[PATH_MAX], plog[PATH_MAX];
+    static char ttext[65536], ptext[65536], tl[65536], pl[65536];
+    fr_path(tlog, "both-trace.log");
+    fr_path(plog, "both-shim.log");
+    FR_RUN(FR_FAULTRUN, "-q", "-s", "11", "-l", tlog, "-e", RULE_SHORT, "-e", RULE_EINTR, "--",
+           FI_BUILD_DIR "/tests/fi/fr_twofault_static", "300");
+    fr_expect_exit(1);
+    FR_RUN(FR_FAULTRUN, "-q", "-s", "11", "-l", plog, "-e", RULE_SHORT, "-e", RULE_EINTR, "--",
+           TWOFAULT, "300");
+    fr_expect_exit(1);
+    assert_true(fiu_slurp(tlog, ttext, sizeof ttext) > 0);
+    assert_true(fiu_slurp(plog, ptext, sizeof ptext) > 0);
+    /* call, fd, fault, n= and rule= of each line, then c= (the shim's
+     * lines go on with their replay point) */
+    size_t nt = 0, np = 0;
+    for (char *l = strtok(ttext, "\n"); l; l = strtok(NULL, "\n")) {
+        const char *f = strchr(strchr(l, ' ') + 1, ' ') + 1, *c = strstr(l, " c=");
+        nt += (size_t)snprintf(tl + nt, sizeof tl - nt, "%.*s%.*s\n", (int)(strstr(f, " t=") - f),
+                               f, (int)strcspn(c, "p") - 1, c);
+    }
+    for (char *l = strtok(ptext, "\n"); l; l = strtok(NULL, "\n")) {
+        const char *f = strchr(strchr(l, ' ') + 1, ' ') + 1, *c = strstr(l, " c=");
+        np += (size_t)snprintf(pl + np, sizeof pl - np, "%.*s%.*s\n", (int)(strstr(f, " t=") - f),
+                               f, (int)strcspn(c, "p") - 1, c);
+    }
+    assert_true(fr_count(tl, "\n") >= 100);
+    assert_string_equal(tl, pl);
+    FR_RUN(FR_FAULTRUN, "--backend=preload", "--replay", tlog, "--", TWOFAULT, "300");
+    fr_expect_exit(1);
+    char want[128];
+    snprintf(want, sizeof want, "faultrun: replay: %d of %d recorded faults found their point",
+             fr_count(tl, "\n"), fr_count(tl, "\n"));
+    fr_expect_err(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +412,7 @@ int main(void)
         cmocka_unit_test(SHRINK_whole_log_that_passes_exits_3),
         cmocka_unit_test(SHRINK_bad_input_exits_2_naming_it),
         cmocka_unit_test(SHRINK_under_trace_finds_the_pair_in_a_static_build),
+        cmocka_unit_test(ENGINE_same_faults_under_both_backends_and_trace_log_replays_under_shim),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
 }

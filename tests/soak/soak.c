@@ -75,10 +75,6 @@ static const char soak_rules_fork[] = SOAK_RULES_COMMON
     "rd:reset:after=250000:p=0.5; rd:eof:after=250000; "
     "wr:reset:after=250000:p=0.5; wr:error=EPIPE:after=250000";
 
-/* -T: the trace backend refuses reset, eof and after= so far
- * (faultinject/NOTES.md, "Trace backend"): connections end by errors. */
-static const char soak_rules_trace[] = SOAK_RULES_COMMON
-    "rd:error=ECONNRESET:p=0.0002; wr:error=EPIPE:p=0.0001";
 
 struct cfg {
     const char *server, *shim, *loadgen, *workdir, *name, *faultrun;
@@ -272,8 +268,9 @@ static pid_t start_server(const struct cfg *c, const char *port_s, const char *c
                             .out = out};
     char seed[32];
     snprintf(seed, sizeof seed, "%lu", c->seed);
+    /* -T: the same rules through faultrun's trace backend */
     const char *const trace[] = {c->faultrun, "--backend=trace", "-q", "-s", seed, "-l", log,
-                                 "-e", soak_rules_trace, "--", NULL};
+                                 "-e", rules, "--", NULL};
     if (c->faultrun) {
         so = (struct spawn_opts){.wrapper = trace, .out = out};
         unlink(log);

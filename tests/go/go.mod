@@ -1,0 +1,3 @@
+module faultkit/tests/go
+
+go 1.19
