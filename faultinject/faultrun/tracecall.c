@@ -144,7 +144,11 @@ void tr_at_seccomp(struct tthread *t)
         td_hold(t->tid, r.arg);
         return;
     }
-    if (tf_fault(t, &tc, &r)) {         /* reset, eof: the descriptor's state (tracefd.h) */
+    if (tf_fault(t, &tc, &r)) {         /* reset, eof, stall: the descriptor's state (tracefd.h) */
+        if (t->pending && (t->set_ret != 0 || t->fdp.force)) {  /* fixed: logged now (below) */
+            write_log(t, t->fdp.force ? t->fdp.ret : t->set_ret);
+            t->logged = 1;
+        }
     } else if (r.fault == FI_F_SHORT) {
         /* the kernel itself moves fewer bytes: the rest stays queued; a
          * write moves at least its sure room, a read what MSG_PEEK showed */
