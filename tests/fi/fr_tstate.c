@@ -32,6 +32,11 @@
  * N -> RET ev 0xBITS in MS ms" (select: 0x1 when s1 is in the read set;
  * epoll: the event's bits, its data checked); et: s1 is registered
  * EPOLLIN|EPOLLET. Then s1 reads again ("s1 read 2 -> ...").
+ *   fr_tstate LFD dupback
+ * One connection c1->s1: c1 writes blocks 1 and 2; then c1's number is
+ * closed and given back to the same socket (dup, close, dup: "c1 fd N
+ * again M", the same number), and c1 writes blocks 3 and 4; s1 reads
+ * them all ("s1 got B ok": the blocks that were written).
  *   fr_tstate LFD stall CASE [KIND]
  * One connection c1->s1; each call says "WHO CALL K -> RET in MS ms":
  *   rdnb     s1 non-blocking: 100 bytes arrive (poll); s1 reads 60 twice,
@@ -467,6 +472,21 @@ int main(int argc, char **argv)
     }
     if (argc > 3 && strcmp(argv[3], "nosig") == 0)
         signal(SIGPIPE, SIG_IGN);
+    if (argc > 2 && strcmp(argv[2], "dupback") == 0) {
+        struct conn k = { .n = 1 };
+        open_conn(&k, lfd);
+        write_block(&k, 0);
+        write_block(&k, 1);
+        int old = k.c, keep = dup(k.c);
+        close(k.c);
+        k.c = dup(keep);                /* the lowest free number: old again */
+        close(keep);
+        printf("c1 fd %d again %d\n", old, k.c);
+        write_block(&k, 2);
+        write_block(&k, 3);
+        drain(&k);
+        return bad;
+    }
     if (argc > 3 && strcmp(argv[2], "stall") == 0)
         return stall_mode(lfd, argv[3], argc > 4 ? argv[4] : "poll");
     if (argc > 3 && strcmp(argv[2], "wait") == 0)

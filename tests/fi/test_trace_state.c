@@ -177,8 +177,10 @@ static void expect_shim_agrees(const struct logbook *b, const char *rule, int de
 }
 
 /* per=fd: when=2 is each descriptor's second write (c3, on c1's number
- * after a close, starts again); c2's first write, the process's second,
- * does not fire. Without per=fd when=2 is that one write alone. */
+ * after a close, starts again; so does c1's number closed and given back
+ * to the same socket: the close alone says so); c2's first write, the
+ * process's second, does not fire. Without per=fd when=2 is that one
+ * write alone. */
 static void STATE_per_fd_counts_each_descriptor_apart(void **state)
 {
     (void)state;
@@ -199,6 +201,28 @@ static void STATE_per_fd_counts_each_descriptor_apart(void **state)
         expect_line(&b, 2, FI_C_WRITE, c1, 2);
         if (p == 0)
             expect_shim_agrees(&b, "write:error=EIO:when=2:per=fd", 0);
+
+        /* a number closed and given back to the same socket starts again */
+        const char *const db[] = { "dupback", NULL };
+        int n1, n2;
+        mode = db;
+        run(&b, "write:error=EIO:when=2:per=fd", 0, NULL, progs[p]);
+        mode = NULL;
+        fr_expect_exit(0);
+        expect_out("c1 write 1 -> 100\nc1 write 2 -> EIO\n");
+        expect_out("c1 write 3 -> 100\nc1 write 4 -> EIO\n");
+        expect_out("s1 got 200 ok\n");
+        if (sscanf(strstr(fr_out, "c1 fd ") ? strstr(fr_out, "c1 fd ") : "", "c1 fd %d again %d",
+                   &n1, &n2) != 2 || n1 != n2)
+            fail_msg("not the same number again: %s", fr_out);
+        assert_int_equal(b.n, 2);
+        expect_line(&b, 0, FI_C_WRITE, n1, 2);
+        expect_line(&b, 1, FI_C_WRITE, n1, 2);
+        if (p == 0) {
+            mode = db;
+            expect_shim_agrees(&b, "write:error=EIO:when=2:per=fd", 0);
+            mode = NULL;
+        }
 
         run(&b, "write:error=EIO:when=2", 0, NULL, progs[p]);
         fr_expect_exit(0);
