@@ -12,6 +12,7 @@
 #include "launch.h"
 #include "runblock.h"
 #include "summary.h"
+#include "tracearm.h"
 #include "tracecall.h"
 #include "tracedelay.h"
 #include "tracefd.h"
@@ -313,8 +314,7 @@ int fr_trace_run(const struct fr_opts *o, const char *reason)
     for (int i = 0; i < o->rs.n; i++) {
         const struct fi_rule *r = &o->rs.rule[i];
         tr_run.traced_mask |= r->calls;
-        tr_run.want_ready |= (tr_is_eagain(r) || r->fault == FI_F_SHORT) &&
-                      (r->calls & (FI_RD_MASK | FI_WR_MASK));
+        tr_run.want_ready |= ta_may_strand(r);  /* the re-arm's registrations */
         tr_run.want_ready |= tf_sticky_rules(&o->rs);  /* waits see the state (tracewait.h) */
     }
     if (o->replay != NULL) {

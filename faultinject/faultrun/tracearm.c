@@ -118,9 +118,17 @@ static void restore(pid_t pid, pid_t tid, struct saved *s)
 
 /* Whether T's fault leaves a descriptor the kernel will not raise an
  * edge for, and its registration to hand back in *REG. */
+int ta_may_strand(const struct fi_rule *r)
+{
+    unsigned data = FI_RD_MASK | FI_WR_MASK, accepts = FI_BIT(FI_C_ACCEPT) | FI_BIT(FI_C_ACCEPT4);
+    return ((r->fault == FI_F_SHORT || tr_is_eagain(r)) && (r->calls & data)) ||
+           (tr_is_eagain(r) && (r->calls & accepts));
+}
+
 static int wanted(const struct tthread *t, struct te_reg *reg)
 {
-    if (!(t->r.fault == FI_F_SHORT || tr_is_eagain(&t->r)))
+    int accepting = t->call == FI_C_ACCEPT || t->call == FI_C_ACCEPT4;
+    if (!(tr_is_eagain(&t->r) || (t->r.fault == FI_F_SHORT && !accepting)))
         return 0;
     /* one-shot: the program re-arms it itself; exclusive: MOD refused */
     return te_lookup(t->p->ep, t->fd, reg) && (reg->events & (uint32_t)EPOLLET) &&

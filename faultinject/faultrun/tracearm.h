@@ -7,6 +7,10 @@
  * rest arrived just after the call. Without it a program that waits for
  * the next edge (Go's netpoller) waits for ever.
  *
+ * The same after an injected eagain on accept or accept4: the listener's
+ * queue still holds the connection, and an edge-triggered server (Go's
+ * netpoller accepts until EAGAIN) waits for the next edge.
+ *
  * How (x86_64): at the call's syscall-exit stop the thread's registers
  * are saved; rip - 2 is the `syscall` instruction it came from (0f 05,
  * checked); rip is pointed back at it with epoll_ctl's number and
@@ -35,6 +39,13 @@
  * done (ESRCH: the thread is gone; its end is left to the wait loop;
  * any other reason is said once on stderr unless --quiet). */
 int ta_rearm(struct tthread *t, long long *ret);
+
+/* Whether rule R's fault can take the place of an edge the program waits
+ * for, so that a run with R must record the epoll registrations
+ * (tr_run.want_ready) for ta_rearm: short or eagain on a data call;
+ * eagain on accept or accept4, a listener whose connection stays queued
+ * (a real EAGAIN there means an empty queue). */
+int ta_may_strand(const struct fi_rule *r);
 
 /* The primitive under it, for any registration change the backend must
  * make in the program's name (stall's MOD too): at T's syscall-exit

@@ -3,6 +3,7 @@
 #include "tracereplay.h"
 
 #include "logparse.h"
+#include "tracearm.h"
 #include "tracepossible.h"
 #include "tracestate.h"
 
@@ -108,8 +109,7 @@ static int keep(const struct fi_logline *l, void *arg)
     p->fault.fdsel = FI_FD_ANY;         /* exactly at the point: no options */
     p->rule = l->rule;
     mask |= l->fault.calls;
-    int data = (l->fault.calls & (FI_RD_MASK | FI_WR_MASK)) != 0;
-    ready |= data && (l->fault.fault == FI_F_SHORT || tr_is_eagain(&l->fault));
+    ready |= ta_may_strand(&l->fault);
     return 0;
 }
 

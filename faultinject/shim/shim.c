@@ -593,8 +593,11 @@ static int slow_accept(enum fi_call call, int fd, struct sockaddr *addr, socklen
                        int flags)
 {
     struct fi_rule r;
-    if (decide_other(call, fd, NULL, 0, &r) >= 0)
+    if (decide_other(call, fd, NULL, 0, &r) >= 0) {
+        if (is_eagain(&r))
+            fi_wait_rearm(fd);          /* the connection still queued: its edge */
         return (int)fail_with(errno_of(&r));
+    }
     int nfd = call == FI_C_ACCEPT ? get_accept()(fd, addr, alen)
                                   : get_accept4()(fd, addr, alen, flags);
     return fi_fdlife_accepted(fd, nfd, addr, alen, flags);
