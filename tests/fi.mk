@@ -96,6 +96,15 @@ FI_TESTS += $(FI_TEST_TRACE_RESTART) $(FR_TRESTART) $(FR_TRESTART_MUSL) $(FR_TRE
 FR_TWOFAULT_STATIC := $(FI_TDIR)/fr_twofault_static
 FR_TWOFAULT_MUSL   := $(FI_TDIR)/fr_twofault_musl
 FI_TESTS += $(FR_TWOFAULT_STATIC) $(FR_TWOFAULT_MUSL)
+# An injected eagain on accept/accept4 re-arms the EPOLLET listener, both
+# backends: test_accept_arm on fr_taccept (static: glibc, musl, for trace;
+# dynamic, for the shim).
+FI_TEST_ACCEPT_ARM := $(FI_TDIR)/test_accept_arm
+FR_TACCEPT       := $(FI_TDIR)/fr_taccept
+FR_TACCEPT_MUSL  := $(FI_TDIR)/fr_taccept_musl
+FR_TACCEPT_DYN   := $(FI_TDIR)/fr_taccept_dyn
+FI_RUN_SUITES += $(FI_TEST_ACCEPT_ARM)
+FI_TESTS += $(FI_TEST_ACCEPT_ARM) $(FR_TACCEPT) $(FR_TACCEPT_MUSL) $(FR_TACCEPT_DYN)
 
 $(FI_TDIR)/%.o: ALL_CFLAGS += -Ifaultinject -Ifaultinject/common $(TEST_SUPPORT_CFLAGS) \
     -DFI_BUILD_DIR='"$(abspath $(BUILD))"' -DFI_SRC_DIR='"$(abspath .)"'
@@ -206,6 +215,17 @@ $(FR_TWOFAULT_MUSL): tests/fi/fr_twofault.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 $(FR_TRESTART_DYN): $(FI_TDIR)/fr_trestart.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(FI_TEST_ACCEPT_ARM): $(FI_TDIR)/test_accept_arm.o $(FI_TDIR)/frtest.o \
+        $(FI_TDIR)/fiutil.o $(TEST_SUPPORT_LIB) $$(FI_LOGPARSE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ldl
+$(FR_TACCEPT): tests/fi/fr_taccept.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TACCEPT_MUSL): tests/fi/fr_taccept.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(FR_TACCEPT_DYN): $(FI_TDIR)/fr_taccept.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(FI_PROG): $(FI_TDIR)/fi_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl
