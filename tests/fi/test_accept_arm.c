@@ -10,7 +10,8 @@
  * 2 s without an edge and exits 3). Every run checks every client
  * served (each echo's byte), each log line an accept's (or accept4's)
  * eagain, as many as the summary says, enough of them, and the time;
- * a blocking listener gets none (its accept sleeps). */
+ * a replayed log is re-armed too; a blocking listener gets none (its
+ * accept sleeps). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,6 +132,37 @@ static void ACCEPT_ARM_error_EAGAIN_on_accept_re_arms_the_listener(void **state)
     expect_served(FI_C_ACCEPT, "error=EAGAIN", FI_F_ERROR);
 }
 
+/* --replay of such a run's log: the faults at the same accepts (at least
+ * MIN_FAULTS of them met again), re-armed too (a replay's registrations
+ * recorded: tracereplay.c): every client served. */
+static void ACCEPT_ARM_a_replayed_accept4_eagain_is_re_armed(void **state)
+{
+    (void)state;
+    for (int p = 0; p < NPROGS; p++) {
+        char log[PATH_MAX], want[96];
+        fr_path(log, "accept.log");
+        FR_RUN(FR_FAULTRUN, backends[p], "-l", log, "-e", "accept4:eagain:p=0.5", "--",
+               progs[p], CLIENTS, "accept4");
+        fr_expect_exit(0);
+        struct tally t = { .call = FI_C_ACCEPT4, .fault = FI_F_EAGAIN };
+        read_log(log, &t);
+        if (t.lines < MIN_FAULTS || t.wrong > 0)
+            fail_msg("%s: %d faults (%d wrong): %s", progs[p], t.lines, t.wrong, fr_err);
+        FR_RUN(FR_FAULTRUN, backends[p], "--replay", log, "--", progs[p], CLIENTS, "accept4");
+        if (strstr(fr_out, "ok " CLIENTS " clients,") == NULL)
+            fail_msg("%s, replayed: %s%s", progs[p], fr_out, fr_err);
+        fr_expect_exit(0);
+        /* the accepts' sequence depends on when each client comes: most
+         * points, not all, are met again */
+        snprintf(want, sizeof want, " of %d recorded faults found their point", t.lines);
+        const char *at = strstr(fr_err, want);
+        while (at != NULL && at > fr_err && at[-1] >= '0' && at[-1] <= '9')
+            at--;
+        if (at == NULL || atoi(at) < MIN_FAULTS)
+            fail_msg("%s, replayed: too few faults met again: %s", progs[p], fr_err);
+    }
+}
+
 /* A blocking listener's accept sleeps until a connection comes: the
  * kernel never says EAGAIN there, so the rule cannot fire (p=1: every
  * accept asked), and every client is served. */
@@ -160,6 +192,7 @@ int main(void)
         cmocka_unit_test(ACCEPT_ARM_eagain_on_accept_re_arms_the_listener),
         cmocka_unit_test(ACCEPT_ARM_eagain_on_accept4_re_arms_the_listener),
         cmocka_unit_test(ACCEPT_ARM_error_EAGAIN_on_accept_re_arms_the_listener),
+        cmocka_unit_test(ACCEPT_ARM_a_replayed_accept4_eagain_is_re_armed),
         cmocka_unit_test(ACCEPT_ARM_no_eagain_on_a_blocking_listener),
     };
     return cmocka_run_group_tests(tests, fr_group_setup, fr_group_teardown);
