@@ -116,8 +116,6 @@ static void restore(pid_t pid, pid_t tid, struct saved *s)
         syscall(SYS_tgkill, pid, tid, s->kept[i]);
 }
 
-/* Whether T's fault leaves a descriptor the kernel will not raise an
- * edge for, and its registration to hand back in *REG. */
 int ta_may_strand(const struct fi_rule *r)
 {
     unsigned data = FI_RD_MASK | FI_WR_MASK, accepts = FI_BIT(FI_C_ACCEPT) | FI_BIT(FI_C_ACCEPT4);
@@ -125,6 +123,9 @@ int ta_may_strand(const struct fi_rule *r)
            (tr_is_eagain(r) && (r->calls & accepts));
 }
 
+/* Whether T's fault leaves a descriptor the kernel will not raise an
+ * edge for (a data call's short or eagain; an accept's eagain: its
+ * connection still queued), and its registration to hand back in *REG. */
 static int wanted(const struct tthread *t, struct te_reg *reg)
 {
     int accepting = t->call == FI_C_ACCEPT || t->call == FI_C_ACCEPT4;
