@@ -5,15 +5,18 @@
 #include "tracepossible.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RED_ZONE 128
@@ -48,17 +51,50 @@ static void keep(struct saved *s, int sig)
         s->kept[s->nkept++] = sig;
 }
 
+/* Whether TID is past running: a zombie or dead (/proc/TID/stat). */
+static int ended(pid_t tid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = '\0';
+    const char *st = strrchr(buf, ')');
+    return st == NULL || st[1] == '\0' || st[2] == 'Z' || st[2] == 'X';
+}
+
 /* The next stop of TID: 0 and its status; -1 (ESRCH) when it ended
- * instead, its end left unreaped for the wait loop. */
+ * instead, its end left unreaped for the wait loop. Polled, never a
+ * blocking wait on TID alone: a thread-group leader whose process is
+ * exiting reports nothing until its other threads are reaped (kernel:
+ * delay_group_leader), and reaping them is the wait loop's. */
 static int next_stop(pid_t tid, int *status)
 {
     siginfo_t si;
-    for (;;) {
+    for (int round = 0;; round++) {
         memset(&si, 0, sizeof si);
-        if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | __WALL | WNOWAIT) == 0)
-            break;
-        if (errno != EINTR)
+        if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | __WALL | WNOWAIT | WNOHANG) < 0) {
+            if (errno == EINTR)
+                continue;
             return -1;
+        }
+        if (si.si_pid != 0)
+            break;
+        if (ended(tid)) {
+            errno = ESRCH;
+            return -1;
+        }
+        if (round < 64) {
+            sched_yield();
+        } else {
+            struct timespec ts = { 0, 100000 };
+            nanosleep(&ts, NULL);
+        }
     }
     if (si.si_code != CLD_TRAPPED && si.si_code != CLD_STOPPED) {
         errno = ESRCH;
