@@ -99,16 +99,25 @@ server-test: $(SERVER_SUITE) $(PROGRAMS_TEST) $(FI_SO) $(SERVER_FORK) $(SERVER_T
 # The suite's own test: the exact verdict tables of the course-style fork
 # and thread servers (hard-coded port, judged unedited), row by row, and
 # no temporary directory left behind; then SERVER_SUITE_ONLY's rows, the
-# JUnit report and the cleanup after SIGTERM (suite_selftest.sh).
+# JUnit report and the cleanup after SIGTERM (suite_selftest.sh). Two at a
+# time (each server runs in a network namespace of its own, so a
+# hard-coded port meets no other); each one's output is printed in order.
 server-verdicts: $(SERVER_SUITE) $(FI_SO) $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD) \
                  $(TB_NOSIG)
-	@fail=; for s in $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD) $(TB_NOSIG); do \
-	  d=$$(basename $$(dirname $$s)); \
-	  $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) $(abspath $(FI_SO)) $$s \
-	    tests/server/$$d/$$(basename $$s).expected || fail="$$fail $$s"; \
-	done; \
-	$(SERVER_SUITE_ENV) tests/server/suite_selftest.sh $(SERVER_SUITE) $(abspath $(FI_SO)) \
-	  $(COURSE_FORK) || fail="$$fail (selftest)"; \
+	@fail=; out=$$(mktemp -d /tmp/server-verdicts-XXXXXX) || exit 2; \
+	run() { n=$$1; shift; "$$@" > $$out/$$n.out 2>&1 || echo "$$n" > $$out/$$n.failed; }; \
+	lane1() { for s in $(COURSE_FORK) $(TB_FORK) $(TB_NOSIG); do \
+	  run $$(basename $$s) env $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) \
+	    $(abspath $(FI_SO)) $$s tests/server/$$(basename $$(dirname $$s))/$$(basename $$s).expected; done; }; \
+	lane2() { for s in $(COURSE_THREAD) $(TB_THREAD); do \
+	  run $$(basename $$s) env $(SERVER_SUITE_ENV) tests/server/verdict_tables.sh $(SERVER_SUITE) \
+	    $(abspath $(FI_SO)) $$s tests/server/$$(basename $$(dirname $$s))/$$(basename $$s).expected; done; \
+	  run selftest env $(SERVER_SUITE_ENV) tests/server/suite_selftest.sh $(SERVER_SUITE) \
+	    $(abspath $(FI_SO)) $(COURSE_FORK); }; \
+	lane1 & p1=$$!; lane2; wait $$p1; \
+	for n in $(notdir $(COURSE_FORK) $(COURSE_THREAD) $(TB_FORK) $(TB_THREAD) $(TB_NOSIG)) selftest; do \
+	  cat $$out/$$n.out; [ -e $$out/$$n.failed ] && fail="$$fail $$n"; done; \
+	rm -rf $$out; \
 	if [ -n "$$fail" ]; then echo "server-verdicts FAILED:$$fail"; exit 1; fi
 
 # `make server-static`: static builds (glibc -static) of our fork and
