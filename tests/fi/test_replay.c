@@ -323,7 +323,9 @@ static void REPLAY_halves_on_a_socket_server(void **state)
     deletion_case("read:eagain:p=0.5", 1, 10, FR_PROG2, "echo", "40", NULL);
     deletion_case("read:eintr:p=0.3", 1, 6, FR_PROG2, "echo", "40", NULL);
     deletion_case("read:short=7:p=0.5:when=1..40", 0, 20, FR_PROG2, "echo", "40", NULL);
-    deletion_case("read:delay=1:p=0.2", 0, 10, FR_PROG2, "echo", "40", NULL);
+    /* (faults kept off the last calls, whose count at the final offset
+     * depends on timing: a point there may never be reached again) */
+    deletion_case("read:delay=1:p=0.3:when=1..40", 0, 8, FR_PROG2, "echo", "40", NULL);
 }
 
 /* A log from before replay points (no o=, q=, off=): replayed by c=, as
